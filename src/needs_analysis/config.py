@@ -1,0 +1,117 @@
+"""Paths and run settings.
+
+Nothing here touches the file system at import time; paths are resolved when
+a function is called.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+
+__all__ = [
+    "RunSettings",
+    "default_data_dir",
+    "questionnaire_path",
+    "SURVEY_YEAR",
+    "FIELDWORK_START",
+    "FIELDWORK_END",
+    "LANGS",
+]
+
+#: Reference year of the survey (ages and years in Lithuania are computed for it).
+SURVEY_YEAR = 2021
+FIELDWORK_START = "2021-09-01"
+FIELDWORK_END = "2021-11-30"
+#: Questionnaire languages, in the order of the XLSForm label columns.
+LANGS: tuple[str, ...] = ("lt", "en", "ru", "uk")
+
+
+def _project_root_candidates() -> list[Path]:
+    here = Path.cwd().resolve()
+    cands = [here, *here.parents]
+    # an editable install (src layout): <root>/src/needs_analysis/config.py
+    cands.append(Path(__file__).resolve().parents[2])
+    return cands
+
+
+def default_data_dir() -> Path:
+    """The data directory used when none is given.
+
+    Order: the ``NEEDS_ANALYSIS_DATA`` environment variable; the nearest
+    ``data/`` folder with a ``raw/`` subfolder in the current directory or
+    its parents (so notebooks in ``notebooks/`` find the repository's data);
+    the repository that holds this package (editable install); finally
+    ``./data``.
+    """
+    env = os.environ.get("NEEDS_ANALYSIS_DATA")
+    if env:
+        return Path(env)
+    for root in _project_root_candidates():
+        if (root / "data" / "raw").is_dir():
+            return root / "data"
+    return Path.cwd() / "data"
+
+
+def questionnaire_path() -> Path:
+    """Path of the packaged XLSForm questionnaire."""
+    return Path(str(resources.files("needs_analysis") / "resources" / "questionnaire.xlsx"))
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Settings of one pipeline run (immutable; use :meth:`with_` to change).
+
+    Parameters
+    ----------
+    data_dir : Path
+        Folder with ``raw/``, ``reference/`` and ``processed/``.
+    out_dir : Path
+        Folder that receives one report pack per municipality.
+    lang : str
+        Language of the report pack, ``"lt"`` (default) or ``"en"``.
+    margins_file : Path or None
+        Population margins CSV; ``None`` means ``data_dir/reference/population_margins.csv``.
+    rake_variables : tuple of str
+        Variables whose population margins the weights are raked to.
+    ci_level : float
+        Confidence level of every interval.
+    min_cell : int
+        Smallest sample cell kept in weighting before it is collapsed with a neighbour.
+    """
+
+    data_dir: Path = field(default_factory=default_data_dir)
+    out_dir: Path | None = None
+    lang: str = "lt"
+    margins_file: Path | None = None
+    rake_variables: tuple[str, ...] = ("sex", "agegrp", "citgrp")
+    ci_level: float = 0.95
+    min_cell: int = 5
+
+    @property
+    def raw_dir(self) -> Path:
+        return Path(self.data_dir) / "raw"
+
+    @property
+    def reference_dir(self) -> Path:
+        return Path(self.data_dir) / "reference"
+
+    @property
+    def processed_dir(self) -> Path:
+        return Path(self.data_dir) / "processed"
+
+    @property
+    def reports_dir(self) -> Path:
+        if self.out_dir is not None:
+            return Path(self.out_dir)
+        return Path(self.data_dir).resolve().parent / "reports"
+
+    @property
+    def margins_path(self) -> Path:
+        return Path(self.margins_file) if self.margins_file else self.reference_dir / "population_margins.csv"
+
+    def with_(self, **changes) -> "RunSettings":
+        """Return a copy with ``changes`` applied."""
+        return replace(self, **changes)
