@@ -1,0 +1,41 @@
+# Quick start (fresh machine, Python 3.11+):
+#   make report   -> six report packs under reports/ from the demo data
+#   make test     -> the test suite
+# Each target creates .venv and installs the package into it when needed.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: report report-en test test-all demo-data bench clean-outputs help
+
+help:
+	@echo "make report      build the six report packs (Lithuanian) from data/"
+	@echo "make report-en   the same in English"
+	@echo "make test        run the test suite"
+	@echo "make demo-data   regenerate the synthetic demo data (seed 2021)"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+report: $(STAMP)
+	$(VENV)/bin/needs-analysis run --municipality all
+
+report-en: $(STAMP)
+	$(VENV)/bin/needs-analysis run --municipality all --lang en
+
+test: $(STAMP)
+	$(PY) -m pytest -q -n 2 -m "not slow"
+
+test-all: $(STAMP)
+	$(PY) -m pytest -q -n 2
+
+demo-data: $(STAMP)
+	$(VENV)/bin/needs-analysis demo-data --seed 2021
+
+clean-outputs:
+	rm -rf reports/*/ data/processed/*/

@@ -1,0 +1,110 @@
+"""Command-line interface: a thin Typer layer over :mod:`needs_analysis.pipeline`.
+
+User mistakes (:class:`~needs_analysis.errors.NeedsAnalysisError`) become a
+one-line message on stderr and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .errors import NeedsAnalysisError
+from .municipalities import MUNICIPALITY_IDS
+
+app = typer.Typer(
+    name="needs-analysis",
+    help=(
+        "Needs-assessment surveys of third-country nationals in six Lithuanian municipalities: "
+        "load the raw survey exports, clean them (with a cleaning log), weight them to population "
+        "margins, estimate needs indicators with design-based confidence intervals and write one "
+        "report pack (figures, Excel tables, report.html) per municipality.\n\n"
+        "Start with:  needs-analysis run --municipality all   (uses the synthetic demo data in data/)."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _fail(err: NeedsAnalysisError) -> None:
+    typer.echo(f"error: {err.one_line()}", err=True)
+    raise typer.Exit(code=err.exit_code)
+
+
+@app.command()
+def run(
+    municipality: Annotated[str, typer.Option("--municipality", "-m",
+                                              help="Municipality id (" + ", ".join(MUNICIPALITY_IDS) + ") or 'all'.")] = "all",
+    lang: Annotated[str, typer.Option("--lang", help="Language of the report pack: lt or en.")] = "lt",
+    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="Folder with raw/, reference/, processed/ (default: ./data).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Folder for the report packs (default: reports/ beside the data folder).")] = None,
+    margins: Annotated[Optional[Path], typer.Option("--margins", help="Population margins CSV (default: data/reference/population_margins.csv).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+) -> None:
+    """Build the report pack of one municipality (or all six) from its raw survey export."""
+    from .config import RunSettings
+    from .municipalities import resolve_municipalities
+    from .pipeline import STAGES, run as run_pipeline
+
+    try:
+        if lang not in ("lt", "en"):
+            raise NeedsAnalysisError(f"unknown language {lang!r}", where="--lang", expected="lt or en", exit_code=2)
+        targets = resolve_municipalities(municipality)
+        settings = RunSettings(lang=lang)
+        if data_dir is not None:
+            settings = settings.with_(data_dir=data_dir)
+        if out is not None:
+            settings = settings.with_(out_dir=out)
+        if margins is not None:
+            settings = settings.with_(margins_file=margins)
+        if quiet:
+            results = run_pipeline(municipality, settings)
+        else:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                          transient=False) as progress:
+                task = progress.add_task("starting", total=len(targets) * len(STAGES))
+
+                def on_stage(mid: str, stage: str) -> None:
+                    progress.update(task, description=f"{mid}: {stage}", advance=0 if stage == STAGES[0] and
+                                    progress.tasks[0].completed == 0 else 1)
+
+                results = run_pipeline(municipality, settings, on_stage=on_stage)
+                progress.update(task, completed=len(targets) * len(STAGES), description="done")
+    except NeedsAnalysisError as err:
+        _fail(err)
+        return
+    for res in results:
+        n = int(res.weighted.report["summary"]["n"].iloc[0])
+        typer.echo(f"{res.municipality}: {n} respondents analysed -> {settings.reports_dir / res.municipality}")
+
+
+@app.command("demo-data")
+def demo_data(
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives byte-identical files.")] = 2021,
+    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="Where to write raw/ and reference/ (default: ./data).")] = None,
+) -> None:
+    """(Re)generate the synthetic demo population, survey exports and margins."""
+    from . import synthetic
+    from .config import default_data_dir
+
+    target = data_dir or default_data_dir()
+    try:
+        paths = synthetic.write_demo_data(target, seed=seed)
+    except NeedsAnalysisError as err:
+        _fail(err)
+        return
+    typer.echo(f"wrote {len(paths)} files under {target}")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app(prog_name="needs-analysis")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,23 @@
+"""Needs indicators: the declarative catalogue and its computation."""
+
+from ._catalogue import AREAS, DOMAINS, Indicator, load_catalogue, referenced_names
+from ._compute import (
+    ESTIMATE_COLUMNS,
+    MISSING_CODES,
+    estimate_indicators,
+    population_truth,
+    respondent_indicators,
+)
+
+__all__ = [
+    "AREAS",
+    "DOMAINS",
+    "ESTIMATE_COLUMNS",
+    "Indicator",
+    "MISSING_CODES",
+    "estimate_indicators",
+    "load_catalogue",
+    "population_truth",
+    "referenced_names",
+    "respondent_indicators",
+]

@@ -1,0 +1,268 @@
+"""Compute catalogue indicators: per respondent, then design-based by domain."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..errors import NeedsAnalysisError
+from ._catalogue import DOMAINS, Indicator, load_catalogue, referenced_names
+
+__all__ = [
+    "MISSING_CODES",
+    "respondent_indicators",
+    "estimate_indicators",
+    "population_truth",
+    "ESTIMATE_COLUMNS",
+]
+
+#: Answer codes that mean "no substantive answer" (treated as missing in analysis).
+MISSING_CODES: frozenset[str] = frozenset({"dont_know", "refused"})
+
+#: Column order of the tidy estimates table.
+ESTIMATE_COLUMNS: tuple[str, ...] = (
+    "municipality", "indicator", "label_lt", "label_en", "area", "headline", "kind", "sensitive",
+    "domain", "domain_value", "estimate", "se", "ci_low", "ci_high", "n", "count", "deff",
+    "ci_method", "flag",
+)
+
+
+def _analysis_frame(df: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+    """Copy of the referenced columns with missing codes turned into NaN."""
+    out = {}
+    for name in names:
+        if name not in df.columns:
+            continue
+        col = df[name]
+        if col.dtype == object or pd.api.types.is_string_dtype(col):
+            col = col.astype(object).where(~col.isin(list(MISSING_CODES)), np.nan)
+        out[name] = col
+    return pd.DataFrame(out, index=df.index)
+
+
+def _evaluate(frame: pd.DataFrame, expr: str, where: str) -> pd.Series:
+    try:
+        value = frame.eval(expr, engine="python")
+    except Exception as exc:  # the expression comes from a user-editable catalogue
+        raise NeedsAnalysisError(f"cannot evaluate {expr!r} ({type(exc).__name__}: {exc})", where=where,
+                                 fix="correct the expression in the indicator catalogue") from None
+    if np.isscalar(value):
+        value = pd.Series(value, index=frame.index)
+    return value
+
+
+def respondent_indicators(
+    df: pd.DataFrame, catalogue: Sequence[Indicator] | None = None
+) -> pd.DataFrame:
+    """Evaluate every indicator for every respondent.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Responses in analysis format (codes; missing codes allowed).
+    catalogue : sequence of Indicator, optional
+        Default: the packaged catalogue.
+
+    Returns
+    -------
+    DataFrame
+        Same index as ``df``, one float column per indicator id: 1/0 for
+        proportions (or the value for means) where the respondent is in the
+        indicator's base, NaN where not (outside the universe, or a base
+        variable unanswered).
+
+    Notes
+    -----
+    ``n_unmet_needs`` is derived first: the number of headline (unmet need)
+    indicators that hold for the respondent, counting an area as "no need"
+    where the respondent is outside its universe or did not answer.
+    """
+    catalogue = tuple(catalogue) if catalogue is not None else load_catalogue()
+    names: set[str] = set()
+    for ind in catalogue:
+        names.update(referenced_names(ind.universe))
+        names.update(referenced_names(ind.numerator))
+        names.update(ind.base_variables())
+    frame = _analysis_frame(df, sorted(names))
+    result: dict[str, pd.Series] = {}
+
+    def one(ind: Indicator, frame: pd.DataFrame) -> pd.Series:
+        where = f"indicator {ind.id}"
+        missing = [n for n in (*referenced_names(ind.numerator), *ind.base_variables(),
+                               *referenced_names(ind.universe)) if n not in frame.columns]
+        if missing:
+            raise NeedsAnalysisError(f"uses column(s) not in the data: {', '.join(sorted(set(missing)))}",
+                                     where=where, fix="check the catalogue expression or the data")
+        in_base = pd.Series(True, index=frame.index)
+        if ind.universe:
+            in_base &= _evaluate(frame, ind.universe, where).fillna(False).astype(bool)
+        for name in ind.base_variables():
+            in_base &= frame[name].notna()
+        value = _evaluate(frame, ind.numerator, where).astype(float)
+        return value.where(in_base, np.nan)
+
+    headlines = [ind for ind in catalogue if ind.headline]
+    for ind in headlines:
+        result[ind.id] = one(ind, frame)
+    if headlines:
+        frame = frame.assign(n_unmet_needs=pd.DataFrame(result).fillna(0.0).sum(axis=1))
+    for ind in catalogue:
+        if ind.id not in result:
+            result[ind.id] = one(ind, frame)
+    return pd.DataFrame({ind.id: result[ind.id] for ind in catalogue}, index=df.index)
+
+
+def _tidy(res: pd.DataFrame, domain: str) -> pd.DataFrame:
+    out = pd.DataFrame(
+        {
+            "domain": domain,
+            "domain_value": res[domain].astype(str).to_numpy() if domain != "total" else "total",
+            "estimate": res["estimate"].to_numpy(float),
+            "se": res["se"].to_numpy(float),
+            "ci_low": res["ci_low"].to_numpy(float),
+            "ci_high": res["ci_high"].to_numpy(float),
+            "n": res["n"].to_numpy(),
+            "deff": res["deff"].to_numpy(float) if "deff" in res else np.nan,
+            "ci_method": res["ci_method"].to_numpy() if "ci_method" in res else "",
+        }
+    )
+    return out
+
+
+def estimate_indicators(
+    df: pd.DataFrame,
+    *,
+    municipality: str,
+    weights: str | None = "weight",
+    catalogue: Sequence[Indicator] | None = None,
+    domains: Sequence[str] = DOMAINS,
+    ci_method: str = "logit",
+    level: float = 0.95,
+    design_kwargs: dict | None = None,
+) -> pd.DataFrame:
+    """Every indicator, overall and by every domain, with design-based CIs.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Clean, weighted responses (analysis format).
+    municipality : str
+        Municipality id written into the table.
+    weights : str or None
+        Weight column (None: unweighted, equal weights).
+    catalogue : sequence of Indicator, optional
+        Default: the packaged catalogue.
+    domains : sequence of str
+        Subgroup variables; each gives one row per category.
+    ci_method : str
+        Confidence-interval method for proportions (see ``SurveyDesign.proportion``).
+    level : float
+        Confidence level.
+    design_kwargs : dict, optional
+        Extra arguments for :class:`~needs_analysis.design.SurveyDesign`
+        (strata, psu, fpc).
+
+    Returns
+    -------
+    DataFrame
+        The tidy estimates table (columns :data:`ESTIMATE_COLUMNS`;
+        ``flag`` is empty until disclosure control is applied).
+
+    Notes
+    -----
+    Domain estimates come from the full design (the estimator's ``by=``),
+    never from a subset of rows, so their standard errors account for the
+    random domain sample size. ``count`` is the unweighted number of
+    respondents in the numerator (for disclosure control).
+    """
+    from ..design import SurveyDesign  # local: keeps import of this module light
+
+    catalogue = tuple(catalogue) if catalogue is not None else load_catalogue()
+    ind_frame = respondent_indicators(df, catalogue)
+    ids = [ind.id for ind in catalogue]
+    keep = [c for c in dict.fromkeys([*(domains or ()), *([weights] if weights else []),
+                                      *((design_kwargs or {}).values())]) if isinstance(c, str) and c in df.columns]
+    data = pd.concat([df[keep].reset_index(drop=True), ind_frame.reset_index(drop=True)], axis=1)
+    for dom in domains:
+        if dom not in data.columns:
+            raise NeedsAnalysisError(f"domain variable {dom!r} not in the data", where="estimate_indicators",
+                                     fix="derive it in cleaning or drop it from domains")
+        data[dom] = data[dom].astype(object)
+    design = SurveyDesign(data, weights=weights, **(design_kwargs or {}))
+    pieces = []
+    for ind in catalogue:
+        est_fn = design.proportion if ind.kind == "proportion" else design.mean
+        kwargs = {"ci_method": ci_method} if ind.kind == "proportion" else {}
+        y = data[ind.id]
+        for dom in ("total", *domains):
+            by = None if dom == "total" else dom
+            res = est_fn(ind.id, by=by, level=level, **kwargs)
+            part = _tidy(pd.DataFrame(res), dom)
+            if ind.kind == "proportion":
+                grp = data[dom] if by else pd.Series("total", index=data.index)
+                counts = (y == 1).groupby(grp.astype(str)).sum()
+                part["count"] = part["domain_value"].map(counts).astype(float)
+            else:
+                part["count"] = np.nan
+            part.insert(0, "indicator", ind.id)
+            pieces.append(part)
+    out = pd.concat(pieces, ignore_index=True)
+    meta = pd.DataFrame(
+        [{"indicator": i.id, "label_lt": i.label_lt, "label_en": i.label_en, "area": i.area,
+          "headline": i.headline, "kind": i.kind, "sensitive": i.sensitive} for i in catalogue]
+    )
+    out = out.merge(meta, on="indicator", how="left", validate="many_to_one")
+    out["municipality"] = municipality
+    out["flag"] = ""
+    out["n"] = out["n"].astype("int64")
+    order = {k: i for i, k in enumerate(ids)}
+    out = out.sort_values(["indicator", "domain"], key=lambda s: s.map(order) if s.name == "indicator" else s.map(
+        {d: i for i, d in enumerate(("total", *domains))}), kind="stable")
+    return out[list(ESTIMATE_COLUMNS)].reset_index(drop=True)
+
+
+def population_truth(
+    population: pd.DataFrame,
+    catalogue: Sequence[Indicator] | None = None,
+    domains: Sequence[str] = DOMAINS,
+) -> pd.DataFrame:
+    """The population value of every indicator, per municipality and domain.
+
+    Parameters
+    ----------
+    population : DataFrame
+        A (synthetic) population in analysis format with a ``municipality`` column.
+    catalogue : sequence of Indicator, optional
+        Default: the packaged catalogue.
+    domains : sequence of str
+        Subgroup variables.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``municipality, indicator, domain, domain_value, truth, N``
+        (``N`` = population base size), sorted.
+    """
+    catalogue = tuple(catalogue) if catalogue is not None else load_catalogue()
+    ind = respondent_indicators(population, catalogue)
+    rows = []
+    for dom in ("total", *domains):
+        keys = [population["municipality"].astype(str)]
+        keys.append(population[dom].astype(str) if dom != "total" else pd.Series("total", index=population.index))
+        grouped = ind.groupby(keys)
+        truth = grouped.mean()
+        base = grouped.count()
+        long = truth.stack(future_stack=True).rename("truth").to_frame().join(
+            base.stack(future_stack=True).rename("N"))
+        long.index.names = ["municipality", "domain_value", "indicator"]
+        long = long.reset_index()
+        long["domain"] = dom
+        rows.append(long)
+    out = pd.concat(rows, ignore_index=True)
+    out = out[out["N"] > 0]
+    order = {i.id: k for k, i in enumerate(catalogue)}
+    out = out.assign(_o=out["indicator"].map(order)).sort_values(
+        ["municipality", "_o", "domain", "domain_value"]).drop(columns="_o")
+    return out[["municipality", "indicator", "domain", "domain_value", "truth", "N"]].reset_index(drop=True)
