@@ -141,7 +141,8 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[pd.DataFrame, str]:
             raise NeedsAnalysisError(f"no sheet {sheet!r}", where=str(path),
                                      expected="one of " + ", ".join(repr(n) for n in names))
         name = sheet
-    frame = book.parse(name, dtype=object)
+    # keep_default_na=False: "None" and "NA" are real answer labels (e.g. Lithuanian level "None")
+    frame = pd.read_excel(book, sheet_name=name, dtype=object, keep_default_na=False, na_values=[""])
     return frame, name
 
 

@@ -1,0 +1,178 @@
+"""Build the packaged XLSForm questionnaire from the CSV sources.
+
+The questionnaire content (survey rows, choice lists, settings; labels in
+Lithuanian, English, Russian and Ukrainian) lives in ``scripts/questionnaire/``
+as three UTF-8 CSV files that are easy to review in a diff:
+
+* ``survey.csv``   - the XLSForm ``survey`` sheet, one row per question/group/note;
+* ``choices.csv``  - the XLSForm ``choices`` sheet;
+* ``settings.csv`` - the XLSForm ``settings`` sheet (one data row).
+
+This script checks them (unique names, every ``select_*`` list defined, four
+non-empty labels for every question and choice, no two choices of a list with
+the same normalised label) and writes
+``src/needs_analysis/resources/questionnaire.xlsx``. The output is
+byte-for-byte deterministic: workbook properties and zip entry times are fixed.
+
+Usage::
+
+    python scripts/build_questionnaire.py [--out PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import re
+import sys
+import unicodedata
+import zipfile
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+HERE = Path(__file__).resolve().parent
+SRC_DIR = HERE / "questionnaire"
+ROOT = HERE.parent
+DEFAULT_OUT = ROOT / "src" / "needs_analysis" / "resources" / "questionnaire.xlsx"
+
+#: Fixed timestamp written into the workbook properties and every zip entry.
+FIXED_TIME = dt.datetime(2021, 8, 1, 0, 0, 0)
+LANG_NAMES = ("Lietuvių (lt)", "English (en)", "Русский (ru)", "Українська (uk)")
+LABEL_COLS = tuple(f"label::{n}" for n in LANG_NAMES)
+_CORE_TIME = re.compile(r"(<dcterms:(?:created|modified)[^>]*>)([^<]*)(</dcterms:(?:created|modified)>)")
+_NO_LABEL_TYPES = {"start", "end", "end_group", "today", "deviceid", "calculate"}
+
+
+def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """Read a UTF-8 CSV file into its header and a list of row dicts."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        rows = [dict(r) for r in reader]
+        return list(reader.fieldnames or []), rows
+
+
+def _norm(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+def validate(survey: list[dict[str, str]], choices: list[dict[str, str]]) -> None:
+    """Check the questionnaire content; raise ``ValueError`` listing every problem."""
+    problems: list[str] = []
+    lists: dict[str, list[dict[str, str]]] = {}
+    for row in choices:
+        lists.setdefault(row["list_name"], []).append(row)
+    for list_name, rows in lists.items():
+        codes = [r["name"] for r in rows]
+        if len(set(codes)) != len(codes):
+            problems.append(f"choices list {list_name!r}: duplicated choice names")
+        seen: dict[str, str] = {}
+        for r in rows:
+            if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", r["name"]):
+                problems.append(f"choices list {list_name!r}: choice name {r['name']!r} is not ASCII snake_case")
+            keys = {_norm(r["name"])} | {_norm(r[c]) for c in LABEL_COLS}
+            for c in LABEL_COLS:
+                if not r[c].strip():
+                    problems.append(f"choices list {list_name!r}, choice {r['name']!r}: empty {c}")
+            for k in keys:
+                if k in seen and seen[k] != r["name"]:
+                    problems.append(f"choices list {list_name!r}: {k!r} means both {seen[k]!r} and {r['name']!r}")
+                seen[k] = r["name"]
+    names: list[str] = []
+    stack: list[str] = []
+    for row in survey:
+        typ, name = row["type"].strip(), row["name"].strip()
+        if typ == "begin_group":
+            stack.append(name)
+        elif typ == "end_group":
+            if not stack or stack.pop() != name:
+                problems.append(f"survey: end_group {name!r} does not close the open group")
+            continue
+        names.append(name)
+        if typ.split(" ")[0] in ("select_one", "select_multiple"):
+            parts = typ.split()
+            if len(parts) != 2 or parts[1] not in lists:
+                problems.append(f"survey row {name!r}: choice list of {typ!r} is not defined")
+        if typ not in _NO_LABEL_TYPES:
+            for c in LABEL_COLS:
+                if not row[c].strip():
+                    problems.append(f"survey row {name!r}: empty {c}")
+    if stack:
+        problems.append(f"survey: groups never closed: {stack}")
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        problems.append(f"survey: duplicated names {dup}")
+    if problems:
+        raise ValueError("questionnaire sources are invalid:\n  " + "\n  ".join(problems))
+
+
+def _sheet(wb: Workbook, title: str, header: list[str], rows: list[dict[str, str]], first: bool = False) -> None:
+    ws = wb.active if first else wb.create_sheet()
+    ws.title = title
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        ws.append([row.get(h, "") or None for h in header])
+    ws.freeze_panes = "A2"
+
+
+def deterministic_bytes(data: bytes) -> bytes:
+    """Rewrite an xlsx (zip) archive with fixed entry times and fixed core-property times."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            zi = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o644 << 16
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                text = content.decode("utf-8")
+                content = _CORE_TIME.sub(lambda m: m.group(1) + stamp + m.group(3), text).encode("utf-8")
+            dst.writestr(zi, content)
+    return out.getvalue()
+
+
+def build(src_dir: Path = SRC_DIR) -> bytes:
+    """Build the questionnaire workbook from ``src_dir`` and return its bytes."""
+    s_head, survey = read_csv(src_dir / "survey.csv")
+    c_head, choices = read_csv(src_dir / "choices.csv")
+    set_head, settings = read_csv(src_dir / "settings.csv")
+    validate(survey, choices)
+    wb = Workbook()
+    _sheet(wb, "survey", s_head, survey, first=True)
+    _sheet(wb, "choices", c_head, choices)
+    _sheet(wb, "settings", set_head, settings)
+    wb.properties.creator = "needs_analysis"
+    wb.properties.title = settings[0].get("form_title", "")
+    wb.properties.created = FIXED_TIME
+    wb.properties.modified = FIXED_TIME
+    buf = io.BytesIO()
+    wb.save(buf)
+    return deterministic_bytes(buf.getvalue())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--src", type=Path, default=SRC_DIR, help="folder with survey.csv, choices.csv, settings.csv")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output xlsx path")
+    args = parser.parse_args(argv)
+    try:
+        data = build(args.src)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(data)
+    print(f"wrote {args.out} ({len(data)} bytes)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,40 @@
+"""The CLI is a thin layer: help text, usage errors with exit code 2 and no traceback."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from needs_analysis.cli import app
+from needs_analysis.municipalities import MUNICIPALITY_IDS
+
+runner = CliRunner()
+
+
+def test_help_explains_the_tool():
+    res = runner.invoke(app, ["--help"])
+    assert res.exit_code == 0
+    for word in ("run", "demo-data", "report pack", "third-country nationals"):
+        assert word in res.output
+
+
+def test_unknown_municipality_exits_2_with_one_line_and_valid_ids(tmp_path):
+    res = runner.invoke(app, ["run", "--municipality", "paris", "--data-dir", str(tmp_path), "-q"])
+    assert res.exit_code == 2
+    out = res.output.strip()
+    assert out.startswith("error: --municipality: unknown municipality 'paris'")
+    assert all(mid in out for mid in MUNICIPALITY_IDS)
+    assert "Traceback" not in out and len(out.splitlines()) == 1
+    assert not any(tmp_path.iterdir())  # nothing written
+
+
+def test_unknown_language_is_a_usage_error(tmp_path):
+    res = runner.invoke(app, ["run", "-m", "vilnius", "--lang", "fr", "--data-dir", str(tmp_path), "-q"])
+    assert res.exit_code == 2 and "expected lt or en" in res.output and "Traceback" not in res.output
+
+
+def test_missing_raw_file_is_a_one_line_error(tmp_path):
+    res = runner.invoke(app, ["run", "-m", "akmene", "--data-dir", str(tmp_path), "-q"])
+    assert res.exit_code == 1
+    line = res.output.strip()
+    assert "no raw export found" in line and "akmene.xlsx" in line and "demo-data" in line
+    assert len(line.splitlines()) == 1 and res.exception is None or isinstance(res.exception, SystemExit)

@@ -1,0 +1,147 @@
+"""Reading raw exports and harmonising them: formats, encodings, clear errors, inputs untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from needs_analysis.codebook import load_codebook
+from needs_analysis.errors import NeedsAnalysisError
+from needs_analysis.harmonise import harmonise
+from needs_analysis.io import find_raw_file, read_raw
+
+
+def _digest(p):
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def _frame():
+    return pd.DataFrame(
+        {
+            "_uuid": ["a1", "a2", "a3"],
+            "consent": ["Taip", "Yes", "Да"],
+            "municipality": ["Klaipėdos miesto savivaldybė", "klaipėda CITY municipality", "klaipeda"],
+            "birth_year": [1990, 1985, 2000],
+            "citizenship": ["Ukraina", "Belarus", "Россия"],
+            "sex": ["Moteris", " MALE ", "Жінка"],
+            "lt_course_want": ["Nežinau", "Не хочу відповідати", "Taip"],
+        }
+    )
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1257"])
+def test_csv_encodings_detected_and_identical(tmp_path, encoding):
+    df = pd.DataFrame({"_uuid": ["x"], "municipality": ["Šiaulių miestas"], "note": ["ąčęėįšųūž"]})
+    p = tmp_path / f"s_{encoding}.csv"
+    df.to_csv(p, index=False, encoding=encoding)
+    before = _digest(p)
+    raw = read_raw(p)
+    assert raw.encoding == ("utf-8-sig" if encoding.startswith("utf-8") else "cp1257")
+    assert raw.data.loc[0, "note"] == "ąčęėįšųūž"
+    assert _digest(p) == before
+
+
+def test_csv_cyrillic_cp1251(tmp_path):
+    p = tmp_path / "c.csv"
+    pd.DataFrame({"_uuid": ["x"], "sex": ["Женщина"]}).to_csv(p, index=False, encoding="cp1251")
+    raw = read_raw(p)
+    assert raw.encoding == "cp1251" and raw.data.loc[0, "sex"] == "Женщина"
+
+
+def test_xlsx_sheet_selection(tmp_path):
+    p = tmp_path / "k.xlsx"
+    with pd.ExcelWriter(p) as xw:
+        pd.DataFrame({"a": [1]}).to_excel(xw, sheet_name="readme", index=False)
+        pd.DataFrame({"b": [2]}).to_excel(xw, sheet_name="data", index=False)
+    assert list(read_raw(p).data.columns) == ["b"]  # sheet "data" preferred
+    assert list(read_raw(p, sheet=0).data.columns) == ["a"]
+    with pytest.raises(NeedsAnalysisError, match=r"no sheet 'answers'.*expected one of 'readme', 'data'"):
+        read_raw(p, sheet="answers")
+
+
+@pytest.mark.parametrize(
+    "case, content, pattern",
+    [
+        ("missing", None, "file not found"),
+        ("empty.xlsx", b"", "the file is empty"),
+        ("text.xlsx", b"id,sex\n1,F\n", "not an xlsx workbook"),
+        ("corrupt.xlsx", "zip", "corrupt xlsx workbook"),
+        ("empty.csv", b"", "the file is empty"),
+        ("header_only.csv", b"_uuid,sex\n", "header but no responses"),
+        ("data.json", b"{}", "unsupported file type"),
+    ],
+)
+def test_bad_files_give_one_line_errors(tmp_path, case, content, pattern):
+    p = tmp_path / case
+    if content == "zip":
+        with zipfile.ZipFile(p, "w") as z:
+            z.writestr("hello.txt", "not a workbook")
+    elif content is not None:
+        p.write_bytes(content)
+    before = _digest(p) if p.exists() else None
+    with pytest.raises(NeedsAnalysisError) as exc:
+        read_raw(p)
+    msg = str(exc.value)
+    assert pattern in msg and str(p) in msg and "\n" not in msg
+    if before is not None:
+        assert _digest(p) == before
+
+
+def test_find_raw_file(tmp_path):
+    with pytest.raises(NeedsAnalysisError, match="no raw export found.*vilnius.xlsx"):
+        find_raw_file(tmp_path, "vilnius")
+    (tmp_path / "vilnius.xlsx").write_bytes(b"x")
+    (tmp_path / "vilnius.csv").write_bytes(b"x")
+    with pytest.raises(NeedsAnalysisError, match="more than one raw export"):
+        find_raw_file(tmp_path, "vilnius")
+
+
+def test_harmonise_labels_in_every_language_and_unmapped_reported():
+    cb = load_codebook()
+    raw = _frame().assign(sex=["Moteris", " MALE ", "Kobieta"])
+    before = raw.copy()
+    h = harmonise(raw, cb, source="t.xlsx")
+    pd.testing.assert_frame_equal(raw, before)  # input not modified
+    d = h.data
+    assert d["consent"].tolist() == ["yes", "yes", "yes"]
+    assert d["citizenship"].tolist() == ["UA", "BY", "RU"]
+    assert d["sex"].tolist()[:2] == ["female", "male"]
+    assert d["sex"].iloc[2] == "Kobieta"  # kept as given ...
+    assert h.unmapped.to_dict("records") == [{"respondent_id": "a3", "variable": "sex", "value": "Kobieta"}]  # ... and reported
+    assert d["lt_course_want"].tolist() == ["dont_know", "refused", "yes"]
+    assert d["birth_year"].tolist() == [1990.0, 1985.0, 2000.0]
+
+
+def test_harmonise_select_multiple_names_and_dummies():
+    cb = load_codebook()
+    raw = _frame().assign(housing_problems=["cost overcrowded", np.nan, "no_problems"])
+    d = harmonise(raw, cb).data
+    assert d["housing_problems"].iloc[0] == "overcrowded cost"  # codebook order
+    assert d["housing_problems/cost"].tolist()[0] == 1.0 and d["housing_problems/poor_condition"].iloc[0] == 0.0
+    assert np.isnan(d["housing_problems/cost"].iloc[1])
+    assert d["housing_problems/no_problems"].iloc[2] == 1.0
+
+
+def test_harmonise_required_columns_and_duplicate_ids():
+    cb = load_codebook()
+    with pytest.raises(NeedsAnalysisError, match="t.xlsx: required column.*sex"):
+        harmonise(_frame().drop(columns="sex"), cb, source="t.xlsx")
+    with pytest.raises(NeedsAnalysisError, match="submission id 'a1' occurs more than once"):
+        harmonise(_frame().assign(_uuid=["a1", "a1", "a2"]), cb, source="t.xlsx")
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_label_none_is_an_answer_not_missing(tmp_path, suffix):
+    # "None" is the English label of lt_level=none; pandas would read it as missing by default
+    df = _frame().assign(lt_level=["None", "NA", ""])
+    p = tmp_path / f"f{suffix}"
+    df.to_excel(p, index=False) if suffix == ".xlsx" else df.to_csv(p, index=False)
+    raw = read_raw(p)
+    assert raw.data["lt_level"].iloc[0] == "None" and raw.data["lt_level"].iloc[1] == "NA"
+    assert pd.isna(raw.data["lt_level"].iloc[2])
+    h = harmonise(raw.data.assign(birth_year=pd.to_numeric(raw.data["birth_year"])), load_codebook())
+    assert h.data["lt_level"].iloc[0] == "none"
