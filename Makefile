@@ -29,10 +29,10 @@ report-en: $(STAMP)
 	$(VENV)/bin/needs-analysis run --municipality all --lang en
 
 test: $(STAMP)
-	$(PY) -m pytest -q -n 2 -m "not slow"
+	$(PY) -m pytest -q -n 2 --dist loadfile -m "not slow"
 
 test-all: $(STAMP)
-	$(PY) -m pytest -q -n 2
+	$(PY) -m pytest -q -n 2 --dist loadfile
 
 demo-data: $(STAMP)
 	$(VENV)/bin/needs-analysis demo-data --seed 2021

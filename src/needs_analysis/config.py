@@ -80,6 +80,8 @@ class RunSettings:
         Confidence level of every interval.
     min_cell : int
         Smallest sample cell kept in weighting before it is collapsed with a neighbour.
+    processed_root : Path or None
+        Where processed files go; ``None`` means ``data_dir/processed``.
     """
 
     data_dir: Path = field(default_factory=default_data_dir)
@@ -89,6 +91,7 @@ class RunSettings:
     rake_variables: tuple[str, ...] = ("sex", "agegrp", "citgrp")
     ci_level: float = 0.95
     min_cell: int = 5
+    processed_root: Path | None = None
 
     @property
     def raw_dir(self) -> Path:
@@ -100,7 +103,7 @@ class RunSettings:
 
     @property
     def processed_dir(self) -> Path:
-        return Path(self.data_dir) / "processed"
+        return Path(self.processed_root) if self.processed_root else Path(self.data_dir) / "processed"
 
     @property
     def reports_dir(self) -> Path:

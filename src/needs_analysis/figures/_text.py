@@ -1,0 +1,155 @@
+"""User-interface strings (Lithuanian / English) and number formatting.
+
+Every section title, axis label, note and column header of the report pack
+lives in ONE data file, ``resources/ui_strings.csv`` (columns ``key, lt, en``).
+This module reads it lazily (never at import time) and formats numbers the way
+each language writes them (Lithuanian: decimal comma, a space before ``%``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from functools import lru_cache
+from importlib import resources
+
+from ..errors import NeedsAnalysisError
+
+__all__ = ["REPORT_LANGS", "check_lang", "ui", "has_ui", "fmt_pct", "fmt_num", "fmt_int", "value_label"]
+
+#: Languages a report pack can be written in.
+REPORT_LANGS: tuple[str, ...] = ("lt", "en")
+
+
+@lru_cache(maxsize=1)
+def _strings() -> dict[str, dict[str, str]]:
+    text = (resources.files("needs_analysis") / "resources" / "ui_strings.csv").read_text(encoding="utf-8")
+    out: dict[str, dict[str, str]] = {}
+    for row in csv.DictReader(io.StringIO(text)):
+        out[row["key"]] = {"lt": row["lt"], "en": row["en"]}
+    return out
+
+
+def check_lang(lang: str) -> str:
+    """Validate a report language.
+
+    Parameters
+    ----------
+    lang : str
+        ``"lt"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+        The language code.
+
+    Raises
+    ------
+    NeedsAnalysisError
+        For any other value (exit code 2).
+    """
+    if lang not in REPORT_LANGS:
+        raise NeedsAnalysisError(
+            f"report language {lang!r} is not available",
+            where="lang",
+            expected="'lt' or 'en'",
+            fix="use --lang lt or --lang en (questionnaire languages ru/uk are read, not reported)",
+            exit_code=2,
+        )
+    return lang
+
+
+def has_ui(key: str) -> bool:
+    """Whether ``key`` exists in the UI string table."""
+    return key in _strings()
+
+
+def ui(key: str, lang: str, **fields) -> str:
+    """Look up a UI string and fill its ``{placeholders}``.
+
+    Parameters
+    ----------
+    key : str
+        Key in ``resources/ui_strings.csv``.
+    lang : str
+        ``"lt"`` or ``"en"``.
+    **fields
+        Values for the string's placeholders.
+
+    Returns
+    -------
+    str
+        The translated, formatted string.
+
+    Raises
+    ------
+    KeyError
+        If the key is missing (a programming error, not a user error).
+    """
+    check_lang(lang)
+    text = _strings()[key][lang]
+    return text.format(**fields) if fields else text
+
+
+def _is_missing(x) -> bool:
+    try:
+        return x is None or (isinstance(x, float) and math.isnan(x)) or bool(x != x)
+    except (TypeError, ValueError):
+        return False
+
+
+def fmt_num(x, lang: str, digits: int = 1) -> str:
+    """Format a number with ``digits`` decimals in the language's convention.
+
+    Lithuanian uses a decimal comma and a (narrow no-break) space as thousands
+    separator; English a decimal point and a comma. Missing values give ``""``.
+    """
+    if _is_missing(x):
+        return ""
+    s = f"{float(x):,.{digits}f}"
+    if lang == "lt":
+        s = s.replace(",", "\u202f").replace(".", ",")
+    return s.replace("-", "\u2212")
+
+
+def fmt_int(x, lang: str) -> str:
+    """Format an integer count (``1 234`` in lt, ``1,234`` in en)."""
+    if _is_missing(x):
+        return ""
+    return fmt_num(round(float(x)), lang, 0)
+
+
+def fmt_pct(p, lang: str, digits: int = 0) -> str:
+    """Format a proportion (0–1) as a percentage: ``45 %`` (lt) or ``45%`` (en)."""
+    if _is_missing(p):
+        return ""
+    num = fmt_num(100.0 * float(p), lang, digits)
+    return num + ("\u00a0%" if lang == "lt" else "%")
+
+
+def value_label(variable: str, code, lang: str, value_labels=None) -> str:
+    """Display label of a category code.
+
+    Parameters
+    ----------
+    variable : str
+        Variable name, e.g. ``"agegrp"``.
+    code : object
+        Category code, e.g. ``"30_44"``; ``"total"`` gives the translated "Total".
+    lang : str
+        ``"lt"`` or ``"en"``.
+    value_labels : dict, optional
+        ``{(variable, code): {"lt": ..., "en": ...}}``; missing entries fall back to the code.
+
+    Returns
+    -------
+    str
+    """
+    if str(code) == "total":
+        return ui("var.total", lang)
+    if value_labels:
+        entry = value_labels.get((variable, code)) or value_labels.get((variable, str(code)))
+        if entry and entry.get(lang):
+            return str(entry[lang])
+    return str(code)

@@ -1,0 +1,141 @@
+"""Figure 1: respondent profile against the population.
+
+For each weighting variable (sex, age group, citizenship group) and each of
+its categories, three bars: the unweighted sample share, the weighted share
+and the population share, read from the weighting report's margins table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from ..errors import NeedsAnalysisError
+from ._bars import source_note, style_value_axis
+from ._style import COLORS, FONT_FAMILY, layout_figure, new_figure, style_context, wrap_label
+from ._text import check_lang, fmt_int, fmt_pct, has_ui, ui, value_label
+
+__all__ = ["respondent_profile", "PROFILE_VARIABLES"]
+
+PROFILE_VARIABLES: tuple[str, ...] = ("sex", "agegrp", "citgrp")
+_SERIES = (("sample_share", "series.sample", "sample"),
+           ("weighted_share", "series.weighted", "weighted"),
+           ("population_share", "series.population", "population"))
+_REQUIRED = ("variable", "category", "sample_n", "sample_share", "weighted_share", "population_share")
+_CAT_IN = 0.42  # inches per category (three bars)
+
+
+def _check(margins: pd.DataFrame, variables: Sequence[str]) -> pd.DataFrame:
+    if not isinstance(margins, pd.DataFrame):
+        raise NeedsAnalysisError(f"got {type(margins).__name__}", where="margins_table", expected="a DataFrame")
+    missing = [c for c in _REQUIRED if c not in margins.columns]
+    if missing:
+        raise NeedsAnalysisError("missing column(s) " + ", ".join(missing), where="margins_table",
+                                 expected="weights_report['margins'] with " + ", ".join(_REQUIRED))
+    rows = margins[margins["variable"].astype(str).isin(list(variables))]
+    absent = [v for v in variables if v not in set(rows["variable"].astype(str))]
+    if absent:
+        raise NeedsAnalysisError("no margins for " + ", ".join(absent), where="margins_table",
+                                 expected="rows for every profile variable",
+                                 fix="pass variables=... with the variables that were weighted")
+    return rows
+
+
+def respondent_profile(
+    margins_table: pd.DataFrame,
+    *,
+    lang: str = "lt",
+    ax: Sequence[Axes] | None = None,
+    variables: Sequence[str] = PROFILE_VARIABLES,
+    value_labels: Mapping | None = None,
+    municipality: str | None = None,
+    population_total: float | None = None,
+    source: str | None = None,
+) -> Figure:
+    """Figure 1: sample, weighted and population shares by category.
+
+    Parameters
+    ----------
+    margins_table : DataFrame
+        ``weights_report["margins"]``: ``variable, category, sample_n,
+        sample_share, weighted_share, population_share`` (shares 0–1).
+    lang : {"lt", "en"}
+        Language of all text.
+    ax : sequence of Axes, optional
+        One axes per variable to draw into, instead of a new figure.
+    variables : sequence of str
+        Variables drawn, one panel each, in this order. Categories keep the
+        order of the margins table (age groups are ordinal).
+    value_labels : dict, optional
+        ``{(variable, code): {"lt": ..., "en": ...}}`` category display labels.
+    municipality : str, optional
+        Municipality id for the source note.
+    population_total : float, optional
+        Population size N shown in the base note.
+    source : str, optional
+        Source note.
+
+    Returns
+    -------
+    Figure
+
+    Notes
+    -----
+    No confidence intervals are drawn: the unweighted sample share describes
+    the achieved sample, the population share comes from a register count,
+    and the weighted share is calibrated to equal it. None of the three is a
+    sampling estimate, so there is no sampling error to show; the figure says so
+    in a note.
+    """
+    check_lang(lang)
+    variables = list(variables)
+    rows = _check(margins_table, variables)
+    if ax is not None and len(ax) != len(variables):
+        raise NeedsAnalysisError(f"got {len(ax)} axes for {len(variables)} variables", where="ax",
+                                 expected="one axes per variable")
+    series = [s for s in _SERIES if rows[s[0]].notna().any()]
+    with style_context():
+        fig = new_figure() if ax is None else None
+        panels = []
+        for i, var in enumerate(variables):
+            sub = rows[rows["variable"].astype(str) == var]
+            axx = fig.add_subplot(len(variables), 1, i + 1) if ax is None else ax[i]
+            k = len(sub)
+            height = 0.8 / len(series)
+            for j, (col, _key, role) in enumerate(series):
+                vals = pd.to_numeric(sub[col], errors="coerce").to_numpy(dtype=float)
+                y = np.arange(k) - 0.4 + height * (j + 0.5)
+                axx.barh(y, vals, height=height * 0.92, color=COLORS[role], linewidth=0, zorder=2)
+                for yy, v in zip(y, vals):
+                    if np.isfinite(v):
+                        axx.text(v + 0.008, yy, fmt_pct(v, lang), va="center", ha="left", fontsize=6,
+                                 fontfamily=FONT_FAMILY, color=COLORS["text"])
+            labels = [wrap_label(value_label(var, c, lang, value_labels), 30) for c in sub["category"]]
+            axx.set_yticks(np.arange(k, dtype=float), labels)
+            axx.set_ylim(k - 0.5, -0.5)
+            frame = pd.DataFrame({"ci_high": rows[[s[0] for s in series]].max(axis=1), "estimate": np.nan,
+                                  "ci_low": 0.0})
+            style_value_axis(axx, frame, lang, "proportion")
+            var_title = ui(f"var.{var}", lang) if has_ui(f"var.{var}") else var
+            axx.set_title(var_title, loc="left", fontsize=8, fontfamily=FONT_FAMILY)
+            if i < len(variables) - 1:
+                axx.tick_params(axis="x", labelbottom=False)
+            panels.append((axx, _CAT_IN * k))
+        if ax is not None:
+            return ax[0].figure
+        n_total = pd.to_numeric(rows[rows["variable"] == variables[0]]["sample_n"], errors="coerce").sum()
+        if population_total is None and "population_count" in rows.columns:
+            population_total = pd.to_numeric(rows[rows["variable"] == variables[0]]["population_count"],
+                                             errors="coerce").sum()
+        base = (ui("note.n_pop", lang, n=fmt_int(n_total, lang), N=fmt_int(population_total, lang))
+                if population_total else ui("note.n", lang, n=fmt_int(n_total, lang)))
+        notes = [base, ui("note.profile_noci", lang), source_note(municipality or "", lang, source)]
+        handles = [Patch(facecolor=COLORS[role]) for _, _, role in series]
+        legend = (handles, [ui(key, lang) for _, key, _ in series])
+        return layout_figure(fig, panels, title=ui("fig.profile.title", lang), subtitle=ui("fig.profile.subtitle", lang),
+                             notes=notes, legend=legend, panel_titles=True)

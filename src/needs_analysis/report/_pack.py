@@ -1,0 +1,223 @@
+"""Write the report pack of one municipality and its manifest.
+
+Layout of ``out_dir``::
+
+    figures/01_respondent_profile.png|svg
+    figures/03_needs_overview.png|svg
+    tables.xlsx
+    tables/<table>.csv
+    report.html
+    manifest.json
+
+Every file is written deterministically: the same inputs and parameters give
+byte-identical files, and ``manifest.json`` (sorted keys, no timestamps)
+records the package version, the sha256 of every input and output file, and
+the run parameters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path, PurePath
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .. import __version__
+from ..disclosure import apply_disclosure
+from ..errors import NeedsAnalysisError
+from ..figures import figure_bytes, needs_overview, respondent_profile
+from ..figures._bars import as_bool, prepare_estimates
+from ..figures._text import check_lang
+from ..municipalities import get_municipality
+from ..tables import build_notes, build_tables, write_csv, write_excel
+from ._html import DEFAULT_THRESHOLDS, render_html
+
+__all__ = ["write_pack", "sha256_file", "MANIFEST_NAME"]
+
+MANIFEST_NAME = "manifest.json"
+_FIG_KEY = re.compile(r"\d\d_[a-z0-9_]+")
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _jsonable(obj):
+    """Make run parameters JSON-serialisable (paths → str, tuples/sets → lists)."""
+    if isinstance(obj, Mapping):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (set, frozenset)):
+        return sorted(_jsonable(v) for v in obj)
+    if isinstance(obj, PurePath):
+        return obj.as_posix()
+    if hasattr(obj, "item") and callable(obj.item):  # numpy scalars
+        return obj.item()
+    if obj is None or isinstance(obj, (str, int, float, bool)):
+        return obj
+    raise NeedsAnalysisError(f"parameter value {obj!r} of type {type(obj).__name__} cannot be stored",
+                             where="write_pack(parameters=...)", expected="JSON-serialisable values")
+
+
+def _library_versions() -> dict[str, str]:
+    import jinja2
+    import matplotlib
+    import numpy
+    import openpyxl
+
+    return {"jinja2": jinja2.__version__, "matplotlib": matplotlib.__version__, "numpy": numpy.__version__,
+            "openpyxl": openpyxl.__version__, "pandas": pd.__version__}
+
+
+def _hash_inputs(inputs: Mapping[str, str | Path] | None) -> dict[str, dict]:
+    out = {}
+    for name, p in (inputs or {}).items():
+        path = Path(p)
+        if not path.is_file():
+            raise NeedsAnalysisError(f"input file not found: {path}", where=f"inputs[{name!r}]",
+                                     expected="an existing file to record in the manifest")
+        out[str(name)] = {"file": path.name, "bytes": path.stat().st_size, "sha256": sha256_file(path)}
+    return out
+
+
+def _figures(est: pd.DataFrame, weights_report: Mapping, municipality: str, lang: str, value_labels,
+             th: Mapping) -> dict:
+    figs = {}
+    margins = weights_report.get("margins") if isinstance(weights_report, Mapping) else None
+    if isinstance(margins, pd.DataFrame) and len(margins):
+        present = [v for v in ("sex", "agegrp", "citgrp") if v in set(margins["variable"].astype(str))]
+        if present:
+            summary = weights_report.get("summary")
+            N = summary["N"].iloc[0] if isinstance(summary, pd.DataFrame) and "N" in summary else None
+            figs["01_respondent_profile"] = respondent_profile(
+                margins, lang=lang, variables=present, value_labels=value_labels, municipality=municipality,
+                population_total=N)
+    if "headline" in est.columns and as_bool(est["headline"]).any():
+        figs["03_needs_overview"] = needs_overview(
+            est, lang=lang, municipality=municipality if (est["municipality"].astype(str) == municipality).any()
+            else None, min_n=int(th["min_n"]), caution_n=int(th["caution_n"]), max_rse=float(th["max_rse"]))
+    return figs
+
+
+def write_pack(
+    out_dir: str | Path,
+    *,
+    municipality: str,
+    estimates: pd.DataFrame,
+    weights_report: Mapping,
+    cleaning_summary: pd.DataFrame,
+    lang: str = "lt",
+    inputs: Mapping[str, str | Path] | None = None,
+    parameters: Mapping | None = None,
+    value_labels: Mapping | None = None,
+    thresholds: Mapping | None = None,
+    extra_figures: Mapping[str, Figure] | None = None,
+) -> dict:
+    """Write the full report pack of one municipality.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Pack folder (created), e.g. ``reports/klaipeda``.
+    municipality : str
+        Municipality id.
+    estimates : DataFrame
+        Estimates table with ``flag`` set by
+        :func:`needs_analysis.disclosure.apply_disclosure`. If it has no
+        ``flag`` column, disclosure is applied here with ``thresholds``.
+        Values of withheld rows are masked again before anything is written.
+    weights_report : dict
+        ``{"summary": DataFrame, "margins": DataFrame}``.
+    cleaning_summary : DataFrame
+        ``step, reason, n``.
+    lang : {"lt", "en"}
+        Pack language.
+    inputs : dict of str to Path, optional
+        Input files whose sha256 goes into the manifest (file names, not full paths, are stored).
+    parameters : dict, optional
+        JSON-serialisable run settings recorded in the manifest.
+    value_labels : dict, optional
+        ``{(variable, code): {"lt": ..., "en": ...}}`` category display labels.
+    thresholds : dict, optional
+        Disclosure thresholds (``min_n, caution_n, max_rse, min_count, min_count_sensitive``).
+    extra_figures : dict of str to Figure, optional
+        Further figures (e.g. DESIGN figures 4–8 drawn with
+        :func:`needs_analysis.figures.indicator_bars`) keyed ``"<nn>_<name>"``;
+        they are saved and embedded like the built-in ones, all in key order.
+
+    Returns
+    -------
+    dict
+        The manifest: ``package``, ``version``, ``libraries``, ``municipality``,
+        ``lang``, ``inputs`` (name → file, bytes, sha256), ``parameters``,
+        ``thresholds``, ``outputs`` (relative path → sha256, excluding the manifest itself).
+    """
+    check_lang(lang)
+    mun = get_municipality(municipality)
+    th = dict(DEFAULT_THRESHOLDS)
+    th.update(dict(thresholds or {}))
+    if "flag" not in estimates.columns:
+        estimates = apply_disclosure(estimates, **{k: th[k] for k in DEFAULT_THRESHOLDS})
+    est = prepare_estimates(estimates)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+
+    figs = _figures(est, weights_report, mun.id, lang, value_labels, th)
+    for key, fig in (extra_figures or {}).items():
+        if not _FIG_KEY.fullmatch(str(key)) or key in figs:
+            raise NeedsAnalysisError(f"invalid or duplicate figure key {key!r}", where="write_pack(extra_figures=...)",
+                                     expected="'<nn>_<name>' (two digits, lower-case ASCII name), not "
+                                              + ", ".join(figs))
+        figs[key] = fig
+    svgs: dict[str, bytes] = {}
+    for key in sorted(figs):
+        fig = figs[key]
+        stem = out / "figures" / key
+        stem.parent.mkdir(parents=True, exist_ok=True)
+        for fmt in ("png", "svg"):
+            data = figure_bytes(fig, fmt)
+            p = stem.with_name(f"{key}.{fmt}")
+            p.write_bytes(data)
+            written.append(p)
+            if fmt == "svg":
+                svgs[key] = data
+
+    tables = build_tables(est, weights_report, cleaning_summary, lang, value_labels=value_labels,
+                          min_n=int(th["min_n"]))
+    notes = build_notes(est, weights_report, lang, thresholds=th)
+    written.append(write_excel(tables, notes, out / "tables.xlsx"))
+    written.extend(write_csv(tables, out / "tables"))
+
+    html = render_html(municipality=mun.id, estimates=est, weights_report=weights_report,
+                       cleaning_summary=cleaning_summary, figures=svgs, lang=lang, tables=tables,
+                       value_labels=value_labels, thresholds=th,
+                       captions={k: f.get_label() for k, f in figs.items() if f.get_label()})
+    html_path = out / "report.html"
+    html_path.write_bytes(html.encode("utf-8"))
+    written.append(html_path)
+
+    manifest = {
+        "package": "needs_analysis",
+        "version": __version__,
+        "libraries": _library_versions(),
+        "municipality": mun.id,
+        "lang": lang,
+        "inputs": _hash_inputs(inputs),
+        "parameters": _jsonable(dict(parameters or {})),
+        "thresholds": _jsonable(th),
+        "outputs": {p.relative_to(out).as_posix(): sha256_file(p) for p in sorted(written)},
+    }
+    text = json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    (out / MANIFEST_NAME).write_bytes(text.encode("utf-8"))
+    return manifest

@@ -1,0 +1,266 @@
+"""Estimates, weighting report and cleaning summary → tables for humans.
+
+Each table is a DataFrame with translated column headers whose numbers stay
+numbers (proportions as 0–1 floats; the Excel writer gives them a percent
+format). Display hints travel in ``DataFrame.attrs``:
+
+* ``attrs["title"]``: table title in the report language;
+* ``attrs["formats"]``: ``{column: excel_format}`` or ``{column: [format per row]}``.
+
+Values of withheld estimates (``not_shown``/``suppressed``) are masked before
+any table is built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from ..disclosure import mask_withheld
+from ..errors import NeedsAnalysisError
+from ..figures._bars import prepare_estimates
+from ..figures._text import check_lang, fmt_num, has_ui, ui, value_label
+
+__all__ = ["build_tables", "build_notes", "flag_text", "PCT_FORMAT", "INT_FORMAT", "DEC2_FORMAT",
+           "TABLE_KEYS"]
+
+PCT_FORMAT = "0.0%"
+INT_FORMAT = "0"
+DEC2_FORMAT = "0.00"
+DEC3_FORMAT = "0.000"
+#: Sheet / CSV names of the tables, in report order.
+TABLE_KEYS: tuple[str, ...] = ("01_sample_weighting", "01b_sample_margins", "02_indicators", "06_data_processing")
+
+_SUMMARY_COLS = ("municipality", "n", "N", "deff_kish", "n_eff", "w_min", "w_max", "w_ratio", "w_cv",
+                 "iterations", "converged")
+_SUMMARY_FMT = {"n": INT_FORMAT, "N": INT_FORMAT, "deff_kish": DEC2_FORMAT, "n_eff": "0.0", "w_min": DEC3_FORMAT,
+                "w_max": DEC3_FORMAT, "w_ratio": "0.0", "w_cv": DEC2_FORMAT, "iterations": INT_FORMAT}
+_MARGIN_COLS = ("variable", "category", "sample_n", "sample_share", "weighted_total", "weighted_share",
+                "population_count", "population_share")
+_MARGIN_FMT = {"sample_n": INT_FORMAT, "sample_share": PCT_FORMAT, "weighted_total": "0.0",
+               "weighted_share": PCT_FORMAT, "population_count": INT_FORMAT, "population_share": PCT_FORMAT}
+
+
+def flag_text(flag: str, lang: str, *, min_n: int = 30) -> str:
+    """Human text of a flag code (``""`` for no flag)."""
+    if not flag:
+        return ""
+    key = f"flag.{flag}"
+    return ui(key, lang, min_n=min_n) if has_ui(key) else str(flag)
+
+
+def _finish(df: pd.DataFrame, key: str, lang: str, formats: dict) -> pd.DataFrame:
+    df = df.reset_index(drop=True)
+    df.attrs["title"] = ui(f"table.{key}", lang)
+    df.attrs["formats"] = formats
+    return df
+
+
+def _municipality_name(mid, lang: str) -> str:
+    from ..municipalities import MUNICIPALITY_IDS, get_municipality
+
+    return get_municipality(str(mid)).name(lang) if str(mid) in MUNICIPALITY_IDS else str(mid)
+
+
+def _yes_no(v, lang: str) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    return ui("yes" if bool(v) else "no", lang)
+
+
+def _table_summary(weights_report: Mapping, lang: str) -> pd.DataFrame:
+    summary = weights_report.get("summary") if isinstance(weights_report, Mapping) else None
+    if not isinstance(summary, pd.DataFrame):
+        raise NeedsAnalysisError("no 'summary' DataFrame", where="weights_report",
+                                 expected="dict with 'summary' and 'margins' DataFrames")
+    cols = [c for c in _SUMMARY_COLS if c in summary.columns]
+    out = pd.DataFrame(index=range(len(summary)))
+    formats = {}
+    for c in cols:
+        head = ui(f"col.{c}", lang)
+        if c == "converged":
+            out[head] = [_yes_no(v, lang) for v in summary[c]]
+        elif c == "municipality":
+            out[head] = [_municipality_name(v, lang) for v in summary[c]]
+        else:
+            out[head] = pd.to_numeric(summary[c], errors="coerce").to_numpy()
+            formats[head] = _SUMMARY_FMT.get(c, DEC2_FORMAT)
+    return _finish(out, "01_sample_weighting", lang, formats)
+
+
+def _table_margins(weights_report: Mapping, lang: str, value_labels) -> pd.DataFrame:
+    margins = weights_report.get("margins")
+    if not isinstance(margins, pd.DataFrame):
+        raise NeedsAnalysisError("no 'margins' DataFrame", where="weights_report",
+                                 expected="dict with 'summary' and 'margins' DataFrames")
+    out = pd.DataFrame(index=range(len(margins)))
+    formats = {}
+    for c in _MARGIN_COLS:
+        if c not in margins.columns:
+            continue
+        head = ui(f"col.{c}", lang)
+        if c == "variable":
+            out[head] = [ui(f"var.{v}", lang) if has_ui(f"var.{v}") else str(v) for v in margins[c]]
+        elif c == "category":
+            out[head] = [value_label(str(v), k, lang, value_labels) for v, k in zip(margins["variable"], margins[c])]
+        else:
+            out[head] = pd.to_numeric(margins[c], errors="coerce").to_numpy()
+            formats[head] = _MARGIN_FMT[c]
+    return _finish(out, "01b_sample_margins", lang, formats)
+
+
+def _table_indicators(estimates: pd.DataFrame, lang: str, value_labels, min_n: int) -> pd.DataFrame:
+    est = mask_withheld(prepare_estimates(estimates))
+    is_prop = (est["kind"].astype(str) == "proportion").to_numpy()
+    val_fmt = [PCT_FORMAT if p else DEC2_FORMAT for p in is_prop]
+    h = {c: ui(f"col.{c}", lang) for c in ("area", "indicator", "label", "domain", "domain_value", "kind",
+                                           "estimate", "ci_low", "ci_high", "se", "n_base", "deff", "ci_method",
+                                           "flag")}
+    out = pd.DataFrame(index=range(len(est)))
+    out[h["area"]] = [ui(f"area.{a}", lang) if has_ui(f"area.{a}") else str(a) for a in est["area"]]
+    out[h["indicator"]] = est["indicator"].astype(str).to_numpy()
+    out[h["label"]] = est[f"label_{lang}"].astype(str).to_numpy()
+    out[h["domain"]] = [ui(f"var.{d}", lang) if has_ui(f"var.{d}") else str(d) for d in est["domain"]]
+    out[h["domain_value"]] = [value_label(str(d), v, lang, value_labels)
+                              for d, v in zip(est["domain"], est["domain_value"])]
+    out[h["kind"]] = [ui(f"kind.{k}", lang) if has_ui(f"kind.{k}") else str(k) for k in est["kind"]]
+    formats: dict[str, object] = {}
+    for c in ("estimate", "ci_low", "ci_high", "se"):
+        if c in est.columns:
+            out[h[c]] = pd.to_numeric(est[c], errors="coerce").to_numpy(dtype=float)
+            formats[h[c]] = val_fmt
+    out[h["n_base"]] = pd.to_numeric(est["n"], errors="coerce").to_numpy()
+    formats[h["n_base"]] = INT_FORMAT
+    if "deff" in est.columns:
+        out[h["deff"]] = pd.to_numeric(est["deff"], errors="coerce").to_numpy(dtype=float)
+        formats[h["deff"]] = DEC2_FORMAT
+    if "ci_method" in est.columns:
+        out[h["ci_method"]] = est["ci_method"].astype(object).where(est["ci_method"].notna(), "").astype(str).to_numpy()
+    out[h["flag"]] = [flag_text(f, lang, min_n=min_n) for f in est["flag"]]
+    return _finish(out, "02_indicators", lang, formats)
+
+
+def _table_processing(cleaning_summary: pd.DataFrame, lang: str) -> pd.DataFrame:
+    if not isinstance(cleaning_summary, pd.DataFrame) or not {"step", "reason", "n"} <= set(cleaning_summary.columns):
+        raise NeedsAnalysisError("expected columns step, reason, n", where="cleaning_summary",
+                                 expected="the cleaning summary DataFrame (step, reason, n)")
+    out = pd.DataFrame(index=range(len(cleaning_summary)))
+    out[ui("col.step", lang)] = [ui(f"step.{s}", lang) if has_ui(f"step.{s}") else str(s)
+                                 for s in cleaning_summary["step"]]
+    out[ui("col.reason", lang)] = cleaning_summary["reason"].astype(str).to_numpy()
+    out[ui("col.records", lang)] = pd.to_numeric(cleaning_summary["n"], errors="coerce").to_numpy()
+    return _finish(out, "06_data_processing", lang, {ui("col.records", lang): INT_FORMAT})
+
+
+def build_tables(
+    estimates: pd.DataFrame,
+    weights_report: Mapping,
+    cleaning_summary: pd.DataFrame,
+    lang: str = "lt",
+    *,
+    value_labels: Mapping | None = None,
+    min_n: int = 30,
+) -> dict[str, pd.DataFrame]:
+    """Build the report tables (DESIGN tables 1, 2 and 6).
+
+    Parameters
+    ----------
+    estimates : DataFrame
+        Estimates table after :func:`needs_analysis.disclosure.apply_disclosure`.
+    weights_report : dict
+        ``{"summary": DataFrame, "margins": DataFrame}`` from weighting.
+    cleaning_summary : DataFrame
+        ``step, reason, n`` rows from cleaning.
+    lang : {"lt", "en"}
+        Language of headers and labels.
+    value_labels : dict, optional
+        ``{(variable, code): {"lt": ..., "en": ...}}`` category display labels.
+    min_n : int
+        Threshold quoted in the ``not_shown`` flag text.
+
+    Returns
+    -------
+    dict of str to DataFrame
+        Sheet name → table, keys in :data:`TABLE_KEYS` order: ``01_sample_weighting``,
+        ``01b_sample_margins``, ``02_indicators``, ``06_data_processing``.
+        Proportions are 0–1 numbers (formatted as percent by the writers).
+    """
+    check_lang(lang)
+    return {
+        "01_sample_weighting": _table_summary(weights_report, lang),
+        "01b_sample_margins": _table_margins(weights_report, lang, value_labels),
+        "02_indicators": _table_indicators(estimates, lang, value_labels, min_n),
+        "06_data_processing": _table_processing(cleaning_summary, lang),
+    }
+
+
+def build_notes(
+    estimates: pd.DataFrame,
+    weights_report: Mapping,
+    lang: str = "lt",
+    *,
+    thresholds: Mapping | None = None,
+) -> pd.DataFrame:
+    """The "Notes" sheet: definitions, universe, method, flags legend.
+
+    Parameters
+    ----------
+    estimates : DataFrame
+        Estimates table (labels, areas, optional ``universe_lt``/``universe_en``
+        or ``universe`` columns, ``ci_method``).
+    weights_report : dict
+        Weighting report (its margins name the calibration variables).
+    lang : {"lt", "en"}
+        Language.
+    thresholds : dict, optional
+        Disclosure thresholds (``min_n, caution_n, max_rse, min_count, min_count_sensitive``).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``section, item, text`` (headers translated).
+    """
+    check_lang(lang)
+    th = {"min_n": 30, "caution_n": 50, "max_rse": 0.30, "min_count": 5, "min_count_sensitive": 10}
+    th.update(dict(thresholds or {}))
+    est = prepare_estimates(estimates)
+    rows: list[tuple[str, str, str]] = []
+    sec_def, sec_uni = ui("notes.section.definitions", lang), ui("notes.section.universe", lang)
+    ind = est.drop_duplicates("indicator")
+    summary = weights_report.get("summary") if isinstance(weights_report, Mapping) else None
+    n_all = int(summary["n"].iloc[0]) if isinstance(summary, pd.DataFrame) and "n" in summary else None
+    uni_col = f"universe_{lang}" if f"universe_{lang}" in est.columns else ("universe" if "universe" in est else None)
+    for _, r in ind.iterrows():
+        area = ui(f"area.{r['area']}", lang) if has_ui(f"area.{r['area']}") else str(r["area"])
+        rows.append((sec_def, str(r["indicator"]), f"{r[f'label_{lang}']} [{area}]"))
+    for _, r in ind.iterrows():
+        if uni_col and pd.notna(r[uni_col]) and str(r[uni_col]):
+            text = str(r[uni_col])
+        else:
+            base = int(r["n"]) if pd.notna(r["n"]) else n_all
+            key = "notes.universe.default" if base is None or base == n_all else "notes.universe.subset"
+            text = ui(key, lang, n=base if base is not None else "")
+        rows.append((sec_uni, str(r["indicator"]), text))
+    sec_m = ui("notes.section.method", lang)
+    margins = weights_report.get("margins") if isinstance(weights_report, Mapping) else None
+    if isinstance(margins, pd.DataFrame) and "variable" in margins:
+        names = [ui(f"var.{v}", lang).lower() if has_ui(f"var.{v}") else str(v)
+                 for v in dict.fromkeys(margins["variable"].astype(str))]
+        rows.append((sec_m, ui("report.methods.weighting", lang), ui("notes.method.weighting", lang,
+                                                                      variables=", ".join(names))))
+    rows.append((sec_m, ui("col.se", lang), ui("notes.method.variance", lang)))
+    methods = sorted(set(est["ci_method"].dropna().astype(str))) if "ci_method" in est.columns else []
+    rows.append((sec_m, ui("report.methods.ci", lang), ui("notes.method.ci", lang, methods=", ".join(methods) or "—")))
+    rows.append((sec_m, ui("col.deff", lang), ui("notes.method.deff", lang)))
+    sec_f = ui("notes.section.flags", lang)
+    fields = dict(min_n=th["min_n"], caution_n_1=th["caution_n"] - 1, max_rse=fmt_num(100 * th["max_rse"], lang, 0),
+                  min_count=th["min_count"], min_count_sensitive=th["min_count_sensitive"])
+    for f in ("caution", "not_shown", "suppressed"):
+        rows.append((sec_f, flag_text(f, lang, min_n=th["min_n"]), ui(f"legend.{f}", lang, **fields)))
+    out = pd.DataFrame(rows, columns=[ui("col.section", lang), ui("col.item", lang), ui("col.text", lang)])
+    out.attrs["title"] = "Notes"
+    out.attrs["formats"] = {}
+    out.attrs["tables_section"] = ui("notes.section.tables", lang)
+    return out

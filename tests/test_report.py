@@ -1,0 +1,210 @@
+"""Tests of the report pack: report.html, write_pack and the manifest."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from needs_analysis import __version__
+from needs_analysis.disclosure import apply_disclosure
+from needs_analysis.errors import NeedsAnalysisError
+from needs_analysis.figures import figure_bytes, needs_overview
+from needs_analysis.report import render_html, write_pack
+
+SENTINEL = 0.9137  # suppressed (sensitive, count 8 < 10)
+SENTINEL_NS = 0.4321  # not shown (n = 20)
+AREAS = ["language", "employment", "housing", "health", "children", "services", "information", "discrimination",
+         "belonging"]
+ESTS = [0.62, 0.41, 0.35, 0.18, 0.22, 0.50, 0.47, SENTINEL, SENTINEL_NS]
+NS = [598, 598, 598, 598, 45, 598, 598, 598, 20]
+COUNTS = [370, 245, 209, 108, 10, 299, 281, 8, 9]
+
+
+def make_estimates(flagged: bool = True) -> pd.DataFrame:
+    rows = []
+    for a, e, n, c in zip(AREAS, ESTS, NS, COUNTS):
+        rows.append(dict(municipality="klaipeda", indicator=f"{a}_need", label_lt=f"Poreikis {a} ąčęėįšųūž",
+                         label_en=f"Need {a}", area=a, headline=True, kind="proportion",
+                         sensitive=a == "discrimination", domain="total", domain_value="total", estimate=e,
+                         se=0.02, ci_low=e - 0.04, ci_high=e + 0.04, n=n, count=c, deff=1.5, ci_method="logit"))
+    df = pd.DataFrame(rows)
+    return apply_disclosure(df) if flagged else df
+
+
+def make_weights_report() -> dict:
+    summary = pd.DataFrame(dict(municipality=["klaipeda"], n=[598], N=[10000], deff_kish=[1.42], n_eff=[421.1],
+                                w_min=[5.2], w_max=[40.1], w_ratio=[7.7], w_cv=[0.65], iterations=[7],
+                                converged=[True]))
+    margins = pd.DataFrame(dict(
+        variable=["sex"] * 2 + ["agegrp"] * 4 + ["citgrp"] * 2,
+        category=["female", "male", "18_29", "30_44", "45_64", "65_plus", "UA", "other_third"],
+        sample_n=[300, 298, 150, 250, 150, 48, 400, 198],
+        sample_share=[300 / 598, 298 / 598, 150 / 598, 250 / 598, 150 / 598, 48 / 598, 400 / 598, 198 / 598],
+        weighted_total=[4000.0, 6000, 3000, 4000, 2500, 500, 6000, 4000],
+        weighted_share=[.4, .6, .3, .4, .25, .05, .6, .4],
+        population_count=[4000, 6000, 3000, 4000, 2500, 500, 6000, 4000],
+        population_share=[.4, .6, .3, .4, .25, .05, .6, .4]))
+    return {"summary": summary, "margins": margins}
+
+
+def make_cleaning() -> pd.DataFrame:
+    return pd.DataFrame(dict(step=["received", "removed", "removed", "kept", "changed"],
+                             reason=["records received", "exact duplicate", "ineligible: EU citizen", "analysed",
+                                     "birth_year_range"], n=[615, 12, 5, 598, 3]))
+
+
+def _pack(out, lang="lt", inputs=None, estimates=None):
+    return write_pack(out, municipality="klaipeda", estimates=make_estimates() if estimates is None else estimates,
+                      weights_report=make_weights_report(), cleaning_summary=make_cleaning(), lang=lang,
+                      inputs=inputs or {}, parameters={"seed": 20211201, "rake": ("sex", "agegrp", "citgrp")})
+
+
+@pytest.fixture(scope="module")
+def packs(tmp_path_factory):
+    base = tmp_path_factory.mktemp("packs")
+    raw = base / "klaipeda.xlsx"
+    raw.write_bytes(b"raw survey export bytes")
+    m1 = _pack(base / "one", inputs={"raw": raw})
+    m2 = _pack(base / "two", inputs={"raw": raw})
+    return base, m1, m2, raw
+
+
+def test_pack_files_and_determinism(packs):
+    base, m1, m2, _ = packs
+    expected = {"figures/01_respondent_profile.png", "figures/01_respondent_profile.svg",
+                "figures/03_needs_overview.png", "figures/03_needs_overview.svg", "tables.xlsx", "report.html",
+                "tables/01_sample_weighting.csv", "tables/01b_sample_margins.csv", "tables/02_indicators.csv",
+                "tables/06_data_processing.csv"}
+    assert set(m1["outputs"]) == expected
+    on_disk = {p.relative_to(base / "one").as_posix() for p in (base / "one").rglob("*") if p.is_file()}
+    assert on_disk == expected | {"manifest.json"}
+    for rel in sorted(on_disk):
+        assert (base / "one" / rel).read_bytes() == (base / "two" / rel).read_bytes(), rel
+    assert m1 == m2
+
+
+def test_manifest_hashes_and_content(packs):
+    base, m1, _, raw = packs
+    for rel, digest in m1["outputs"].items():
+        assert hashlib.sha256((base / "one" / rel).read_bytes()).hexdigest() == digest
+    assert m1["inputs"]["raw"] == {"file": "klaipeda.xlsx", "bytes": len(b"raw survey export bytes"),
+                                   "sha256": hashlib.sha256(b"raw survey export bytes").hexdigest()}
+    assert m1["version"] == __version__ and m1["municipality"] == "klaipeda"
+    assert m1["parameters"] == {"seed": 20211201, "rake": ["sex", "agegrp", "citgrp"]}
+    text = (base / "one" / "manifest.json").read_text(encoding="utf-8")
+    assert json.loads(text) == m1
+    assert text == json.dumps(m1, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    assert not re.search(r"20\d\d-\d\d-\d\dT", text)  # no timestamps
+    assert str(base) not in text  # no absolute paths
+
+
+def test_html_self_contained(packs):
+    base = packs[0]
+    html = (base / "one" / "report.html").read_text(encoding="utf-8")
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:|//)""", html, flags=re.I)
+    assert "<script" not in html.lower() and "<link" not in html.lower() and "@import" not in html
+    assert "url(" not in html
+    assert html.count('src="data:image/svg+xml;base64,') == 2
+    for sec in ("key", "figures", "tables", "methods", "processing"):
+        assert f'id="{sec}"' in html
+    assert "Klaipėdos miesto savivaldybė" in html and '<html lang="lt">' in html
+    # the embedded figure is exactly the saved SVG
+    b64 = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
+    svgs = {base64.b64decode(b) for b in b64}
+    assert (base / "one" / "figures" / "03_needs_overview.svg").read_bytes() in svgs
+
+
+def test_suppressed_values_absent_everywhere(packs):
+    base = packs[0]
+    html = (base / "one" / "report.html").read_text(encoding="utf-8")
+    for s in ("91,4", "91.4", "91,37", "0.9137", "43,2", "0.4321", "91\u00a0%"):
+        assert s not in html, s
+    assert "Neskelbiama: per mažas skaičius" in html and "Neskelbiama: n &lt; 30" in html
+    for csv in (base / "one" / "tables").glob("*.csv"):
+        text = csv.read_text(encoding="utf-8-sig")
+        assert "0.913700" not in text and "0.432100" not in text
+    wb = openpyxl.load_workbook(base / "one" / "tables.xlsx")
+    vals = [v for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row
+            if isinstance(v, float)]
+    assert SENTINEL not in vals and SENTINEL_NS not in vals
+    assert 0.62 in vals
+
+
+def test_pack_masks_when_upstream_left_values(tmp_path):
+    est = make_estimates(flagged=False)
+    est["flag"] = ""
+    est.loc[est["area"] == "discrimination", "flag"] = "suppressed"  # flagged but value not blanked
+    _pack(tmp_path, lang="en", estimates=est)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "91.4%" not in html and "91%" not in html
+    text = (tmp_path / "tables" / "02_indicators.csv").read_text(encoding="utf-8-sig")
+    assert "0.913700" not in text
+
+
+def test_pack_applies_disclosure_when_no_flag_column(tmp_path):
+    est = make_estimates(flagged=False)
+    assert "flag" not in est.columns
+    m = _pack(tmp_path, lang="en", estimates=est)
+    text = (tmp_path / "tables" / "02_indicators.csv").read_text(encoding="utf-8-sig")
+    assert "0.913700" not in text and "Suppressed: count too small" in text
+    assert m["thresholds"]["min_n"] == 30
+
+
+def test_render_html_english_key_figures():
+    est = make_estimates()
+    svg = figure_bytes(needs_overview(est, lang="en"), "svg")
+    html = render_html(municipality="klaipeda", estimates=est, weights_report=make_weights_report(),
+                       cleaning_summary=make_cleaning(), figures={"03_needs_overview": svg}, lang="en")
+    assert "Survey of the needs of third-country nationals" in html and "Klaipėda city municipality" in html
+    assert "10,000" in html and "1.42" in html
+    # top three needs, largest first, with CIs
+    top = re.search(r"<ol>(.*?)</ol>", html, flags=re.S).group(1)
+    assert top.index("Need language: 62% (58%–66%)") < top.index("Need services: 50%") < top.index(
+        "Need information: 47%")
+    assert "615 received, 17 removed" in html
+    assert "Figure 3. Unmet needs by area" in html
+
+
+def test_render_html_and_pack_errors(tmp_path):
+    with pytest.raises(NeedsAnalysisError):
+        render_html(municipality="klaipeda", estimates=make_estimates(), weights_report=make_weights_report(),
+                    cleaning_summary=make_cleaning(), figures={}, lang="ru")
+    with pytest.raises(NeedsAnalysisError, match="municipality"):
+        write_pack(tmp_path, municipality="riga", estimates=make_estimates(), weights_report=make_weights_report(),
+                   cleaning_summary=make_cleaning())
+    with pytest.raises(NeedsAnalysisError, match="not found"):
+        _pack(tmp_path, inputs={"raw": tmp_path / "missing.xlsx"})
+
+
+def test_pack_numbers_equal_estimates(packs):
+    base = packs[0]
+    wb = openpyxl.load_workbook(base / "one" / "tables.xlsx")
+    ws = wb["02_indicators"]
+    header = [c.value for c in ws[1]]
+    got = [ws.cell(row=i + 2, column=header.index("Įvertis") + 1).value for i in range(ws.max_row - 1)]
+    est = make_estimates()["estimate"].to_numpy(dtype=float)
+    np.testing.assert_array_equal(np.array([np.nan if v is None else v for v in got], dtype=float), est)
+
+
+def test_extra_figures_saved_embedded_and_checked(tmp_path):
+    from needs_analysis.figures import indicator_bars
+
+    est = make_estimates()
+    fig4 = indicator_bars(est, ["language_need", "housing_need"], lang="lt", title="Kalba ir būstas")
+    m = write_pack(tmp_path, municipality="klaipeda", estimates=est, weights_report=make_weights_report(),
+                   cleaning_summary=make_cleaning(), lang="lt", extra_figures={"04_language": fig4})
+    assert "figures/04_language.png" in m["outputs"] and "figures/04_language.svg" in m["outputs"]
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    ids = re.findall(r'<figure id="fig-([^"]+)"', html)
+    assert ids == ["01_respondent_profile", "03_needs_overview", "04_language"]
+    assert "<figcaption>Kalba ir būstas</figcaption>" in html
+    with pytest.raises(NeedsAnalysisError, match="figure key"):
+        write_pack(tmp_path, municipality="klaipeda", estimates=est, weights_report=make_weights_report(),
+                   cleaning_summary=make_cleaning(), extra_figures={"03_needs_overview": fig4})

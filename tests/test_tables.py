@@ -1,0 +1,182 @@
+"""Tests of the report tables and their Excel/CSV writers (needs_analysis.tables)."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from needs_analysis.disclosure import apply_disclosure
+from needs_analysis.errors import NeedsAnalysisError
+from needs_analysis.tables import TABLE_KEYS, build_notes, build_tables, write_csv, write_excel
+
+SENTINEL = 0.9137  # suppressed estimate: must appear nowhere
+SENTINEL_NS = 0.4321  # not-shown estimate
+
+
+def make_estimates() -> pd.DataFrame:
+    rows = [
+        # indicator, area, kind, sensitive, domain, value, est, se, n, count
+        ("lang_need", "language", "proportion", False, "total", "total", 0.62, 0.021, 598, 370),
+        ("lang_need", "language", "proportion", False, "sex", "female", 0.66, 0.03, 300, 198),
+        ("lang_need", "language", "proportion", False, "sex", "male", 0.58, 0.031, 298, 172),
+        ("discr_any", "discrimination", "proportion", True, "total", "total", SENTINEL, 0.011, 598, 8),
+        ("belong_x", "belonging", "proportion", False, "total", "total", SENTINEL_NS, 0.1, 20, 9),
+        ("kids_need", "children", "proportion", False, "total", "total", 0.22, 0.06, 45, 10),
+        ("n_sources", "information", "mean", False, "total", "total", 2.35, 0.08, 598, np.nan),
+    ]
+    df = pd.DataFrame(rows, columns=["indicator", "area", "kind", "sensitive", "domain", "domain_value", "estimate",
+                                     "se", "n", "count"])
+    df["municipality"] = "klaipeda"
+    df["label_lt"] = "Rodiklis " + df["indicator"] + " ąčęėįšųūž"
+    df["label_en"] = "Indicator " + df["indicator"]
+    df["headline"] = df["domain"] == "total"
+    df["ci_low"] = df["estimate"] - 1.96 * df["se"]
+    df["ci_high"] = df["estimate"] + 1.96 * df["se"]
+    df["deff"] = 1.4
+    df["ci_method"] = np.where(df["kind"] == "mean", "wald", "logit")
+    return apply_disclosure(df)
+
+
+def make_weights_report() -> dict:
+    summary = pd.DataFrame(dict(municipality=["klaipeda"], n=[598], N=[10000], deff_kish=[1.42], n_eff=[421.1],
+                                w_min=[5.2], w_max=[40.1], w_ratio=[7.7], w_cv=[0.65], iterations=[7],
+                                converged=[True]))
+    margins = pd.DataFrame(dict(variable=["sex", "sex"], category=["female", "male"], sample_n=[300, 298],
+                                sample_share=[300 / 598, 298 / 598], weighted_total=[4000.0, 6000.0],
+                                weighted_share=[0.4, 0.6], population_count=[4000, 6000],
+                                population_share=[0.4, 0.6]))
+    return {"summary": summary, "margins": margins}
+
+
+def make_cleaning() -> pd.DataFrame:
+    return pd.DataFrame(dict(step=["received", "removed", "removed", "kept", "changed"],
+                             reason=["records received", "exact duplicate", "ineligible: EU citizen", "analysed",
+                                     "birth_year_range"], n=[615, 12, 5, 598, 3]))
+
+
+@pytest.fixture
+def tables_en():
+    return build_tables(make_estimates(), make_weights_report(), make_cleaning(), "en")
+
+
+def test_build_tables_keys_and_values(tables_en):
+    assert list(tables_en) == list(TABLE_KEYS)
+    t2 = tables_en["02_indicators"]
+    est = make_estimates()
+    np.testing.assert_array_equal(t2["Estimate"].to_numpy(dtype=float), est["estimate"].to_numpy(dtype=float))
+    np.testing.assert_array_equal(t2["95% CI lower"].to_numpy(dtype=float), est["ci_low"].to_numpy(dtype=float))
+    assert t2["Estimate"].dtype.kind == "f"  # numbers, not strings
+    assert t2["Flag"].tolist() == ["", "", "", "Suppressed: count too small", "Not shown: n < 30",
+                                   "Interpret with caution", ""]
+    assert t2["Group"].tolist()[:3] == ["Total", "female", "male"]
+    assert t2.attrs["formats"]["Estimate"] == ["0.0%"] * 6 + ["0.00"]
+    t1 = tables_en["01_sample_weighting"]
+    assert t1["Respondents (n)"].iloc[0] == 598 and t1["Converged"].iloc[0] == "Yes"
+    assert t1["Municipality"].iloc[0] == "Klaipėda city municipality"
+    t6 = tables_en["06_data_processing"]
+    assert t6["Step"].tolist() == ["Received", "Removed", "Removed", "Analysed", "Values changed"]
+    assert t6["Records"].tolist() == [615, 12, 5, 598, 3]
+
+
+def test_build_tables_lithuanian_headers():
+    t = build_tables(make_estimates(), make_weights_report(), make_cleaning(), "lt")
+    assert "Įvertis" in t["02_indicators"].columns
+    assert t["02_indicators"]["Sritis"].iloc[0] == "Lietuvių kalba"
+    assert t["02_indicators"].attrs["title"] == "2 lentelė. Visi rodikliai"
+
+
+def test_tables_mask_unmasked_withheld_rows():
+    est = make_estimates()
+    raw = est.copy()
+    raw.loc[raw["indicator"] == "discr_any", "estimate"] = SENTINEL  # flag kept, value leaked upstream
+    t = build_tables(raw, make_weights_report(), make_cleaning(), "en")["02_indicators"]
+    assert not np.isclose(t["Estimate"].to_numpy(dtype=float), SENTINEL).any()
+
+
+def test_write_excel_values_formats_freeze(tmp_path, tables_en):
+    notes = build_notes(make_estimates(), make_weights_report(), "en")
+    path = write_excel(tables_en, notes, tmp_path / "t.xlsx")
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == list(TABLE_KEYS) + ["Notes"]
+    ws = wb["02_indicators"]
+    assert ws.freeze_panes == "A2"
+    header = [c.value for c in ws[1]]
+    col = header.index("Estimate") + 1
+    est = make_estimates()
+    for i in range(len(est)):
+        cell = ws.cell(row=i + 2, column=col)
+        e = est["estimate"].iloc[i]
+        if np.isnan(e):
+            assert cell.value is None
+        else:
+            assert cell.value == pytest.approx(e, abs=0, rel=0)
+            assert cell.number_format == ("0.00" if est["kind"].iloc[i] == "mean" else "0.0%")
+    lo = header.index("95% CI lower") + 1
+    assert ws.cell(row=2, column=lo).value == est["ci_low"].iloc[0]
+    assert ws.cell(row=2, column=lo).number_format == "0.0%"
+    assert ws.cell(row=2, column=header.index("Base (n)") + 1).value == 598
+    assert ws.column_dimensions["C"].width >= len("Indicator lang_need")
+    assert ws.cell(row=5, column=header.index("Flag") + 1).value == "Suppressed: count too small"
+    m = wb["01b_sample_margins"]
+    assert m["D2"].number_format == "0.0%" and m["D2"].value == pytest.approx(300 / 598)
+    # no cell anywhere holds a withheld value
+    for sheet in wb.worksheets:
+        for row in sheet.iter_rows(values_only=True):
+            for v in row:
+                if isinstance(v, float):
+                    assert v not in (SENTINEL, SENTINEL_NS)
+    notes_text = " ".join(str(v) for row in wb["Notes"].iter_rows(values_only=True) for v in row if v)
+    assert "Flags legend" in notes_text and "relative standard error" in notes_text
+    assert "Table 2. All indicators" in notes_text and "logit, wald" in notes_text
+
+
+def test_write_excel_deterministic(tmp_path, tables_en):
+    a = write_excel(tables_en, None, tmp_path / "a.xlsx").read_bytes()
+    b = write_excel(build_tables(make_estimates(), make_weights_report(), make_cleaning(), "en"), None,
+                    tmp_path / "b.xlsx").read_bytes()
+    assert a == b
+
+
+def test_write_excel_rejects_bad_sheet_name(tmp_path, tables_en):
+    with pytest.raises(NeedsAnalysisError, match="sheet name"):
+        write_excel({"x" * 32: tables_en["02_indicators"]}, None, tmp_path / "x.xlsx")
+
+
+def test_write_csv_bom_and_values(tmp_path):
+    tables = build_tables(make_estimates(), make_weights_report(), make_cleaning(), "lt")
+    paths = write_csv(tables, tmp_path / "csv")
+    assert [p.name for p in paths] == [f"{k}.csv" for k in TABLE_KEYS]
+    raw = (tmp_path / "csv" / "02_indicators.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    text = raw.decode("utf-8-sig")
+    assert "ąčęėįšųūž" in text and "\r\n" not in text
+    assert "0.620000" in text
+    assert "0.9137" not in text and "0.4321" not in text and "91.37" not in text
+    back = pd.read_csv(io.StringIO(text))
+    est = make_estimates()
+    np.testing.assert_allclose(back["Įvertis"].to_numpy(dtype=float), est["estimate"].to_numpy(dtype=float),
+                               atol=5e-7, equal_nan=True)
+    again = write_csv(tables, tmp_path / "csv2")
+    assert [p.read_bytes() for p in paths] == [p.read_bytes() for p in again]
+
+
+def test_build_tables_errors():
+    with pytest.raises(NeedsAnalysisError, match="summary"):
+        build_tables(make_estimates(), {"margins": make_weights_report()["margins"]}, make_cleaning(), "en")
+    with pytest.raises(NeedsAnalysisError, match="step, reason, n"):
+        build_tables(make_estimates(), make_weights_report(), make_cleaning().drop(columns="reason"), "en")
+    with pytest.raises(NeedsAnalysisError, match="label_lt"):
+        build_tables(make_estimates().drop(columns="label_lt"), make_weights_report(), make_cleaning(), "en")
+
+
+def test_notes_universe_and_empty_workbook(tmp_path):
+    notes = build_notes(make_estimates(), make_weights_report(), "en")
+    uni = notes[notes["Section"] == "Universe"].set_index("Item")["Description"]
+    assert uni["lang_need"] == "All analysed respondents (n = 598)."
+    assert uni["kids_need"] == "Respondents in the universe of this indicator (base n = 45)."
+    wb = openpyxl.load_workbook(write_excel({}, None, tmp_path / "empty.xlsx"))
+    assert wb.sheetnames == ["Notes"]
