@@ -1,0 +1,29 @@
+"""Synthetic population, survey sample and demo raw files with known truth.
+
+For validation, demos and simulation studies only: the analysis pipeline never
+imports this package, it reads the files that :func:`write_demo_data` writes.
+
+Examples
+--------
+>>> from needs_analysis import synthetic
+>>> pop = synthetic.build_population(seed=2021, scale=0.05)
+>>> resp = synthetic.draw_sample(pop, seed=2021)
+>>> raw, planted = synthetic.add_faults(resp, seed=2021, pop=pop)
+"""
+
+from __future__ import annotations
+
+from ._facts import FACTS, POPULATION_SIZES, SAMPLE_TARGETS, Fact
+from ._faults import FAULT_RATES, add_faults
+from ._population import build_population, derive_groups, population_sizes
+from ._sample import draw_sample, response_propensity
+from ._write import MARGIN_CATEGORIES, population_margins, write_demo_data
+
+#: the seed of the committed demo data
+DEFAULT_SEED = 2021
+
+__all__ = [
+    "DEFAULT_SEED", "FACTS", "Fact", "POPULATION_SIZES", "SAMPLE_TARGETS", "FAULT_RATES", "MARGIN_CATEGORIES",
+    "build_population", "draw_sample", "add_faults", "write_demo_data", "population_margins", "derive_groups",
+    "population_sizes", "response_propensity",
+]
