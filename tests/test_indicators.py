@@ -82,3 +82,11 @@ def test_population_truth_by_domain_hand_values():
     assert tot.loc["b", "truth"] == pytest.approx(0.0) and tot.loc["b", "N"] == 2
     by_sex = t[(t.domain == "sex") & (t.municipality == "a")].set_index("domain_value")["truth"]
     assert by_sex["f"] == pytest.approx(0.5) and by_sex["m"] == pytest.approx(0.0)
+
+
+def test_nullable_and_numpy_missing_values_give_the_same_indicators():
+    # the synthetic population stores 0/1 columns as nullable Int8 (pd.NA), clean data as float (NaN)
+    people = _people()
+    nullable = people.assign(**{"discr_settings/work": people["discr_settings/work"].astype("Int8")})
+    cat = [i for i in load_catalogue() if i.id in ("discr_work", "need_discrimination")]
+    pd.testing.assert_frame_equal(respondent_indicators(people, cat), respondent_indicators(nullable, cat))

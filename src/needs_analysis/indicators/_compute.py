@@ -38,6 +38,9 @@ def _analysis_frame(df: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
         col = df[name]
         if col.dtype == object or pd.api.types.is_string_dtype(col):
             col = col.astype(object).where(~col.isin(list(MISSING_CODES)), np.nan)
+        elif pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+            # one missing-value semantics for numpy and nullable (Int8, boolean) columns
+            col = col.astype("float64")
         out[name] = col
     return pd.DataFrame(out, index=df.index)
 
@@ -100,7 +103,12 @@ def respondent_indicators(
             in_base &= _evaluate(frame, ind.universe, where).fillna(False).astype(bool)
         for name in ind.base_variables():
             in_base &= frame[name].notna()
-        value = _evaluate(frame, ind.numerator, where).astype(float)
+        value = _evaluate(frame, ind.numerator, where)
+        if ind.kind == "proportion":
+            # a condition on an unasked question is simply false; who is in the base is decided above
+            value = value.astype("boolean").fillna(False).astype(float)
+        else:
+            value = value.astype(float)
         return value.where(in_base, np.nan)
 
     headlines = [ind for ind in catalogue if ind.headline]
@@ -191,19 +199,24 @@ def estimate_indicators(
                                      fix="derive it in cleaning or drop it from domains")
         data[dom] = data[dom].astype(object)
     design = SurveyDesign(data, weights=weights, **(design_kwargs or {}))
+    # factorise each domain once; numerator counts by domain level via bincount
+    dom_codes = {"total": (np.zeros(len(data), dtype=np.int64), np.array(["total"], dtype=object))}
+    for dom in domains:
+        codes, uniques = pd.factorize(data[dom].astype(str).where(data[dom].notna(), None))
+        dom_codes[dom] = (codes, np.asarray(uniques, dtype=object))
     pieces = []
     for ind in catalogue:
         est_fn = design.proportion if ind.kind == "proportion" else design.mean
         kwargs = {"ci_method": ci_method} if ind.kind == "proportion" else {}
-        y = data[ind.id]
+        is_one = data[ind.id].to_numpy() == 1
         for dom in ("total", *domains):
-            by = None if dom == "total" else dom
-            res = est_fn(ind.id, by=by, level=level, **kwargs)
-            part = _tidy(pd.DataFrame(res), dom)
+            res = est_fn(ind.id, by=None if dom == "total" else dom, level=level, **kwargs)
+            part = _tidy(res, dom)
             if ind.kind == "proportion":
-                grp = data[dom] if by else pd.Series("total", index=data.index)
-                counts = (y == 1).groupby(grp.astype(str)).sum()
-                part["count"] = part["domain_value"].map(counts).astype(float)
+                codes, uniques = dom_codes[dom]
+                ok = is_one & (codes >= 0)
+                counts = dict(zip(uniques, np.bincount(codes[ok], minlength=len(uniques)).astype(float)))
+                part["count"] = [counts.get(v, 0.0) for v in part["domain_value"]]
             else:
                 part["count"] = np.nan
             part.insert(0, "indicator", ind.id)

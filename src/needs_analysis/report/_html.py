@@ -55,12 +55,13 @@ def _html_table(key: str, df: pd.DataFrame, lang: str, flag_col: str | None = No
     formats = df.attrs.get("formats", {}) or {}
     rows = []
     cols = list(df.columns)
+    values = {c: df[c].tolist() for c in cols}  # one pass per column, not a pandas lookup per cell
     for i in range(len(df)):
         row = []
         for c in cols:
             f = formats.get(c)
             f = f[i] if isinstance(f, (list, tuple)) else f
-            cell = _fmt_cell(df[c].iloc[i], f, lang)
+            cell = _fmt_cell(values[c][i], f, lang)
             if c == flag_col and cell["text"]:
                 cell["cls"] = "flag"
             row.append(cell)

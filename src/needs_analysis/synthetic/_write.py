@@ -90,6 +90,8 @@ def _readme(seed: int, pop: pd.DataFrame, resp: pd.DataFrame, raw: dict, planted
         "| `data/reference/population_margins.csv` | `municipality,variable,category,count,source`: counts of "
         "sex, agegrp, citgrp, permit_grounds in the synthetic population (the weighting targets) |",
         "| `data/reference/planted_faults.csv` | `municipality,_uuid,fault,variable,detail`: every planted fault |",
+        "| `data/reference/population_truth.csv` | `municipality,indicator,domain,domain_value,truth,N`: the "
+        "population value of every catalogue indicator, overall and by subgroup (N = population base) |",
         "| `data/reference/synthetic_population.parquet` | the whole population in analysis format (codes, "
         "0/1 columns, derived age/agegrp/citgrp/years_lt); the truth for validation and simulations |",
         "",
@@ -161,6 +163,27 @@ def _readme(seed: int, pop: pd.DataFrame, resp: pd.DataFrame, raw: dict, planted
     return "\n".join(lines)
 
 
+def write_population_truth(pop, path: str | Path) -> Path:
+    """Write the population value of every catalogue indicator (overall and by domain).
+
+    Parameters
+    ----------
+    pop : DataFrame
+        The synthetic population in analysis format.
+    path : str or Path
+        Destination CSV (``municipality,indicator,domain,domain_value,truth,N``).
+
+    Returns
+    -------
+    Path
+    """
+    from ..indicators import population_truth
+
+    path = Path(path)
+    population_truth(pop).to_csv(path, index=False, lineterminator="\n", encoding="utf-8", float_format="%.10g")
+    return path
+
+
 def write_demo_data(data_dir: str | Path, seed: int = 2021, scale: float = 1.0, codebook=None) -> dict[str, Path]:
     """Generate and write the whole demo data set.
 
@@ -178,7 +201,8 @@ def write_demo_data(data_dir: str | Path, seed: int = 2021, scale: float = 1.0, 
     dict
         Name -> written path: ``raw/<municipality>`` for each export,
         ``population_margins``, ``planted_faults``, ``synthetic_population``,
-        ``readme``.
+        ``population_truth`` (every catalogue indicator, computed with
+        :func:`needs_analysis.indicators.population_truth`), ``readme``.
 
     Notes
     -----
@@ -206,6 +230,9 @@ def write_demo_data(data_dir: str | Path, seed: int = 2021, scale: float = 1.0, 
     p = ref / "synthetic_population.parquet"
     _write_parquet(pop, p)
     paths["synthetic_population"] = p
+    p = ref / "population_truth.csv"
+    write_population_truth(pop, p)
+    paths["population_truth"] = p
     p = ref / "README.md"
     p.write_text(_readme(seed, pop, resp, raw, planted), encoding="utf-8")
     paths["readme"] = p

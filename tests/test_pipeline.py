@@ -1,0 +1,128 @@
+"""End to end on the demo data: six packs, weighting reduces bias, identical reruns, raw files untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from needs_analysis import pipeline
+from needs_analysis.config import RunSettings
+from needs_analysis.indicators import estimate_indicators
+from needs_analysis.io import sha256_file
+from needs_analysis.municipalities import MUNICIPALITY_IDS
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def _digests(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def raw_before():
+    return _digests(DATA / "raw")
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory, raw_before):
+    settings = RunSettings(data_dir=DATA, out_dir=tmp_path_factory.mktemp("reports"),
+                           processed_root=tmp_path_factory.mktemp("processed"))
+    return settings, {r.municipality: r for r in pipeline.run("all", settings)}
+
+
+@pytest.fixture(scope="module")
+def truth():
+    t = pd.read_csv(DATA / "reference" / "population_truth.csv")
+    return t[t["domain"] == "total"].set_index(["municipality", "indicator"])["truth"]
+
+
+def test_six_complete_packs(runs):
+    settings, res = runs
+    assert sorted(res) == sorted(MUNICIPALITY_IDS)
+    for m in MUNICIPALITY_IDS:
+        pack = settings.reports_dir / m
+        for name in ("tables.xlsx", "report.html", "manifest.json"):
+            assert (pack / name).stat().st_size > 0, f"{m}: {name}"
+        pngs, svgs = list((pack / "figures").glob("*.png")), list((pack / "figures").glob("*.svg"))
+        assert len(pngs) >= 2 and {p.stem for p in pngs} == {p.stem for p in svgs}
+        manifest = json.loads((pack / "manifest.json").read_text(encoding="utf-8"))
+        text = json.dumps(manifest)
+        assert sha256_file(DATA / "raw" / f"{m}.xlsx") in text  # input hash recorded
+        processed = settings.processed_dir / m
+        for name in ("responses.parquet", "cleaning_log.csv", "cleaning_log.xlsx", "estimates.parquet",
+                     "estimates.csv", "weights_report_summary.csv", "row_accounting.csv"):
+            assert (processed / name).is_file(), f"{m}: {name}"
+
+
+def test_raw_files_never_written(runs, raw_before):
+    assert _digests(DATA / "raw") == raw_before
+
+
+def test_no_identifiers_in_processed_data(runs):
+    settings, _ = runs
+    for m in MUNICIPALITY_IDS:
+        cols = set(pd.read_parquet(settings.processed_dir / m / "responses.parquet").columns)
+        assert not cols & {"contact_email", "comments", "device_id", "citizenship_other", "lt_barriers_other"}
+
+
+def test_row_accounting_adds_up(runs):
+    _, res = runs
+    for m, r in res.items():
+        s = r.cleaned.summary
+        received = s.loc[s.step == "received", "n"].item()
+        removed = s.loc[s.step == "removed", "n"].sum()
+        kept = s.loc[s.step == "kept", "n"].item()
+        assert received == removed + kept == r.cleaned.n_received
+        assert kept == len(r.weighted.data)
+
+
+def test_weights_reproduce_population_margins(runs):
+    settings, res = runs
+    margins = pd.read_csv(DATA / "reference" / "population_margins.csv")
+    for m, r in res.items():
+        w = r.weighted.data
+        for var in settings.rake_variables:
+            target = margins[(margins.municipality == m) & (margins.variable == var)]
+            assert w["weight"].sum() == pytest.approx(target["count"].sum(), rel=1e-9)
+        got = r.weighted.report["margins"]
+        np.testing.assert_allclose(got["weighted_total"], got["population_count"], rtol=1e-8)
+
+
+def test_weighting_brings_estimates_closer_to_the_population_truth(runs, truth):
+    """Non-response favours women, the tertiary-educated and long-stayers; raking must undo much of it."""
+    _, res = runs
+    rows = []
+    for m, r in res.items():
+        kw = dict(municipality=m, domains=())
+        w = estimate_indicators(r.weighted.data, weights="weight", **kw).set_index("indicator")["estimate"]
+        u = estimate_indicators(r.weighted.data, weights=None, **kw).set_index("indicator")["estimate"]
+        for ind in w.index:
+            rows.append((m, ind, truth[(m, ind)], w[ind], u[ind]))
+    d = pd.DataFrame(rows, columns=["m", "indicator", "truth", "weighted", "unweighted"])
+    d["err_w"], d["err_u"] = (d.weighted - d.truth).abs(), (d.unweighted - d.truth).abs()
+    by_ind = d.groupby("indicator")[["err_w", "err_u"]].mean()
+    # the indicators most affected by the response mechanism: mean absolute error over the six
+    # municipalities (percentage points), unweighted vs weighted, seed 2021
+    assert by_ind.loc["emp_rate", "err_u"] > 0.08 and by_ind.loc["emp_rate", "err_w"] < 0.03
+    assert by_ind.loc["lang_low_level", "err_u"] > 0.10 and by_ind.loc["lang_low_level", "err_w"] < 0.06
+    assert by_ind.loc["need_language", "err_u"] > 0.07 and by_ind.loc["need_language", "err_w"] < 0.05
+    assert by_ind.loc["need_information", "err_u"] > 0.05 and by_ind.loc["need_information", "err_w"] < 0.025
+    for ind in ("emp_rate", "lang_low_level", "need_language", "need_information", "n_unmet_needs"):
+        assert by_ind.loc[ind, "err_w"] < by_ind.loc[ind, "err_u"], ind
+    # and over the whole catalogue
+    assert d.err_w.mean() < 0.85 * d.err_u.mean()
+
+
+def test_second_run_gives_identical_files(runs, tmp_path):
+    settings, _ = runs
+    again = settings.with_(out_dir=tmp_path / "reports", processed_root=tmp_path / "processed")
+    for m in ("jonava", "akmene"):
+        pipeline.run(m, again)
+        assert _digests(again.reports_dir / m) == _digests(settings.reports_dir / m)
+        assert _digests(again.processed_dir / m) == _digests(settings.processed_dir / m)
