@@ -1,0 +1,25 @@
+"""Design-based estimation for complex survey samples.
+
+``SurveyDesign`` (Taylor linearisation) and ``ReplicateDesign`` (replicate
+weights: JK1, JKn, Rao-Wu bootstrap, BRR/Fay) share the estimators
+
+* ``mean``, ``total``, ``ratio``, ``proportion`` (CI methods ``logit``,
+  ``likelihood``, ``beta``, ``wilson``, ``asin``, ``xlogit``, ``wald``) and
+  ``quantile`` (Woodruff), each with ``by=`` domains computed over the full
+  design;
+* ``difference`` (two domains), ``chisq`` (Rao-Scott) and ``glm`` (linear,
+  logistic);
+
+and ``SurveyDesign`` adds ``subset``, ``calibrate``, ``rake``,
+``poststratify`` and ``replicate``. Every estimator returns an
+:class:`EstimateTable`. Numbers agree with R ``survey`` (see
+``tests/reference``).
+"""
+
+from __future__ import annotations
+
+from ._design import SurveyDesign
+from ._replicate import ReplicateDesign
+from ._result import ESTIMATE_COLUMNS, ChisqResult, EstimateTable, GlmResult
+
+__all__ = ["SurveyDesign", "ReplicateDesign", "EstimateTable", "ChisqResult", "GlmResult", "ESTIMATE_COLUMNS"]
