@@ -145,3 +145,124 @@ def test_label_none_is_an_answer_not_missing(tmp_path, suffix):
     assert pd.isna(raw.data["lt_level"].iloc[2])
     h = harmonise(raw.data.assign(birth_year=pd.to_numeric(raw.data["birth_year"])), load_codebook())
     assert h.data["lt_level"].iloc[0] == "none"
+
+
+# --------------------------------------------------------------------------- formats and conventions
+
+
+def test_utf16_and_undecodable_text(tmp_path):
+    p = tmp_path / "u16.csv"
+    pd.DataFrame({"_uuid": ["x"], "sex": ["Жінка"], "note": ["Šiauliai"]}).to_csv(p, index=False, encoding="utf-16")
+    raw = read_raw(p)
+    assert raw.encoding == "utf-16" and raw.data.loc[0, "sex"] == "Жінка" and raw.data.loc[0, "note"] == "Šiauliai"
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"_uuid,sex\nx1,\x98\x81\n")
+    with pytest.raises(NeedsAnalysisError, match=r"bad.csv: the text cannot be decoded.*expected UTF-8, UTF-16"):
+        read_raw(bad)
+    nul = tmp_path / "nul.csv"
+    nul.write_bytes(b"_uuid,sex\nx1,\x00\x01\x02\n")
+    with pytest.raises(NeedsAnalysisError, match=r"control character .* on line 2"):
+        read_raw(nul)
+
+
+def test_headers_blank_or_repeated(tmp_path):
+    p = tmp_path / "h.csv"
+    p.write_text("_uuid,sex,,\nx,Vyras,,\ny,Moteris,,\n", encoding="utf-8")
+    assert list(read_raw(p).data.columns) == ["_uuid", "sex"]  # empty trailing columns are debris
+    p.write_text("_uuid,sex,\nx,Vyras,oops\n", encoding="utf-8")
+    with pytest.raises(NeedsAnalysisError, match=r"column 3 has data \(row 2\) but no header"):
+        read_raw(p)
+    p.write_text("_uuid,sex,sex\nx,Vyras,Moteris\n", encoding="utf-8")
+    with pytest.raises(NeedsAnalysisError, match="the column 'sex' appears twice"):
+        read_raw(p)
+
+
+def test_extension_that_lies_and_sheet_number(tmp_path):
+    book = tmp_path / "b.xlsx"
+    with pd.ExcelWriter(book) as xw:
+        pd.DataFrame({"a": [1]}).to_excel(xw, sheet_name="readme", index=False)
+        pd.DataFrame({"b": [2]}).to_excel(xw, sheet_name="answers", index=False)
+    assert list(read_raw(book, sheet="1").data.columns) == ["b"]
+    with pytest.raises(NeedsAnalysisError, match=r"no sheet number 5.*expected 0..1 \(readme, answers\)"):
+        read_raw(book, sheet=5)
+    fake = tmp_path / "b.csv"
+    fake.write_bytes(book.read_bytes())
+    with pytest.raises(NeedsAnalysisError, match="is an Excel .xlsx workbook .* not a text"):
+        read_raw(fake)
+    sav = tmp_path / "x.sav"
+    sav.write_bytes(b"_uuid,sex\n1,F\n")
+    with pytest.raises(NeedsAnalysisError, match=r"x.sav: cannot read the file.*expected a valid SPSS file"):
+        read_raw(sav)
+    assert fake.read_bytes() == book.read_bytes()
+
+
+def test_kobo_group_prefixes_and_limesurvey_brackets():
+    cb = load_codebook()
+    raw = _frame().rename(columns={"consent": "eligibility/consent", "sex": "grp/demographics/sex"})
+    raw["language/lt_barriers[cost]"] = ["Y", "", "Y"]
+    raw["language/lt_barriers[no_time]"] = ["", "", "Y"]
+    raw["lt_barriers[other]"] = ["", "", "Dirbu naktimis"]
+    raw["info_sources/municipality"] = [1, 0, 0]          # a choice called like a question: not a question
+    raw["meta/instanceID"] = ["uuid:1", "uuid:2", "uuid:3"]
+    raw["_status"] = "submitted_via_web"
+    h = harmonise(raw, cb)
+    d = h.data
+    assert d["consent"].tolist() == ["yes"] * 3 and d["sex"].tolist() == ["female", "male", "female"]
+    assert d["lt_barriers"].tolist()[0] == "cost" and d["lt_barriers"].iloc[2] == "no_time cost"
+    assert d["lt_barriers/cost"].iloc[0] == 1.0 and pd.isna(d["lt_barriers/cost"].iloc[1])  # all blank: not asked
+    assert d["lt_barriers_other"].iloc[2] == "Dirbu naktimis"
+    assert d["info_sources/municipality"].tolist() == [1.0, 0.0, 0.0] and d["municipality"].iloc[0] == "klaipeda"
+    assert h.unknown_columns == ()
+
+
+def test_numeric_position_codes_and_country_codes():
+    cb = load_codebook()
+    raw = _frame().assign(sex=[1, 2, 1.0], citizenship=["UKR", "kg", "Тоҷикистон"], education=["5", "1", ""])
+    h = harmonise(raw, cb)
+    assert h.data["sex"].tolist() == ["female", "male", "female"]        # 1 = first choice of the list
+    assert h.data["education"].tolist()[:2] == ["tertiary", "primary"] and pd.isna(h.data["education"].iloc[2])
+    assert h.data["citizenship"].tolist() == ["UA", "KG", "TJ"]
+    assert set(h.numeric_coded) == {"sex", "education"} and h.unmapped.empty
+
+
+def test_unknown_questions_weights_and_clashing_columns():
+    cb = load_codebook()
+    with pytest.raises(NeedsAnalysisError, match=r"column\(s\) q_new are not questions of the questionnaire "
+                                                 r"\(version 2021.1\)"):
+        harmonise(_frame().assign(q_new=1), cb, source="v2.xlsx")
+    assert harmonise(_frame().assign(q_new=1), cb, allow_unknown_columns=True).unknown_columns == ("q_new",)
+    assert harmonise(_frame().assign(weight=[1, "2,5", None]), cb).unknown_columns == ()  # numeric: accepted
+    with pytest.raises(NeedsAnalysisError, match=r"t.csv, column Weight, row 3: weight 'n/a' is not a number"):
+        harmonise(_frame().assign(Weight=[1, "n/a", 2]), cb, source="t.csv")
+    with pytest.raises(NeedsAnalysisError, match=r"columns sex, demo/sex all hold question sex"):
+        harmonise(_frame().assign(**{"demo/sex": "Vyras"}), cb, source="t.csv")
+
+
+def test_select_multiple_from_dummies_only_and_unreadable_cells():
+    cb = load_codebook()
+    raw = _frame()
+    raw["top_needs/work"] = [1, 0, "maybe"]
+    raw["top_needs/housing"] = [1, 1, 0]
+    h = harmonise(raw, cb)
+    assert h.data["top_needs"].tolist() == ["work housing", "housing", ""]
+    assert h.unmapped.to_dict("records") == [{"respondent_id": "a3", "variable": "top_needs/work", "value": "maybe"}]
+
+
+def test_spss_style_meta_names(tmp_path):
+    cb = load_codebook()
+    raw = _frame().rename(columns={"_uuid": "uuid"}).assign(submission_time="2021-10-01T10:00:00")
+    d = harmonise(raw, cb).data
+    assert d["respondent_id"].tolist() == ["a1", "a2", "a3"] and "_submission_time" in d.columns
+
+
+def test_unicode_forms_and_multiple_labels():
+    cb = load_codebook()
+    raw = _frame().assign(lt_course_want=["Nez\u030cinau", "\u00a0TAIP\u00a0", "Не  знаю"],
+                          housing_problems=["Too expensive; Poor condition", "overcrowded", "Per brangu"])
+    h = harmonise(raw, cb)
+    assert h.data["lt_course_want"].tolist() == ["dont_know", "yes", "dont_know"]
+    hp = cb.choices("housing_problems")
+    assert h.unmapped.empty, h.unmapped
+    assert h.data["housing_problems"].iloc[0] == "cost poor_condition"      # labels separated by ';'
+    assert h.data["housing_problems"].iloc[1] == "overcrowded"
+    assert h.data["housing_problems"].iloc[2] == hp.loc[hp["label_lt"] == "Per brangu", "name"].item()

@@ -102,6 +102,68 @@ def demo_data(
     typer.echo(f"wrote {len(paths)} files under {target}")
 
 
+@app.command()
+def validate(
+    file: Annotated[Path, typer.Argument(help="Raw survey export: .xlsx, .csv, .tsv, .sav or .dta.")],
+    municipality: Annotated[Optional[str], typer.Option("--municipality", "-m",
+                                                        help="Municipality id (default: from the file name or the answers).")] = None,
+    sheet: Annotated[Optional[str], typer.Option("--sheet", help="Workbook sheet name or 0-based number (default: 'data' or the first).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Folder for cleaning_log.csv/.xlsx (default: data/processed/validation/<file name>).")] = None,
+    margins: Annotated[Optional[Path], typer.Option("--margins", help="Also check this population margins CSV.")] = None,
+    speeder_share: Annotated[float, typer.Option("--speeder-share", help="Speeders: faster than this share of the median duration.")] = 0.3,
+) -> None:
+    """Check a raw export without changing it: run every cleaning check, print a summary, write the log.
+
+    Exits 1 when something blocks the analysis (unreadable file, missing columns, no respondent left...).
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from .config import default_data_dir
+    from .validate import validate_file
+
+    try:
+        out_dir = out if out is not None else default_data_dir() / "processed" / "validation" / file.stem
+        rep = validate_file(file, municipality, sheet=sheet, out_dir=out_dir, margins=margins,
+                            speeder_share=speeder_share)
+    except NeedsAnalysisError as err:
+        _fail(err)
+        return
+    console = Console(width=120, soft_wrap=True)
+    where = rep.path.name + (f", sheet {rep.raw.sheet!r}" if rep.raw.sheet else "") + \
+        (f", encoding {rep.raw.encoding}" if rep.raw.encoding else "")
+    console.print(f"{where}: municipality {rep.municipality}, {rep.result.n_received} records received, "
+                  f"{len(rep.result.data)} kept")
+    acc = Table(title="Row accounting", show_lines=False)
+    for col in ("step", "reason", "n"):
+        acc.add_column(col, justify="right" if col == "n" else "left")
+    for row in rep.result.summary.itertuples(index=False):
+        if row.step in ("received", "removed", "kept"):
+            acc.add_row(row.step, str(row.reason), str(row.n))
+    console.print(acc)
+    if len(rep.checks):
+        checks = Table(title="Cleaning log by check", show_lines=False)
+        for col in ("check", "action", "n", "what"):
+            checks.add_column(col, justify="right" if col == "n" else "left")
+        for row in rep.checks.itertuples(index=False):
+            checks.add_row(row.check_id, row.action, str(row.n), row.description)
+        console.print(checks)
+    if len(rep.harmonised.unmapped):
+        um = rep.harmonised.unmapped_counts
+        top = "; ".join(f"{r.variable}: {r.value!r} ({r.n})" for r in um.head(5).itertuples(index=False))
+        console.print(f"unmapped answers: {int(um['n'].sum())} in {um['variable'].nunique()} question(s), "
+                      f"e.g. {top}")
+    found = rep.identifiers[rep.identifiers["n"] > 0]
+    if len(found):
+        ids = ", ".join(f"{r.column} ({r.kind}, {r.n})" for r in found.itertuples(index=False))
+        console.print(f"direct identifiers found (never written to processed data or reports): {ids}")
+    for p in rep.log_paths:
+        console.print(f"cleaning log: {p}")
+    if rep.blocking:
+        _fail(NeedsAnalysisError("analysis blocked: " + "; ".join(rep.blocking), where=str(rep.path),
+                                 fix="see the cleaning log"))
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app(prog_name="needs-analysis")
 

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import SURVEY_YEAR
+from ..countries import EU_EEA, to_iso
 
 __all__ = ["AGE_GROUPS", "CITIZENSHIP_GROUPS", "YEARS_GROUPS", "EU_EEA", "derive_variables", "citizenship_group"]
 
@@ -22,10 +23,6 @@ CITIZENSHIP_GROUPS: dict[str, tuple[str, ...]] = {
 }
 #: Years lived in Lithuania (ordinal): under 1, 1-4, 5-9, 10 or more.
 YEARS_GROUPS: tuple[tuple[str, int], ...] = (("lt_1", 0), ("y1_4", 1), ("y5_9", 5), ("y10_plus", 10))
-#: EU member states, EEA countries and Switzerland: their citizens are not third-country nationals.
-EU_EEA: frozenset[str] = frozenset(
-    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO CH".split()
-)
 
 
 def _bands(values: pd.Series, bands: tuple[tuple[str, int], ...]) -> pd.Series:
@@ -43,23 +40,27 @@ def citizenship_group(citizenship: pd.Series) -> pd.Series:
 
 
 def derive_variables(df: pd.DataFrame, survey_year: int = SURVEY_YEAR) -> pd.DataFrame:
-    """Return a copy of ``df`` with ``age, agegrp, citgrp, years_lt`` added.
+    """Return a copy of ``df`` with ``age, agegrp, citgrp, years_lt, citizenship_iso`` added.
 
     Parameters
     ----------
     df : DataFrame
-        Responses with ``birth_year``, ``citizenship`` and ``arrival_year``.
+        Responses with ``birth_year``, ``citizenship`` and ``arrival_year``
+        (and ``citizenship_other``, from which ``citizenship_iso`` takes the
+        ISO code of a typed unlisted country; NaN if none matches).
     survey_year : int
         Reference year for ages and years in Lithuania.
     """
-    out = df.copy()
-    age = survey_year - pd.to_numeric(out["birth_year"], errors="coerce")
-    out["age"] = age
-    out["agegrp"] = _bands(age, AGE_GROUPS)
-    out["citgrp"] = citizenship_group(out["citizenship"])
-    if "arrival_year" in out.columns:
-        years = survey_year - pd.to_numeric(out["arrival_year"], errors="coerce")
-        out["years_lt"] = _bands(years, YEARS_GROUPS)
+    age = survey_year - pd.to_numeric(df["birth_year"], errors="coerce")
+    iso = df["citizenship"].astype(object).where(df["citizenship"].ne("other_country"), np.nan)
+    if "citizenship_other" in df.columns:
+        typed = df["citizenship_other"].map(to_iso)
+        iso = iso.where(df["citizenship"].ne("other_country"), typed)
+    if "arrival_year" in df.columns:
+        years_lt = _bands(survey_year - pd.to_numeric(df["arrival_year"], errors="coerce"), YEARS_GROUPS)
     else:
-        out["years_lt"] = np.nan
-    return out
+        years_lt = pd.Series(np.nan, index=df.index, dtype=object)
+    derived = pd.DataFrame({"age": age, "agegrp": _bands(age, AGE_GROUPS),
+                            "citgrp": citizenship_group(df["citizenship"]), "years_lt": years_lt,
+                            "citizenship_iso": iso.astype(object)}, index=df.index)
+    return pd.concat([df.drop(columns=[c for c in derived.columns if c in df.columns]), derived], axis=1)

@@ -1,18 +1,46 @@
-"""The cleaning log: one row per action taken on the data."""
+"""The cleaning log: one row per action taken on the data.
+
+The log is written as CSV (UTF-8 with BOM, so Excel opens it with the right
+letters) and as xlsx; a researcher may edit either and read it back with
+:func:`read_log`. Free text never enters the log: old values of text
+questions are replaced by a placeholder unless they are a known category
+name (country, recode-table entry), and e-mail addresses and phone numbers
+are masked in every cell (:func:`redact`).
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["LOG_COLUMNS", "ACTIONS", "empty_log", "log_rows", "write_log"]
+from ..errors import NeedsAnalysisError
+
+__all__ = ["LOG_COLUMNS", "ACTIONS", "empty_log", "log_rows", "write_log", "read_log", "redact",
+           "EMAIL_RE", "PHONE_RE", "free_text_placeholder"]
 
 #: Columns of the cleaning log, in order.
 LOG_COLUMNS: tuple[str, ...] = ("respondent_id", "variable", "old_value", "new_value", "check_id", "action",
                                 "reason")
 #: Actions a log row may record.
 ACTIONS: tuple[str, ...] = ("drop_respondent", "change_value", "set_missing", "flag")
+#: E-mail addresses.
+EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+#: Phone numbers: international (+ and 8-15 digits) or Lithuanian mobile (8 6xx xxxxx / 86xxxxxxx).
+PHONE_RE = re.compile(r"(?<![\w+])(?:\+\d[\d \-().]{6,18}\d|(?:00|8)[ -]?\(?6\d{2}\)?[ -]?\d{2}[ -]?\d{3})(?!\w)")
+
+
+def redact(text: object) -> object:
+    """Mask e-mail addresses and phone numbers in ``text`` (other values are returned unchanged)."""
+    if not isinstance(text, str):
+        return text
+    return PHONE_RE.sub("[phone]", EMAIL_RE.sub("[e-mail]", text))
+
+
+def free_text_placeholder(text: object) -> str:
+    """What the log shows instead of a free-text answer."""
+    return f"[free text, {len(str(text))} characters]"
 
 
 def empty_log() -> pd.DataFrame:
@@ -20,7 +48,7 @@ def empty_log() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in LOG_COLUMNS})
 
 
-def log_rows(ids, *, check_id: str, action: str, reason: str, variable: str = "", old=None, new=None) -> pd.DataFrame:
+def log_rows(ids, *, check_id: str, action: str, reason, variable="", old=None, new=None) -> pd.DataFrame:
     """Build log rows for the respondents ``ids``.
 
     Parameters
@@ -31,12 +59,18 @@ def log_rows(ids, *, check_id: str, action: str, reason: str, variable: str = ""
         Id of the check that acted.
     action : str
         One of :data:`ACTIONS`.
-    reason : str
-        Human-readable reason.
-    variable : str
-        Variable concerned ("" for whole-respondent actions).
+    reason : str or sequence of str
+        Human-readable reason (one for all rows, or one per row).
+    variable : str or sequence of str
+        Variable concerned (``""`` for whole-respondent actions).
     old, new : sequence or scalar, optional
-        Old and new values (as text).
+        Old and new values (stored as text; blank for missing).
+
+    Returns
+    -------
+    DataFrame
+        Rows with the :data:`LOG_COLUMNS`, every cell text (e-mails and
+        phone numbers masked).
     """
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
@@ -46,26 +80,52 @@ def log_rows(ids, *, check_id: str, action: str, reason: str, variable: str = ""
     def as_list(v):
         if v is None:
             return [""] * n
-        if isinstance(v, (list, tuple, pd.Series, pd.Index)) or hasattr(v, "__array__"):
-            return ["" if pd.isna(x) else str(x) for x in list(v)]
-        return [str(v)] * n
+        if isinstance(v, (list, tuple, pd.Series, pd.Index)) or (hasattr(v, "__array__") and not isinstance(v, str)):
+            vals = list(v)
+            if len(vals) != n:
+                raise ValueError(f"{len(vals)} values for {n} rows")
+            return ["" if _isna(x) else _text(x) for x in vals]
+        return [_text(v)] * n
 
     return pd.DataFrame(
         {
             "respondent_id": [str(i) for i in ids],
-            "variable": [variable] * n,
-            "old_value": as_list(old),
-            "new_value": as_list(new),
+            "variable": as_list(variable),
+            "old_value": [redact(x) for x in as_list(old)],
+            "new_value": [redact(x) for x in as_list(new)],
             "check_id": [check_id] * n,
             "action": [action] * n,
-            "reason": [reason] * n,
+            "reason": [redact(x) for x in as_list(reason)],
         },
         columns=list(LOG_COLUMNS),
+        dtype=object,
     )
+
+
+def _isna(x) -> bool:
+    try:
+        return bool(pd.isna(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def _text(x) -> str:
+    if isinstance(x, float) and x.is_integer():
+        return str(int(x))
+    return str(x)
 
 
 def write_log(log: pd.DataFrame, folder: str | Path, stem: str = "cleaning_log") -> list[Path]:
     """Write the log as CSV (UTF-8 with BOM, opens in Excel) and xlsx.
+
+    Parameters
+    ----------
+    log : DataFrame
+        The cleaning log.
+    folder : str or Path
+        Output folder (created).
+    stem : str
+        File name without extension.
 
     Returns
     -------
@@ -78,16 +138,62 @@ def write_log(log: pd.DataFrame, folder: str | Path, stem: str = "cleaning_log")
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    frame = log[list(LOG_COLUMNS)].astype(object).where(log[list(LOG_COLUMNS)].notna(), "")
+    frame = frame.map(redact)
     csv_path = folder / f"{stem}.csv"
-    log.to_csv(csv_path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    frame.to_csv(csv_path, index=False, encoding="utf-8-sig", lineterminator="\n")
     wb = Workbook()
     ws = wb.active
     ws.title = "cleaning_log"
     ws.append(list(LOG_COLUMNS))
-    for row in log[list(LOG_COLUMNS)].itertuples(index=False):
-        ws.append(["" if pd.isna(v) else str(v) for v in row])
+    for row in frame.itertuples(index=False):
+        ws.append([str(v) for v in row])
     ws.freeze_panes = "A2"
     for col, width in zip("ABCDEFG", (38, 22, 18, 18, 22, 16, 60)):
         ws.column_dimensions[col].width = width
     xlsx_path = save_workbook(wb, folder / f"{stem}.xlsx")
     return [csv_path, xlsx_path]
+
+
+def read_log(path: str | Path) -> pd.DataFrame:
+    """Read a (possibly researcher-edited) cleaning log from CSV or xlsx.
+
+    Parameters
+    ----------
+    path : str or Path
+        A file written by :func:`write_log` (``.csv`` or ``.xlsx``).
+
+    Returns
+    -------
+    DataFrame
+        The log, every cell text (blank = ``""``).
+
+    Raises
+    ------
+    NeedsAnalysisError
+        Missing or unreadable file, missing columns, unknown actions.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise NeedsAnalysisError("cleaning log not found", where=str(path), fix="check the path")
+    try:
+        if path.suffix.lower() == ".xlsx":
+            frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+        else:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except Exception as exc:  # openpyxl/pandas raise many types for broken files
+        raise NeedsAnalysisError(f"cannot read the cleaning log ({type(exc).__name__})", where=str(path),
+                                 expected="a CSV or xlsx written by needs-analysis") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    missing = [c for c in LOG_COLUMNS if c not in frame.columns]
+    if missing:
+        raise NeedsAnalysisError(f"cleaning log lacks column(s) {', '.join(missing)}", where=str(path),
+                                 expected="columns " + ", ".join(LOG_COLUMNS), fix="restore the header row")
+    frame = frame[list(LOG_COLUMNS)].astype(object)
+    frame = frame.where(frame.notna(), "").map(lambda v: str(v).strip())
+    bad = ~frame["action"].isin(ACTIONS)
+    if bad.any():
+        i = int(bad.to_numpy().nonzero()[0][0])
+        raise NeedsAnalysisError(f"unknown action {frame['action'].iloc[i]!r}", where=f"{path}, row {i + 2}",
+                                 expected=", ".join(ACTIONS))
+    return frame.reset_index(drop=True)

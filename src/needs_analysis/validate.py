@@ -1,0 +1,214 @@
+"""``needs-analysis validate``: read a file, run every check, change nothing.
+
+:func:`validate_file` reads one raw export, harmonises it, runs the whole
+cleaning on it (in memory), writes the cleaning log it *would* apply and a
+summary, and says whether anything blocks the analysis. The input file is
+only read: its hash is taken before and after and must not change.
+
+Blocking problems (exit code 1): anything the loader refuses (raised as
+:class:`~needs_analysis.errors.NeedsAnalysisError`: unreadable file, missing
+columns, rows of another municipality, unknown questions...), no respondent
+left after cleaning, or fewer kept respondents than ``min_kept``. Everything
+else is a warning: it is fixed or flagged in the log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .clean import CleanResult, clean, find_identifiers, write_log
+from .codebook import Codebook, load_codebook
+from .errors import NeedsAnalysisError
+from .harmonise import Harmonised, harmonise
+from .io import RawFile, read_raw, sha256_file
+from .municipalities import MUNICIPALITY_IDS, get_municipality
+
+__all__ = ["ValidationReport", "validate_file", "check_summary", "guess_municipality"]
+
+#: What each check id means (for the summary table).
+_DESCRIPTIONS: dict[str, str] = {
+    "unmapped_value": "answer matching no code (set to missing)",
+    "country_text": "country typed in the citizenship column",
+    "birth_year_two_digit": "two-digit birth year completed",
+    "other_specify": "'other, specify' text recoded",
+    "country_unmatched": "typed citizenship matching no country",
+    "consent": "no consent",
+    "eligible_municipality": "lives in another municipality",
+    "eligible_citizenship": "EU/EEA citizen",
+    "eligible_age": "under 18",
+    "birth_year_range": "birth year missing or impossible",
+    "duplicate_exact": "exact duplicate",
+    "speeder": "speeder",
+    "duration_invalid": "end not after start",
+    "duplicate_near": "near-duplicate",
+    "straightlining": "straight-lining",
+    "arrival_year_range": "arrival year after the survey",
+    "arrival_before_birth": "arrival before birth",
+    "skip_not_asked": "answer to a question not asked",
+    "skip_missing": "no answer where asked",
+    "employed_no_occupation": "employed without occupation",
+    "weighting_variable_missing": "weighting variable missing",
+}
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """Everything :func:`validate_file` found.
+
+    Attributes
+    ----------
+    path : Path
+        The file validated.
+    municipality : str
+        Municipality id the checks used.
+    raw : RawFile
+        The file as read.
+    harmonised : Harmonised
+        The file in codebook codes.
+    result : CleanResult
+        What cleaning would produce (data, log, row accounting).
+    checks : DataFrame
+        ``check_id, action, n, description``: log rows by check.
+    identifiers : DataFrame
+        ``column, kind, n``: direct identifiers found (never written out).
+    blocking : tuple of str
+        Problems that block the analysis (empty = the file can be analysed).
+    log_paths : tuple of Path
+        The cleaning log written (CSV and xlsx), if any.
+    """
+
+    path: Path
+    municipality: str
+    raw: RawFile
+    harmonised: Harmonised
+    result: CleanResult
+    checks: pd.DataFrame
+    identifiers: pd.DataFrame
+    blocking: tuple[str, ...]
+    log_paths: tuple[Path, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing blocks the analysis."""
+        return not self.blocking
+
+
+def guess_municipality(path: Path, harmonised: Harmonised | None = None) -> str:
+    """Municipality of a file: its name (``kaunas.xlsx``) or else its respondents' most common answer.
+
+    Raises
+    ------
+    NeedsAnalysisError
+        When neither tells (exit code 2: pass ``--municipality``).
+    """
+    stem = path.stem.strip().lower()
+    if stem in MUNICIPALITY_IDS:
+        return stem
+    if harmonised is not None and "municipality" in harmonised.data.columns:
+        top = harmonised.data["municipality"].dropna().value_counts()
+        if len(top) and str(top.index[0]) in MUNICIPALITY_IDS:
+            return str(top.index[0])
+    raise NeedsAnalysisError("cannot tell which municipality the file is for", where=str(path),
+                             expected="one of " + ", ".join(MUNICIPALITY_IDS),
+                             fix="pass --municipality", exit_code=2)
+
+
+def check_summary(log: pd.DataFrame) -> pd.DataFrame:
+    """Log rows counted by check and action: ``check_id, action, n, description``."""
+    if log.empty:
+        return pd.DataFrame({"check_id": pd.Series(dtype=object), "action": pd.Series(dtype=object),
+                             "n": pd.Series(dtype="int64"), "description": pd.Series(dtype=object)})
+    counts = log.groupby(["check_id", "action"], sort=False).size().rename("n").reset_index()
+    counts["description"] = counts["check_id"].map(
+        lambda c: _DESCRIPTIONS.get(c, "answer breaking the questionnaire's constraint"
+                                    if str(c).startswith("constraint_") else ""))
+    return counts
+
+
+def _resolve_out(out_dir: Path, path: Path) -> Path:
+    out_dir = Path(out_dir)
+    src = path.resolve()
+    for name in ("cleaning_log.csv", "cleaning_log.xlsx"):
+        if (out_dir / name).resolve() == src:
+            raise NeedsAnalysisError("the output would overwrite the input file", where=str(out_dir),
+                                     expected="an output folder without the input file's name in it",
+                                     fix="pass another --out folder", exit_code=2)
+    return out_dir
+
+
+def validate_file(
+    path: str | Path,
+    municipality: str | None = None,
+    *,
+    sheet: str | int | None = None,
+    out_dir: str | Path | None = None,
+    margins: str | Path | None = None,
+    codebook: Codebook | None = None,
+    speeder_share: float = 0.3,
+    min_kept: int = 1,
+) -> ValidationReport:
+    """Validate one raw export without changing anything.
+
+    Parameters
+    ----------
+    path : str or Path
+        The raw export (xlsx, csv, tsv, sav, dta).
+    municipality : str, optional
+        Municipality id; default guessed from the file name or the answers.
+    sheet : str or int, optional
+        Workbook sheet.
+    out_dir : str or Path, optional
+        Where to write ``cleaning_log.csv``/``.xlsx``; nothing is written
+        when None.
+    margins : str or Path, optional
+        A population margins CSV to check as well.
+    codebook : Codebook, optional
+        The questionnaire (default the packaged one).
+    speeder_share : float, default 0.3
+        See :func:`needs_analysis.clean.clean`.
+    min_kept : int, default 1
+        Fewer kept respondents than this blocks the analysis.
+
+    Returns
+    -------
+    ValidationReport
+
+    Raises
+    ------
+    NeedsAnalysisError
+        For every problem that stops reading the file (see module notes).
+    """
+    path = Path(path)
+    before = sha256_file(path) if path.is_file() else None
+    cb = codebook or load_codebook()
+    if municipality is not None:
+        municipality = get_municipality(municipality).id
+    raw = read_raw(path, sheet=sheet)
+    where = f"{path}, sheet {raw.sheet!r}" if raw.sheet else str(path)
+    harmonised = harmonise(raw.data, cb, source=where)
+    mid = municipality or guess_municipality(path, harmonised)
+    result = clean(harmonised, mid, speeder_share, codebook=cb, source=where)
+    if margins is not None:
+        from .weighting import read_margins
+
+        table = read_margins(margins)
+        if "municipality" in table.columns and not (table["municipality"] == mid).any():
+            raise NeedsAnalysisError(f"no margins for {mid}", where=str(margins),
+                                     expected=f"rows with municipality {mid}", fix="add them or pass another file")
+    blocking = []
+    kept = len(result.data)
+    if kept < min_kept:
+        blocking.append(f"{kept} respondents left after cleaning (at least {min_kept} needed)")
+    for var in ("sex", "birth_year", "citizenship"):
+        if kept and result.data[var].isna().all():
+            blocking.append(f"{var} is missing for every kept respondent (needed for weighting)")
+    log_paths: tuple[Path, ...] = ()
+    if out_dir is not None:
+        log_paths = tuple(write_log(result.log, _resolve_out(Path(out_dir), path)))
+    if before is not None and sha256_file(path) != before:  # pragma: no cover - would be a bug
+        raise RuntimeError(f"{path} changed while being validated")
+    return ValidationReport(path, mid, raw, harmonised, result, check_summary(result.log),
+                            find_identifiers(raw.data, cb), tuple(blocking), log_paths)
