@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
-from .clean import CleanResult, clean, write_log
+from .clean import CleanResult, clean, scrub_identifiers, write_log
 from .codebook import Codebook, load_codebook
 from .config import RunSettings
 from .disclosure import apply_disclosure
@@ -25,13 +25,11 @@ from .io import RawFile, find_raw_file, read_raw, write_parquet
 from .municipalities import resolve_municipalities
 from .weighting import WeightResult, read_margins, weight
 
-__all__ = ["MunicipalityRun", "load_stage", "clean_stage", "weight_stage", "estimate_stage", "scrub_identifiers",
-           "run_municipality", "run", "STAGES"]
+__all__ = ["MunicipalityRun", "load_stage", "clean_stage", "weight_stage", "estimate_stage", "run_municipality",
+           "run", "STAGES"]
 
 #: Stage names in order (progress display, timings).
 STAGES: tuple[str, ...] = ("load", "clean", "weight", "estimate", "report")
-#: Meta columns that may identify a person or a device; never written to processed data.
-_IDENTIFYING_META = ("device_id",)
 
 
 @dataclass(frozen=True)
@@ -65,9 +63,10 @@ def load_stage(municipality: str, settings: RunSettings, codebook: Codebook | No
     return raw, harmonise(raw.data, cb, source=str(raw.path))
 
 
-def clean_stage(harmonised: Harmonised, municipality: str) -> CleanResult:
-    """Run the cleaning checks (see :mod:`needs_analysis.clean`)."""
-    return clean(harmonised, municipality)
+def clean_stage(harmonised: Harmonised, municipality: str, source: str = "raw file",
+                codebook: Codebook | None = None) -> CleanResult:
+    """Run the cleaning checks (see :mod:`needs_analysis.clean`); ``source`` names the file in messages."""
+    return clean(harmonised, municipality, codebook=codebook, source=source)
 
 
 def weight_stage(cleaned: CleanResult, municipality: str, settings: RunSettings) -> WeightResult:
@@ -82,13 +81,6 @@ def estimate_stage(weighted: WeightResult, municipality: str, settings: RunSetti
     est = estimate_indicators(weighted.data, municipality=municipality, weights="weight",
                               level=settings.ci_level)
     return apply_disclosure(est)
-
-
-def scrub_identifiers(df: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
-    """Drop direct identifiers and free text (text questions, device ids) from ``df``."""
-    text_vars = set(codebook.variables.loc[codebook.variables["type"] == "text", "name"])
-    drop = [c for c in df.columns if c in text_vars or c in _IDENTIFYING_META]
-    return df.drop(columns=drop)
 
 
 def _write_processed(run_dir: Path, cleaned: CleanResult, weighted: WeightResult, estimates: pd.DataFrame,
@@ -143,7 +135,7 @@ def run_municipality(
     notify(m.id, "load")
     raw, harmonised = load_stage(m.id, settings, cb)
     notify(m.id, "clean")
-    cleaned = clean_stage(harmonised, m.id)
+    cleaned = clean_stage(harmonised, m.id, source=str(raw.path), codebook=cb)
     notify(m.id, "weight")
     weighted = weight_stage(cleaned, m.id, settings)
     notify(m.id, "estimate")
