@@ -1,0 +1,597 @@
+"""One municipality's survey as an immutable object that reads like the analysis.
+
+>>> import needs_analysis as na                                      # doctest: +SKIP
+>>> s = na.load("vilnius").clean().weight().estimate()               # doctest: +SKIP
+>>> s.estimates.query("headline and domain == 'total'")              # doctest: +SKIP
+
+Every step returns a **new** :class:`Survey`; the object it was called on is
+unchanged, so ``s0 = na.load("kaunas")`` can be cleaned twice with different
+options side by side. The steps call the pipeline's own stage functions
+(:func:`needs_analysis.pipeline.load_stage`, ``clean_stage``,
+``weight_stage``, ``estimate_stage``), so a survey built here gives exactly
+the numbers of ``needs-analysis run``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+from . import pipeline
+from ._survey_repr import survey_html, survey_text
+from .clean import CleanResult, clean as clean_data
+from .codebook import Codebook, load_codebook
+from .config import RunSettings
+from .errors import NeedsAnalysisError
+from .harmonise import Harmonised, harmonise
+from .io import RawFile, find_raw_file, read_raw
+from .municipalities import get_municipality
+from .weighting import WeightResult
+
+__all__ = ["Survey", "load", "STAGE_ORDER"]
+
+#: The stages a :class:`Survey` passes through, in order.
+STAGE_ORDER: tuple[str, ...] = ("loaded", "cleaned", "weighted", "estimated")
+
+
+def _copy_frame(df: pd.DataFrame | None) -> pd.DataFrame | None:
+    return None if df is None else df.copy(deep=True)
+
+
+def _settings(settings: RunSettings | None, data_dir: str | Path | None) -> RunSettings:
+    s = settings if settings is not None else RunSettings()
+    if not isinstance(s, RunSettings):
+        raise NeedsAnalysisError(f"settings is a {type(s).__name__}", where="load(settings=)",
+                                 expected="a needs_analysis.config.RunSettings", fix="use RunSettings(...)")
+    return s.with_(data_dir=Path(data_dir)) if data_dir is not None else s
+
+
+def _recode_raw(frame: pd.DataFrame, recode: Mapping[str, Mapping], where: str) -> pd.DataFrame:
+    """Replace answer labels column by column (before harmonisation); unknown columns are an error."""
+    out = frame
+    for col, mapping in recode.items():
+        if col not in out.columns:
+            raise NeedsAnalysisError(f"recode names column {col!r}, which the export does not have", where=where,
+                                     expected="a column of the export (after rename)", fix="check the column name")
+        out = out.assign(**{col: out[col].map(lambda v, m=dict(mapping): m.get(v, v))})
+    return out
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Survey:
+    """The survey of one municipality at one stage of the analysis.
+
+    Build it with :func:`load`; go on with :meth:`clean`, :meth:`weight`
+    and :meth:`estimate`. Each step returns a new ``Survey`` and drops the
+    results of later stages (re-cleaning forgets the weights).
+
+    Parameters
+    ----------
+    municipality : str
+        Municipality id.
+    settings : RunSettings
+        Paths and options used by every stage (margins file, raking
+        variables, confidence level, report language, output folders).
+    codebook : Codebook
+        The questionnaire.
+    raw : RawFile
+        The export as read.
+    harmonised : Harmonised
+        The export in codebook codes.
+    _cleaned, _weighted : CleanResult, WeightResult, optional
+        Results of the cleaning and weighting stages (read them through
+        :attr:`cleaned` and :attr:`weighted`, which return copies).
+    _estimates : DataFrame, optional
+        Estimates table after disclosure control (read it as :attr:`estimates`).
+    catalogue : tuple of Indicator, optional
+        Indicators estimated when not the packaged catalogue.
+    load_options : dict
+        ``rename`` / ``recode`` / ``sheet`` given to :func:`load` (shown in
+        the summary; empty for a plain load).
+
+    Notes
+    -----
+    The stage results are frozen dataclasses but hold pandas objects; the
+    accessors (:attr:`responses`, :attr:`cleaning_log`, :attr:`estimates`...)
+    return copies, so changing what they return never changes the survey.
+
+    Examples
+    --------
+    >>> import needs_analysis as na
+    >>> s = na.load("akmene")
+    >>> s.stage, s.n > 0
+    ('loaded', True)
+    >>> c = s.clean()
+    >>> s.stage, c.stage
+    ('loaded', 'cleaned')
+    >>> int(c.row_accounting.query("step == 'kept'")["n"].iloc[0]) == c.n
+    True
+    """
+
+    municipality: str
+    settings: RunSettings
+    codebook: Codebook
+    raw: RawFile
+    harmonised: Harmonised
+    _cleaned: CleanResult | None = None
+    _weighted: WeightResult | None = None
+    _estimates: pd.DataFrame | None = None
+    catalogue: tuple | None = None
+    load_options: Mapping = dataclasses.field(default_factory=lambda: MappingProxyType({}))
+
+    # ------------------------------------------------------------------ constructors
+    @classmethod
+    def from_run(cls, run: pipeline.MunicipalityRun, settings: RunSettings | None = None) -> "Survey":
+        """The estimated survey of a :class:`~needs_analysis.pipeline.MunicipalityRun` (e.g. from ``na.run``).
+
+        Parameters
+        ----------
+        run : MunicipalityRun
+            One element of :func:`needs_analysis.pipeline.run`'s result.
+        settings : RunSettings, optional
+            The settings of that run (default settings if None).
+
+        Returns
+        -------
+        Survey
+        """
+        cb = load_codebook()
+        settings = settings or RunSettings()
+        harmonised = harmonise(run.raw.data, cb, source=str(run.raw.path))
+        return cls(run.municipality, settings, cb, run.raw, harmonised, run.cleaned, run.weighted,
+                   run.estimates)
+
+    # ------------------------------------------------------------------ state
+    @property
+    def stage(self) -> str:
+        """``"loaded"``, ``"cleaned"``, ``"weighted"`` or ``"estimated"``."""
+        if self._estimates is not None:
+            return "estimated"
+        if self._weighted is not None:
+            return "weighted"
+        if self._cleaned is not None:
+            return "cleaned"
+        return "loaded"
+
+    @property
+    def n(self) -> int:
+        """Number of respondents at the current stage (submissions before cleaning)."""
+        return len(self._current_data())
+
+    @property
+    def n_received(self) -> int:
+        """Submissions in the raw export."""
+        return len(self.harmonised.data)
+
+    def _current_data(self) -> pd.DataFrame:
+        if self._weighted is not None:
+            return self._weighted.data
+        if self._cleaned is not None:
+            return self._cleaned.data
+        return self.harmonised.data
+
+    def _require(self, stage: str, action: str) -> None:
+        if STAGE_ORDER.index(self.stage) < STAGE_ORDER.index(stage):
+            step = {"cleaned": ".clean()", "weighted": ".weight()", "estimated": ".estimate()"}[stage]
+            raise NeedsAnalysisError(f"{action} needs a {stage} survey, this one is {self.stage}",
+                                     where=f"Survey({self.municipality})", expected=f"call {step} first",
+                                     fix=f"e.g. na.load({self.municipality!r}).clean().weight().estimate()")
+
+    # ------------------------------------------------------------------ accessors (copies)
+    @property
+    def responses(self) -> pd.DataFrame:
+        """The responses at the current stage (a copy): codes, derived variables, ``weight`` once weighted."""
+        return self._current_data().copy(deep=True)
+
+    @property
+    def unmapped(self) -> pd.DataFrame:
+        """Answers of the export that match no code: ``variable, value, n``."""
+        return self.harmonised.unmapped_counts
+
+    @property
+    def cleaned(self) -> CleanResult | None:
+        """The cleaning stage's result (copies of its tables), or None before :meth:`clean`."""
+        c = self._cleaned
+        return None if c is None else dataclasses.replace(c, data=c.data.copy(), log=c.log.copy(),
+                                                          summary=c.summary.copy())
+
+    @property
+    def weighted(self) -> WeightResult | None:
+        """The weighting stage's result (copies of its tables), or None before :meth:`weight`."""
+        w = self._weighted
+        if w is None:
+            return None
+        return dataclasses.replace(w, data=w.data.copy(), report=self.weights_report,
+                                   cells=_copy_frame(w.cells),
+                                   margins={k: dict(v) for k, v in (w.margins or {}).items()})
+
+    @property
+    def cleaning_log(self) -> pd.DataFrame:
+        """The cleaning log (one row per action; see :mod:`needs_analysis.clean`)."""
+        self._require("cleaned", "the cleaning log")
+        return self._cleaned.log.copy()
+
+    @property
+    def row_accounting(self) -> pd.DataFrame:
+        """Records received, removed by reason, kept; values changed and flagged by check."""
+        self._require("cleaned", "the row accounting")
+        return self._cleaned.summary.copy()
+
+    @property
+    def weights(self) -> pd.Series:
+        """The weights, indexed by ``respondent_id``."""
+        self._require("weighted", "weights")
+        d = self._weighted.data
+        return pd.Series(d["weight"].to_numpy(float), index=pd.Index(d["respondent_id"], name="respondent_id"),
+                         name="weight")
+
+    @property
+    def weights_report(self) -> dict:
+        """Weighting diagnostics: ``summary``, ``margins``, ``collapses``, ``totals`` (copies)."""
+        self._require("weighted", "the weights report")
+        return {k: (v.copy() if isinstance(v, pd.DataFrame) else v) for k, v in self._weighted.report.items()}
+
+    @property
+    def estimates(self) -> pd.DataFrame:
+        """The tidy estimates table after disclosure control (a copy)."""
+        self._require("estimated", "the estimates table")
+        return self._estimates.copy()
+
+    # ------------------------------------------------------------------ steps
+    def clean(self, **options) -> "Survey":
+        """Run every cleaning check; return a new, cleaned survey.
+
+        Parameters
+        ----------
+        **options
+            Options of :func:`needs_analysis.clean.clean` (``speeder_share``,
+            ``near_duplicate_share``...). Without options this is exactly the
+            pipeline's :func:`~needs_analysis.pipeline.clean_stage`.
+
+        Returns
+        -------
+        Survey
+            Stage ``"cleaned"``; weights and estimates of ``self`` are not carried over.
+        """
+        if options:
+            result = clean_data(self.harmonised, self.municipality, codebook=self.codebook,
+                                source=str(self.raw.path), **options)
+        else:
+            result = pipeline.clean_stage(self.harmonised, self.municipality)
+        return dataclasses.replace(self, _cleaned=result, _weighted=None, _estimates=None, catalogue=None)
+
+    def weight(self, *, margins: str | Path | None = None, variables: Sequence[str] | None = None,
+               min_cell: int | None = None) -> "Survey":
+        """Rake the clean respondents to the population margins; return a new, weighted survey.
+
+        Parameters
+        ----------
+        margins : str or Path, optional
+            Population margins CSV (``municipality, variable, category,
+            count, source``); default ``settings.margins_path``.
+        variables : sequence of str, optional
+            Raking variables; default ``settings.rake_variables``.
+        min_cell : int, optional
+            Smallest sample cell before collapsing; default ``settings.min_cell``.
+
+        Returns
+        -------
+        Survey
+            Stage ``"weighted"``, with the changed options recorded in its ``settings``.
+
+        Notes
+        -----
+        Calls :func:`needs_analysis.pipeline.weight_stage` (raking,
+        :func:`needs_analysis.weighting.weight`).
+
+        References
+        ----------
+        Deville, J.-C. and Särndal, C.-E. (1992). Calibration estimators in
+        survey sampling. *JASA* 87, 376-382.
+
+        Examples
+        --------
+        See :meth:`design`.
+        """
+        self._require("cleaned", "weighting")
+        changes = {}
+        if margins is not None:
+            changes["margins_file"] = Path(margins)
+        if variables is not None:
+            changes["rake_variables"] = tuple(variables)
+        if min_cell is not None:
+            changes["min_cell"] = int(min_cell)
+        settings = self.settings.with_(**changes) if changes else self.settings
+        result = pipeline.weight_stage(self._cleaned, self.municipality, settings)
+        return dataclasses.replace(self, settings=settings, _weighted=result, _estimates=None, catalogue=None)
+
+    def estimate(self, indicators: Sequence | None = None, *, domains: Sequence[str] | None = None,
+                 ci_level: float | None = None) -> "Survey":
+        """Estimate the indicators overall and by subgroup, then apply disclosure control.
+
+        Parameters
+        ----------
+        indicators : sequence of str or Indicator, optional
+            Indicator ids of the packaged catalogue and/or your own
+            :class:`~needs_analysis.indicators.Indicator` objects; default the
+            whole packaged catalogue (what the pipeline estimates).
+        domains : sequence of str, optional
+            Subgroup variables; default :data:`needs_analysis.indicators.DOMAINS`.
+        ci_level : float, optional
+            Confidence level; default ``settings.ci_level`` (0.95).
+
+        Returns
+        -------
+        Survey
+            Stage ``"estimated"``; the table is :attr:`estimates`.
+
+        Notes
+        -----
+        With the defaults this is exactly
+        :func:`needs_analysis.pipeline.estimate_stage`. Proportions get logit
+        intervals; domain estimates use the whole design (``by=``), so their
+        standard errors include the random domain size.
+
+        References
+        ----------
+        Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley, ch. 2-3.
+
+        Examples
+        --------
+        >>> import needs_analysis as na
+        >>> e = na.load("akmene").clean().weight().estimate(["need_language"], domains=["sex"])
+        >>> e.estimates[["indicator", "domain", "domain_value"]].to_numpy().tolist()
+        [['need_language', 'total', 'total'], ['need_language', 'sex', 'female'], ['need_language', 'sex', 'male']]
+        """
+        from .disclosure import apply_disclosure
+        from .indicators import DOMAINS, estimate_indicators, load_catalogue
+
+        self._require("weighted", "estimation")
+        settings = self.settings.with_(ci_level=float(ci_level)) if ci_level is not None else self.settings
+        catalogue = None
+        if indicators is not None:
+            packaged = {i.id: i for i in load_catalogue()}
+            chosen = []
+            for item in indicators:
+                if isinstance(item, str):
+                    if item not in packaged:
+                        raise NeedsAnalysisError(f"unknown indicator {item!r}", where="Survey.estimate(indicators=)",
+                                                 expected="an id of the catalogue (na.indicators.load_catalogue())",
+                                                 fix="check the spelling or pass an Indicator object")
+                    chosen.append(packaged[item])
+                else:
+                    chosen.append(item)
+            catalogue = tuple(chosen)
+        if catalogue is None and domains is None:
+            est = pipeline.estimate_stage(self._weighted, self.municipality, settings)
+        else:
+            est = apply_disclosure(estimate_indicators(
+                self._weighted.data, municipality=self.municipality, weights="weight", catalogue=catalogue,
+                domains=tuple(domains) if domains is not None else DOMAINS, level=settings.ci_level))
+        return dataclasses.replace(self, settings=settings, _estimates=est, catalogue=catalogue)
+
+    # ------------------------------------------------------------------ analysis helpers
+    def design(self, *, calibrated: bool = False):
+        """A :class:`~needs_analysis.design.SurveyDesign` of the weighted responses.
+
+        Parameters
+        ----------
+        calibrated : bool, default False
+            False: the final weights treated as fixed (what the indicator
+            estimates use). True: equal starting weights raked again to the
+            margins the weighting used, inside the design, so that standard
+            errors include the calibration (usually smaller for variables
+            related to the margins). The calibration variables appear as
+            ``cal_<variable>`` columns (categories after any collapsing).
+
+        Returns
+        -------
+        SurveyDesign
+
+        References
+        ----------
+        Deville, J.-C. and Särndal, C.-E. (1992). Calibration estimators in
+        survey sampling. *JASA* 87, 376-382.
+
+        Examples
+        --------
+        A margin variable has no sampling error once the calibration is
+        taken into account:
+
+        >>> import needs_analysis as na
+        >>> w = na.load("akmene").clean().weight()
+        >>> round(float(w.weights.sum()))  # the population total of Akmenė's margins
+        350
+        >>> bool(w.design().proportion("sex")["se"].min() > 0.01)
+        True
+        >>> bool(w.design(calibrated=True).proportion("sex")["se"].max() < 1e-6)
+        True
+        """
+        from .design import SurveyDesign
+
+        self._require("weighted", "a design")
+        w = self._weighted
+        if not calibrated:
+            return SurveyDesign(w.data, weights="weight")
+        if not w.margins or w.cells is None:
+            raise NeedsAnalysisError("the weighting result has no margins to calibrate to",
+                                     where=f"Survey({self.municipality}).design(calibrated=True)",
+                                     fix="weight with method='rake' (the default)")
+        total = float(sum(next(iter(w.margins.values())).values()))
+        cal = {f"cal_{v}": w.cells[v].to_numpy() for v in w.cells.columns}
+        frame = w.data.assign(base_weight=np.full(len(w.data), total / len(w.data)), **cal)
+        return SurveyDesign(frame, weights="base_weight").rake({f"cal_{v}": dict(m) for v, m in w.margins.items()})
+
+    def figures(self, lang: str | None = None, keys: Sequence[str] | None = None) -> dict:
+        """The report-pack figures of this survey (no file is written).
+
+        Parameters
+        ----------
+        lang : {"lt", "en"}, optional
+            Language of all text; default ``settings.lang``.
+        keys : sequence of str, optional
+            Subset of :data:`needs_analysis.figures.FIGURE_KEYS`.
+
+        Returns
+        -------
+        dict of str to matplotlib.figure.Figure
+            Figure 8 (comparison with the other municipalities) needs all six
+            and is not drawn here; see :func:`needs_analysis.figures.comparison_figure`.
+
+        Examples
+        --------
+        >>> import needs_analysis as na
+        >>> e = na.load("akmene").clean().weight().estimate(["need_language", "need_housing"], domains=[])
+        >>> figs = e.figures(lang="en", keys=["01_respondent_profile"])
+        >>> type(figs["01_respondent_profile"]).__name__
+        'Figure'
+        """
+        from .figures import default_value_labels, pack_figures
+
+        self._require("estimated", "figures")
+        figs = pack_figures(self._estimates, None, self._weighted.report, lang=lang or self.settings.lang,
+                            value_labels=default_value_labels(), municipality=self.municipality,
+                            catalogue=self.catalogue)
+        if keys is not None:
+            unknown = [k for k in keys if k not in figs]
+            if unknown:
+                raise NeedsAnalysisError(f"no figure {', '.join(map(repr, unknown))}", where="Survey.figures(keys=)",
+                                         expected="one of " + ", ".join(figs), fix="check the figure key")
+            figs = {k: figs[k] for k in keys}
+        return figs
+
+    def write_pack(self, out: str | Path | None = None, *, lang: str | None = None) -> dict:
+        """Write the report pack (figures, tables, report.html, manifest) to ``out/<municipality>``.
+
+        Parameters
+        ----------
+        out : str or Path, optional
+            Folder that receives the pack folder; default ``settings.reports_dir``.
+        lang : {"lt", "en"}, optional
+            Pack language; default ``settings.lang``.
+
+        Returns
+        -------
+        dict
+            The manifest (see :func:`needs_analysis.report.write_pack`).
+        """
+        from . import __version__
+        from .report import write_pack
+
+        self._require("estimated", "a report pack")
+        lang = lang or self.settings.lang
+        s = self.settings
+        parameters = {"municipality": self.municipality, "lang": lang, "rake_variables": list(s.rake_variables),
+                      "ci_level": s.ci_level, "ci_method": "logit", "min_cell": s.min_cell,
+                      "package_version": __version__}
+        if self.load_options:
+            parameters["load_options"] = {
+                k: ({kk: (dict(vv) if isinstance(vv, Mapping) else vv) for kk, vv in v.items()}
+                    if isinstance(v, Mapping) else v) for k, v in self.load_options.items()}
+        target = Path(out) if out is not None else s.reports_dir
+        return write_pack(target / self.municipality, municipality=self.municipality, estimates=self._estimates,
+                          weights_report=self._weighted.report, cleaning_summary=self._cleaned.summary, lang=lang,
+                          inputs={"raw": self.raw.path, "margins": s.margins_path}, parameters=parameters,
+                          catalogue=self.catalogue)
+
+    # ------------------------------------------------------------------ display
+    def __repr__(self) -> str:
+        return survey_text(self)
+
+    def _repr_html_(self) -> str:
+        return survey_html(self)
+
+
+def load(
+    municipality: str,
+    source: str | Path | None = None,
+    *,
+    settings: RunSettings | None = None,
+    data_dir: str | Path | None = None,
+    rename: Mapping[str, str] | None = None,
+    recode: Mapping[str, Mapping] | None = None,
+    sheet: str | int | None = None,
+) -> Survey:
+    """Read a municipality's raw survey export and map it to the questionnaire's codes.
+
+    Parameters
+    ----------
+    municipality : str
+        Municipality id: vilnius, kaunas, klaipeda, siauliai, jonava, akmene.
+    source : str or Path, optional
+        The export (.xlsx, .csv, .tsv, .sav, .dta); default
+        ``<data_dir>/raw/<municipality>.*`` as in the pipeline.
+    settings : RunSettings, optional
+        Paths and options for all later steps; default ``RunSettings()``
+        (the repository's ``data/`` folder).
+    data_dir : str or Path, optional
+        Shortcut for ``settings.with_(data_dir=...)``.
+    rename : dict, optional
+        ``{column in the export: questionnaire name}``, for exports whose
+        headers differ from the questionnaire's question names.
+    recode : dict, optional
+        ``{column: {answer as exported: code or label}}`` for answers in
+        wordings the questionnaire does not know (after ``rename``).
+    sheet : str or int, optional
+        Workbook sheet (default ``data`` or the first).
+
+    Returns
+    -------
+    Survey
+        Stage ``"loaded"``.
+
+    Raises
+    ------
+    NeedsAnalysisError
+        Unknown municipality, missing or unreadable file, required columns
+        missing (see :func:`needs_analysis.harmonise.harmonise`).
+
+    Notes
+    -----
+    Without ``source``, ``rename``, ``recode`` and ``sheet`` this is the
+    pipeline's :func:`~needs_analysis.pipeline.load_stage`. The raw file is
+    never modified; ``rename`` and ``recode`` act on the table in memory and
+    are recorded in the manifest of :meth:`Survey.write_pack`.
+
+    Examples
+    --------
+    >>> import needs_analysis as na
+    >>> s = na.load("jonava")
+    >>> s.municipality, s.stage
+    ('jonava', 'loaded')
+    >>> s.raw.path.name
+    'jonava.xlsx'
+    """
+    mid = get_municipality(municipality).id
+    settings = _settings(settings, data_dir)
+    cb = load_codebook()
+    options = {k: v for k, v in (("source", source), ("rename", rename), ("recode", recode), ("sheet", sheet))
+               if v is not None}
+    if rename is not None:
+        options["rename"] = MappingProxyType(dict(rename))
+    if recode is not None:
+        options["recode"] = MappingProxyType({k: MappingProxyType(dict(v)) for k, v in recode.items()})
+    if not options:
+        raw, harmonised = pipeline.load_stage(mid, settings, cb)
+        return Survey(mid, settings, cb, raw, harmonised)
+    path = Path(source) if source is not None else find_raw_file(settings.raw_dir, mid)
+    raw = read_raw(path, sheet=sheet)
+    frame = raw.data
+    if rename:
+        missing = [c for c in rename if c not in frame.columns]
+        if missing:
+            raise NeedsAnalysisError(f"rename names column(s) {', '.join(map(repr, missing))}, which the export "
+                                     "does not have", where=str(path), expected="columns of the export",
+                                     fix="check the headers with na.io.read_raw(path).data.columns")
+        frame = frame.rename(columns=dict(rename))
+    if recode:
+        frame = _recode_raw(frame, recode, str(path))
+    harmonised = harmonise(frame, cb, source=str(path))
+    if "source" in options:
+        options["source"] = str(path)
+    return Survey(mid, settings, cb, raw, harmonised, load_options=MappingProxyType(options))
