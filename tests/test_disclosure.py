@@ -133,3 +133,115 @@ def test_property_flags(rows):
             assert np.isnan(out["estimate"].iloc[i]) and np.isnan(out["ci_high"].iloc[i])
         else:
             assert out["estimate"].iloc[i] == est[i]
+
+
+# ---------------------------------------------------------------- secondary suppression
+
+
+def _cell(ind, dom, val, est, n, count, municipality="kaunas"):
+    return dict(municipality=municipality, indicator=ind, domain=dom, domain_value=val, kind="proportion",
+                sensitive=False, estimate=est, se=0.02, ci_low=est - 0.04, ci_high=est + 0.04, n=n, count=count,
+                deff=1.2)
+
+
+PARTS = {"lvl_none": "lvl", "lvl_basic": "lvl", "lvl_high": "lvl lvl2", "lvl_low": "lvl2"}
+
+
+def test_secondary_partition_hides_smallest_other_share():
+    # shares of one variable sum to 1: with only 'none' hidden it is 1 - basic - high
+    rows = [_cell("lvl_none", "total", "total", 0.01, 300, 3), _cell("lvl_basic", "total", "total", 0.39, 300, 117),
+            _cell("lvl_high", "total", "total", 0.60, 300, 180), _cell("lvl_low", "total", "total", 0.40, 300, 120)]
+    out = apply_disclosure(pd.DataFrame(rows), partitions=PARTS)
+    # none suppressed (primary); basic (smallest count in 'lvl') secondary; then 'lvl2' = {low, high} has
+    # no hidden cell, so nothing more
+    assert out["flag"].tolist() == ["suppressed", "suppressed", "", ""]
+    assert np.isnan(out["estimate"].iloc[1]) and out["estimate"].iloc[2] == 0.60
+    assert apply_disclosure(pd.DataFrame(rows), partitions=PARTS, secondary=False)["flag"].tolist() == \
+        ["suppressed", "", "", ""]
+
+
+def test_secondary_cascades_through_linked_partitions():
+    # 'lvl_high' is hidden by the primary rule in 'lvl' ... and it is also in 'lvl2' = {low, high}
+    rows = [_cell("lvl_none", "total", "total", 0.30, 300, 90), _cell("lvl_basic", "total", "total", 0.69, 300, 207),
+            _cell("lvl_high", "total", "total", 0.01, 300, 3), _cell("lvl_low", "total", "total", 0.99, 300, 297)]
+    out = apply_disclosure(pd.DataFrame(rows), partitions=PARTS)
+    # lvl: high primary -> none (90 < 207) secondary; lvl2: high hidden alone -> low secondary
+    assert out["flag"].tolist() == ["suppressed", "", "suppressed", "suppressed"]
+
+
+def test_secondary_domain_margin_and_cross_effects():
+    # total = weighted mean of female and male: a single hidden sex cell is recoverable
+    rows = [_cell("x", "total", "total", 0.10, 300, 30), _cell("x", "sex", "female", 0.02, 150, 3),
+            _cell("x", "sex", "male", 0.18, 150, 27),
+            _cell("x", "agegrp", "18_29", 0.10, 100, 10), _cell("x", "agegrp", "30_44", 0.10, 200, 20)]
+    out = apply_disclosure(pd.DataFrame(rows), partitions={})
+    # female primary; then the group {total, female, male}: the smaller count of total (30) and male (27) -> male
+    assert out["flag"].tolist() == ["", "suppressed", "suppressed", "", ""]
+    # a group hidden only for small base (not_shown) is not protected by extra cells
+    rows2 = [_cell("y", "total", "total", 0.5, 300, 150), _cell("y", "sex", "female", 0.5, 20, 10),
+             _cell("y", "sex", "male", 0.5, 280, 140)]
+    assert apply_disclosure(pd.DataFrame(rows2), partitions={})["flag"].tolist() == ["", "not_shown", ""]
+    # municipalities are separate groups
+    rows3 = rows[:3] + [dict(r, municipality="vilnius", count=r["count"] * 10) for r in rows[:3]]
+    out3 = apply_disclosure(pd.DataFrame(rows3), partitions={})
+    assert out3["flag"].tolist() == ["", "suppressed", "suppressed", "", "caution", ""]  # RSE 100%
+
+
+def test_secondary_is_a_fixpoint_no_group_with_single_hidden_cell():
+    rng = np.random.default_rng(5)
+    rows = []
+    for ind in ("lvl_none", "lvl_basic", "lvl_high", "lvl_low"):
+        rows.append(_cell(ind, "total", "total", 0.3, 300, int(rng.integers(0, 40))))
+        for v in ("female", "male"):
+            rows.append(_cell(ind, "sex", v, 0.3, 150, int(rng.integers(0, 25))))
+    out = apply_disclosure(pd.DataFrame(rows), partitions=PARTS)
+    from needs_analysis.disclosure import _groups
+
+    for g in _groups(out, PARTS):
+        f = out["flag"].to_numpy()[g]
+        hidden = np.isin(f, ["suppressed", "not_shown"]).sum()
+        assert hidden != 1 or not (f == "suppressed").any()
+    assert (out["flag"] == "suppressed").sum() > (apply_disclosure(pd.DataFrame(rows), partitions=PARTS,
+                                                                   secondary=False)["flag"] == "suppressed").sum()
+
+
+def test_packaged_catalogue_partitions():
+    from needs_analysis.disclosure import catalogue_partitions
+
+    parts = catalogue_partitions()
+    lvl = sorted(k for k, v in parts.items() if "lt_level" in v.split())
+    assert lvl == ["lang_level_advanced", "lang_level_basic", "lang_level_intermediate", "lang_level_none"]
+    assert parts["lang_low_level"] == "lt_level_low"
+
+
+def test_comparison_disclosure_hides_rest_and_difference():
+    from needs_analysis.disclosure import apply_comparison_disclosure, mask_comparison
+
+    base = dict(indicator="x", kind="proportion", sensitive=True, se=0.01, ci_low=0.0, ci_high=0.1, n=300,
+                rest_se=0.01, rest_ci_low=0.1, rest_ci_high=0.2, rest_n=900, difference=-0.1, diff_se=0.02,
+                diff_ci_low=-0.14, diff_ci_high=-0.06, statistic=-5.0, p_value=1e-6, p_holm=1e-5)
+    cmp = pd.DataFrame([
+        dict(base, municipality="all", estimate=0.12, count=110, rest_estimate=np.nan, rest_n=np.nan,
+             rest_count=np.nan, difference=np.nan, p_value=np.nan, p_holm=np.nan),
+        dict(base, municipality="akmene", estimate=0.0217, count=6, rest_estimate=0.15, rest_count=135),
+        dict(base, municipality="vilnius", estimate=0.2, count=60, rest_estimate=0.1, rest_count=90),
+    ])
+    out = apply_comparison_disclosure(cmp)
+    # akmene suppressed (sensitive, 6 < 10): the pooled estimate and vilnius' other-five estimate would give it
+    # back (pooled = population-share weighted mean), so they are suppressed as well
+    assert out["flag"].tolist() == ["suppressed", "suppressed", ""]
+    assert out["rest_flag"].tolist() == ["", "suppressed", "suppressed"]
+    ak = out.iloc[1]
+    for c in ("estimate", "rest_estimate", "difference", "diff_se", "p_value", "p_holm", "statistic"):
+        assert np.isnan(ak[c]), c
+    assert np.isnan(out.iloc[2]["difference"]) and np.isnan(out.iloc[2]["rest_estimate"])
+    assert out.iloc[2]["estimate"] == 0.2 and np.isnan(out.iloc[0]["estimate"])
+    # without a suppressed municipality nothing is linked
+    fine = apply_comparison_disclosure(cmp.assign(count=[110, 60, 60]))
+    assert fine["flag"].tolist() == ["", "caution", ""] and fine.iloc[2]["difference"] == -0.1  # RSE 46%
+    assert fine.iloc[0]["estimate"] == 0.12
+    # idempotent masking of an already-flagged table whose values leaked back in
+    leak = out.assign(difference=cmp["difference"], rest_estimate=cmp["rest_estimate"], estimate=cmp["estimate"])
+    again = mask_comparison(leak)
+    assert np.isnan(again.iloc[1]["difference"]) and np.isnan(again.iloc[1]["rest_estimate"])
+    assert np.isnan(again.iloc[0]["estimate"]) and again.iloc[2]["estimate"] == 0.2

@@ -250,3 +250,154 @@ def test_means_axis_uses_language_decimal_mark():
     assert any("," in t for t in ticks) and not any("." in t for t in ticks)
     assert "0,7" in [t.get_text() for t in fig.axes[0].texts]  # housing 0.35 * 2 = 0.70
     assert "Svertiniai vidurkiai" in all_text(fig)
+
+
+# ---------------------------------------------------------------- pack figures 2, 4-8 (catalogue driven)
+
+from _pack_data import (MUNICIPALITY, NOT_SHOWN_ID, SENTINEL, SUPPRESSED_ID,  # noqa: E402
+                        catalogue_comparison, catalogue_estimates)
+
+from needs_analysis.figures import (FIGURE_KEYS, comparison_figure, discrimination_belonging,  # noqa: E402
+                                    employment_figure, figure_indicators, language_figure, migration_profile,
+                                    pack_figures, services_figure)
+from needs_analysis.indicators import load_catalogue  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def cat_est():
+    return apply_disclosure(catalogue_estimates())
+
+
+def _panel_ids(key):
+    return [[i.id for i in inds] for _, inds in figure_indicators(key)]
+
+
+def _total(est, ind):
+    return float(est[(est["indicator"] == ind) & (est["domain"] == "total")]["estimate"].iloc[0])
+
+
+@pytest.mark.parametrize("fn,key,lt_title,en_title", [
+    (migration_profile, "02_migration", "Gyvenimo Lietuvoje trukmė ir leidimo gyventi pagrindas",
+     "Years in Lithuania and residence-permit grounds"),
+    (language_figure, "04_language", "Lietuvių kalba", "Lithuanian language"),
+    (employment_figure, "05_employment", "Darbas ir kvalifikacija", "Employment and qualifications"),
+    (discrimination_belonging, "07_discrimination_belonging", "Diskriminacija ir priklausymas",
+     "Discrimination and belonging"),
+])
+def test_panel_figures_bars_values_and_titles(cat_est, fn, key, lt_title, en_title):
+    panels = _panel_ids(key)
+    assert len(panels) >= 2
+    fig = fn(cat_est, lang="en")
+    assert len(fig.axes) == len(panels)
+    tot = cat_est[cat_est["domain"] == "total"]
+    withheld = set(tot.loc[tot["flag"].isin(["suppressed", "not_shown"]), "indicator"])
+    assert {SUPPRESSED_ID, NOT_SHOWN_ID, "lang_level_none", "lang_level_basic"} == withheld  # 2 secondary
+    for ax, ids in zip(fig.axes, panels):
+        shown = [i for i in ids if i not in withheld]
+        rects = bars(ax)
+        assert len(rects) == len(shown)
+        # each bar is its indicator's estimate (as a set: unordered panels are sorted)
+        assert sorted(round(r.get_width(), 6) for r in rects) == sorted(round(_total(cat_est, i), 6) for i in shown)
+        segs = [s for c in ax.collections if isinstance(c, LineCollection) for s in c.get_segments()]
+        assert len([s for s in segs if abs(s[0][1] - s[1][1]) < 1e-9]) == len(shown)  # one CI per bar
+    en = all_text(fig)
+    lt = all_text(fn(cat_est, lang="lt"))
+    assert en_title in en and en_title not in lt and lt_title in lt
+    assert "Source: survey of the needs of third-country nationals, Kaunas city municipality, 2021." in en
+    assert "n = " in en and "n = " in lt
+
+
+def test_partition_panels_keep_category_order_others_sorted(cat_est):
+    fig = language_figure(cat_est, lang="en")
+    titles = [t.get_text() for t in fig.texts]
+    assert any(t.startswith("Self-rated level of Lithuanian (n = 300)") for t in titles)
+    level_ax = fig.axes[0]
+    labels = [t.get_text() for t in level_ax.get_yticklabels()]
+    assert labels == ["None", "Basic (A1–A2)", "Intermediate (B1–B2)", "Advanced (C1–C2) or native"]
+    assert len(bars(level_ax)) == 2  # none (primary) and basic (secondary) suppressed
+    assert [t.get_text() for t in level_ax.texts].count("—") == 2
+    barrier_ax = fig.axes[2]
+    widths = [r.get_width() for r in sorted(bars(barrier_ax), key=lambda r: r.get_y())]
+    assert widths == sorted(widths, reverse=True) and len(widths) == 6
+
+
+def test_discrimination_figure_masks_suppressed_setting(cat_est):
+    fig = discrimination_belonging(cat_est, lang="lt")
+    settings_ax = fig.axes[1]
+    assert len(bars(settings_ax)) == 7  # 8 settings, police suppressed
+    assert "—" in [t.get_text() for t in settings_ax.texts]
+    assert all(round(r.get_width(), 6) != SENTINEL for ax in fig.axes for r in bars(ax))
+    assert "Policijoje" in [t.get_text() for t in settings_ax.get_yticklabels()]
+
+
+def test_services_figure_grouped(cat_est):
+    fig = services_figure(cat_est, lang="en")
+    ax = fig.axes[0]
+    n_ind = sum(len(p) for p in _panel_ids("06_services"))
+    assert n_ind == 20
+    assert len(bars(ax)) == n_ind - 1  # satisfaction with legal aid: n < 30
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["Knows", "Used", "Needs", "Satisfied"]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(labels) == 5 and "Migration Department" in labels
+    # rows sorted by awareness, largest first
+    aware = {i.short("en"): _total(cat_est, i.id) for i in load_catalogue() if i.panel == "svc_aware"}
+    assert [lab.replace("\n", " ") for lab in labels] == sorted(aware, key=lambda s: -aware[s])
+    assert "n < 30" in [t.get_text() for t in ax.texts]
+    assert "Paslaugos: žinomumas, naudojimasis ir poreikis" in all_text(services_figure(cat_est, lang="lt"))
+
+
+def test_comparison_figure_three_series_and_significance():
+    cmp = catalogue_comparison()
+    cmp.loc[(cmp["municipality"] == "kaunas") & (cmp["indicator"] == "need_housing"), "p_holm"] = 0.001
+    fig = comparison_figure(cmp, lang="en", municipality="kaunas")
+    ax = fig.axes[0]
+    heads = [i for i in load_catalogue() if i.headline]
+    # discrimination headline is not withheld here; 3 bars per headline indicator
+    assert len(bars(ax)) == 3 * len(heads)
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["Kaunas", "The other five municipalities",
+                                                                   "All six municipalities"]
+    own = cmp[(cmp["municipality"] == "kaunas") & cmp["headline"]]
+    pooled = cmp[(cmp["municipality"] == "all") & cmp["headline"]]
+    expect = sorted(round(v, 6) for v in [*own["estimate"], *own["rest_estimate"], *pooled["estimate"]])
+    assert sorted(round(r.get_width(), 6) for r in bars(ax)) == expect
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    n_sig = int((own["p_holm"] < 0.05).sum())
+    assert sum(lab.endswith(" *") for lab in labels) == n_sig > 0
+    assert "Holm-adjusted p < 0.05" in all_text(fig)
+    lt = all_text(comparison_figure(cmp, lang="lt", municipality="kaunas"))
+    assert "Palyginimas su kitomis savivaldybėmis" in lt and "Visos šešios savivaldybės" in lt
+    with pytest.raises(NeedsAnalysisError, match="no comparison rows"):
+        comparison_figure(cmp, municipality="akmene")
+
+
+def test_comparison_figure_hides_withheld_municipality_and_rest():
+    cmp = catalogue_comparison()
+    cmp.loc[(cmp["municipality"] == "kaunas") & (cmp["indicator"] == "need_discrimination"), "count"] = 3
+    fig = comparison_figure(cmp, lang="en", municipality="kaunas")
+    heads = [i for i in load_catalogue() if i.headline]
+    # own bar withheld; other-five and all-six too (they would give it back with the population shares)
+    assert len(bars(fig.axes[0])) == 3 * len(heads) - 3
+    row = cmp[(cmp["municipality"] == "kaunas") & (cmp["indicator"] == "need_discrimination")].iloc[0]
+    widths = {round(r.get_width(), 6) for r in bars(fig.axes[0])}
+    pooled = cmp[(cmp["municipality"] == "all") & (cmp["indicator"] == "need_discrimination")].iloc[0]
+    for v in (row["estimate"], row["rest_estimate"], pooled["estimate"]):
+        assert round(v, 6) not in widths
+
+
+def test_pack_figures_all_eight_in_order(cat_est):
+    from needs_analysis.figures import default_value_labels
+
+    wr = {"margins": make_margins(), "summary": pd.DataFrame({"N": [10000]})}
+    figs = pack_figures(cat_est, catalogue_comparison(), wr, lang="en", value_labels=default_value_labels())
+    assert tuple(figs) == FIGURE_KEYS and len(figs) == 8
+    assert all(isinstance(f, Figure) for f in figs.values())
+    assert "Ukraine" in [t.get_text() for t in figs["01_respondent_profile"].axes[2].get_yticklabels()]
+    heads = cat_est[cat_est["headline"].astype(bool)]
+    lt = pack_figures(heads, None, None, lang="lt")
+    # no margins, no comparison, no figure-2 indicators: those figures are left out
+    assert tuple(lt) == ("03_needs_overview", "04_language", "05_employment", "06_services",
+                         "07_discrimination_belonging")
+    assert "Nepatenkinti poreikiai pagal sritį" in all_text(lt["03_needs_overview"])
+    with pytest.raises(NeedsAnalysisError):
+        pack_figures(cat_est, None, None, lang="ru")
+    assert MUNICIPALITY in set(cat_est["municipality"])

@@ -63,17 +63,25 @@ def tables_en():
     return build_tables(make_estimates(), make_weights_report(), make_cleaning(), "en")
 
 
+KEYS = [k for k in TABLE_KEYS if k not in ("04_services", "05_comparison")]  # no service rows, no comparison
+
+
 def test_build_tables_keys_and_values(tables_en):
-    assert list(tables_en) == list(TABLE_KEYS)
+    assert list(tables_en) == KEYS
     t2 = tables_en["02_indicators"]
     est = make_estimates()
-    np.testing.assert_array_equal(t2["Estimate"].to_numpy(dtype=float), est["estimate"].to_numpy(dtype=float))
-    np.testing.assert_array_equal(t2["95% CI lower"].to_numpy(dtype=float), est["ci_low"].to_numpy(dtype=float))
+    tot = est[est["domain"] == "total"]
+    np.testing.assert_array_equal(t2["Estimate"].to_numpy(dtype=float), tot["estimate"].to_numpy(dtype=float))
+    np.testing.assert_array_equal(t2["95% CI lower"].to_numpy(dtype=float), tot["ci_low"].to_numpy(dtype=float))
     assert t2["Estimate"].dtype.kind == "f"  # numbers, not strings
-    assert t2["Flag"].tolist() == ["", "", "", "Suppressed: count too small", "Not shown: n < 30",
+    assert t2["Flag"].tolist() == ["", "Suppressed: count too small", "Not shown: n < 30",
                                    "Interpret with caution", ""]
-    assert t2["Group"].tolist()[:3] == ["Total", "female", "male"]
-    assert t2.attrs["formats"]["Estimate"] == ["0.0%"] * 6 + ["0.00"]
+    assert t2["Group"].tolist() == ["Total"] * 5
+    assert t2.attrs["formats"]["Estimate"] == ["0.0%"] * 4 + ["0.00"]
+    t3 = tables_en["03_subgroups"]
+    assert t3["Group"].tolist() == ["female", "male"] and t3["Breakdown"].tolist() == ["Sex", "Sex"]
+    np.testing.assert_array_equal(t3["Estimate"].to_numpy(dtype=float), [0.66, 0.58])
+    assert t3.attrs["title"] == "Table 3. Indicators by subgroup"
     t1 = tables_en["01_sample_weighting"]
     assert t1["Respondents (n)"].iloc[0] == 598 and t1["Converged"].iloc[0] == "Yes"
     assert t1["Municipality"].iloc[0] == "Klaipėda city municipality"
@@ -101,12 +109,13 @@ def test_write_excel_values_formats_freeze(tmp_path, tables_en):
     notes = build_notes(make_estimates(), make_weights_report(), "en")
     path = write_excel(tables_en, notes, tmp_path / "t.xlsx")
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == list(TABLE_KEYS) + ["Notes"]
+    assert wb.sheetnames == KEYS + ["Notes"]
     ws = wb["02_indicators"]
     assert ws.freeze_panes == "A2"
     header = [c.value for c in ws[1]]
     col = header.index("Estimate") + 1
     est = make_estimates()
+    est = est[est["domain"] == "total"].reset_index(drop=True)
     for i in range(len(est)):
         cell = ws.cell(row=i + 2, column=col)
         e = est["estimate"].iloc[i]
@@ -120,7 +129,7 @@ def test_write_excel_values_formats_freeze(tmp_path, tables_en):
     assert ws.cell(row=2, column=lo).number_format == "0.0%"
     assert ws.cell(row=2, column=header.index("Base (n)") + 1).value == 598
     assert ws.column_dimensions["C"].width >= len("Indicator lang_need")
-    assert ws.cell(row=5, column=header.index("Flag") + 1).value == "Suppressed: count too small"
+    assert ws.cell(row=3, column=header.index("Flag") + 1).value == "Suppressed: count too small"
     m = wb["01b_sample_margins"]
     assert m["D2"].number_format == "0.0%" and m["D2"].value == pytest.approx(300 / 598)
     # no cell anywhere holds a withheld value
@@ -149,7 +158,7 @@ def test_write_excel_rejects_bad_sheet_name(tmp_path, tables_en):
 def test_write_csv_bom_and_values(tmp_path):
     tables = build_tables(make_estimates(), make_weights_report(), make_cleaning(), "lt")
     paths = write_csv(tables, tmp_path / "csv")
-    assert [p.name for p in paths] == [f"{k}.csv" for k in TABLE_KEYS]
+    assert [p.name for p in paths] == [f"{k}.csv" for k in KEYS]
     raw = (tmp_path / "csv" / "02_indicators.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     text = raw.decode("utf-8-sig")
@@ -158,6 +167,7 @@ def test_write_csv_bom_and_values(tmp_path):
     assert "0.9137" not in text and "0.4321" not in text and "91.37" not in text
     back = pd.read_csv(io.StringIO(text))
     est = make_estimates()
+    est = est[est["domain"] == "total"]
     np.testing.assert_allclose(back["Įvertis"].to_numpy(dtype=float), est["estimate"].to_numpy(dtype=float),
                                atol=5e-7, equal_nan=True)
     again = write_csv(tables, tmp_path / "csv2")
@@ -180,3 +190,104 @@ def test_notes_universe_and_empty_workbook(tmp_path):
     assert uni["kids_need"] == "Respondents in the universe of this indicator (base n = 45)."
     wb = openpyxl.load_workbook(write_excel({}, None, tmp_path / "empty.xlsx"))
     assert wb.sheetnames == ["Notes"]
+
+
+# ---------------------------------------------------------------- tables 3-5 over the packaged catalogue
+
+from _pack_data import SENTINEL as CAT_SENTINEL  # noqa: E402
+from _pack_data import SUPPRESSED_ID, catalogue_comparison, catalogue_estimates  # noqa: E402
+
+from needs_analysis.disclosure import apply_comparison_disclosure  # noqa: E402
+from needs_analysis.indicators import load_catalogue  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def full_tables():
+    est = apply_disclosure(catalogue_estimates())
+    cmp = apply_comparison_disclosure(catalogue_comparison())
+    wr = make_weights_report()
+    wr["summary"] = wr["summary"].assign(municipality="kaunas")
+    return est, cmp, build_tables(est, wr, make_cleaning(), "en", comparison=cmp)
+
+
+def test_all_tables_present_in_order(full_tables):
+    assert list(full_tables[2]) == list(TABLE_KEYS)
+
+
+def test_table2_and_table3_equal_estimates(full_tables):
+    est, _, t = full_tables
+    tot = est[est["domain"] == "total"]
+    sub = est[est["domain"] != "total"]
+    np.testing.assert_array_equal(t["02_indicators"]["Estimate"].to_numpy(dtype=float),
+                                  tot["estimate"].to_numpy(dtype=float))
+    assert t["02_indicators"]["Indicator code"].tolist() == tot["indicator"].tolist()
+    np.testing.assert_array_equal(t["03_subgroups"]["95% CI upper"].to_numpy(dtype=float),
+                                  sub["ci_high"].to_numpy(dtype=float))
+    assert t["03_subgroups"]["Base (n)"].tolist() == sub["n"].tolist()
+    assert len(t["02_indicators"]) == len(load_catalogue())
+
+
+def test_table4_services(full_tables):
+    est, _, t = full_tables
+    t4 = t["04_services"]
+    assert len(t4) == 20 and t4.attrs["title"] == "Table 4. Services: awareness, use, satisfaction"
+    assert t4["Service"].tolist()[:4] == ["Migration Department"] * 4
+    assert t4["Measure"].tolist()[:4] == ["Knows the service", "Used it in the last 12 months",
+                                          "Needs it now or in the next 12 months", "Satisfied (among users)"]
+    tot = est[est["domain"] == "total"].set_index("indicator")
+    for code, value, flag in zip(t4["Indicator code"], t4["Estimate"], t4["Flag"]):
+        e = tot.loc[code, "estimate"]
+        assert (np.isnan(value) and np.isnan(e)) or value == e
+    legal = t4[t4["Indicator code"] == "svc_satisfied_legal"].iloc[0]
+    assert np.isnan(legal["Estimate"]) and legal["Flag"] == "Not shown: n < 30"
+    assert t4.attrs["formats"]["Estimate"] == "0.0%"
+
+
+def test_table5_comparison(full_tables):
+    _, cmp, t = full_tables
+    t5 = t["05_comparison"]
+    own = cmp[cmp["municipality"] == "kaunas"]
+    pooled = cmp[cmp["municipality"] == "all"]
+    assert len(t5) == len(own) == len(load_catalogue())
+    np.testing.assert_array_equal(t5["Kaunas: Estimate"].to_numpy(dtype=float), own["estimate"].to_numpy(dtype=float))
+    np.testing.assert_array_equal(t5["Other five: estimate"].to_numpy(dtype=float),
+                                  own["rest_estimate"].to_numpy(dtype=float))
+    np.testing.assert_array_equal(t5["All six: estimate"].to_numpy(dtype=float), pooled["estimate"].to_numpy(dtype=float))
+    np.testing.assert_array_equal(t5["p (Holm-adjusted)"].to_numpy(dtype=float), own["p_holm"].to_numpy(dtype=float))
+    sig = t5["Significant difference"].tolist()
+    assert sig[0] == "Yes" and "No" in sig  # p_holm = min(1, 0.01 (k + 1))
+    # the suppressed municipality value hides the other five and the test as well
+    row = t5[t5["Indicator code"] == SUPPRESSED_ID].iloc[0]
+    for c in ("Kaunas: Estimate", "Other five: estimate", "Difference", "p-value", "p (Holm-adjusted)"):
+        assert np.isnan(row[c]), c
+    assert row["Significant difference"] == "" and row["Flag"] == "Suppressed: count too small"
+    assert not np.isin(np.round(t5.select_dtypes("number").to_numpy(dtype=float), 6), [CAT_SENTINEL]).any()
+    lt = build_tables(full_tables[0], make_weights_report(), make_cleaning(), "lt", comparison=cmp,
+                      municipality="kaunas")["05_comparison"]
+    assert lt.attrs["title"] == "5 lentelė. Palyginimas su kitomis savivaldybėmis"
+    assert "Visos šešios: įvertis" in lt.columns
+
+
+def test_notes_complete_definitions_framework_method(full_tables):
+    est, _, _ = full_tables
+    notes = build_notes(est, make_weights_report(), "en", comparison=True)
+    text = notes.set_index(["Section", "Item"])["Description"]
+    assert "Numerator: emp_status in ['employed', 'self_employed']" in text[("Indicator definitions", "emp_rate")]
+    assert "Follows: EU Zaragoza indicators: employment rate" in text[("Indicator definitions", "emp_rate")]
+    assert text[("Universe", "lang_barrier_cost")].endswith("Condition: lt_course_want == 'yes'")
+    assert "Holm" in text[("Method", "Table 5. Comparison with the other municipalities")]
+    assert "at least two values are hidden" in text[("Flags legend", "Secondary suppression")]
+    lt = build_notes(est, make_weights_report(), "lt")
+    assert "Antrinis slėpimas" in set(lt["Elementas"])
+
+
+def test_suppressed_absent_from_excel_and_csv(tmp_path, full_tables):
+    est, cmp, t = full_tables
+    write_excel(t, build_notes(est, make_weights_report(), "en"), tmp_path / "t.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "t.xlsx")
+    vals = [v for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if isinstance(v, float)]
+    assert CAT_SENTINEL not in vals and round(CAT_SENTINEL * 1.1, 6) not in [round(v, 6) for v in vals]
+    assert wb.sheetnames == list(TABLE_KEYS) + ["Notes"]
+    for p in write_csv(t, tmp_path / "csv"):
+        text = p.read_text(encoding="utf-8-sig")
+        assert f"{CAT_SENTINEL:.6f}" not in text and f"{CAT_SENTINEL * 1.1:.6f}" not in text, p.name

@@ -2,22 +2,40 @@
 
 Figure functions take data and never read or write files; use
 :func:`save_figure` to write PNG (300 dpi) and SVG with deterministic bytes.
+:func:`pack_figures` draws all eight figures of a municipal report pack.
 """
 
 from __future__ import annotations
 
 from ._save import figure_bytes, save_figure
 from ._style import COLORS, FIG_WIDTH_CM, FONT_FAMILY, OKABE_ITO, style_context
+from ._text import default_value_labels
 from .bars import indicator_bars, needs_overview
+from .comparison import comparison_figure, comparison_series
+from .pack import FIGURE_KEYS, pack_figures
+from .panels import (discrimination_belonging, employment_figure, figure_indicators, language_figure,
+                     migration_profile, panel_figure, services_figure)
 from .profile import PROFILE_VARIABLES, respondent_profile
 
 __all__ = [
-    "needs_overview",
     "respondent_profile",
+    "migration_profile",
+    "needs_overview",
+    "language_figure",
+    "employment_figure",
+    "services_figure",
+    "discrimination_belonging",
+    "comparison_figure",
+    "pack_figures",
+    "panel_figure",
     "indicator_bars",
+    "figure_indicators",
+    "comparison_series",
+    "default_value_labels",
     "save_figure",
     "figure_bytes",
     "style_context",
+    "FIGURE_KEYS",
     "FONT_FAMILY",
     "OKABE_ITO",
     "COLORS",

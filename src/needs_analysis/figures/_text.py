@@ -16,7 +16,11 @@ from importlib import resources
 
 from ..errors import NeedsAnalysisError
 
-__all__ = ["REPORT_LANGS", "check_lang", "ui", "has_ui", "fmt_pct", "fmt_num", "fmt_int", "value_label"]
+__all__ = ["REPORT_LANGS", "check_lang", "ui", "has_ui", "fmt_pct", "fmt_num", "fmt_int", "value_label",
+           "default_value_labels", "DOMAIN_VARIABLES"]
+
+#: Breakdown variables of the report pack (codebook or derived).
+DOMAIN_VARIABLES: tuple[str, ...] = ("sex", "agegrp", "citgrp", "years_lt", "permit_grounds")
 
 #: Languages a report pack can be written in.
 REPORT_LANGS: tuple[str, ...] = ("lt", "en")
@@ -153,3 +157,40 @@ def value_label(variable: str, code, lang: str, value_labels=None) -> str:
         if entry and entry.get(lang):
             return str(entry[lang])
     return str(code)
+
+
+@lru_cache(maxsize=1)
+def _derived_labels() -> dict[tuple[str, str], dict[str, str]]:
+    text = (resources.files("needs_analysis") / "resources" / "value_labels.csv").read_text(encoding="utf-8")
+    return {(r["variable"], r["code"]): {"lt": r["lt"], "en": r["en"]} for r in csv.DictReader(io.StringIO(text))}
+
+
+def default_value_labels(codebook=None, variables=DOMAIN_VARIABLES) -> dict[tuple[str, str], dict[str, str]]:
+    """Display labels (lt/en) of the categories of the breakdown variables.
+
+    Parameters
+    ----------
+    codebook : Codebook, optional
+        Source of the labels of questionnaire variables (default: the
+        packaged questionnaire). Derived variables (``agegrp``, ``citgrp``,
+        ``years_lt``) are labelled from ``resources/value_labels.csv``.
+    variables : sequence of str
+        Variables to label.
+
+    Returns
+    -------
+    dict
+        ``{(variable, code): {"lt": ..., "en": ...}}``, the ``value_labels``
+        argument of figures, tables and :func:`~needs_analysis.report.write_pack`.
+    """
+    out = {k: dict(v) for k, v in _derived_labels().items() if k[0] in variables}
+    if codebook is None:
+        from ..codebook import load_codebook
+
+        codebook = load_codebook()
+    for var in variables:
+        if var in codebook:
+            ch = codebook.choices(var)
+            for _, r in ch.iterrows():
+                out[(var, str(r["name"]))] = {"lt": str(r["label_lt"]), "en": str(r["label_en"])}
+    return out

@@ -1,6 +1,7 @@
 """Needs indicators: the declarative catalogue and its computation."""
 
 from ._catalogue import AREAS, DOMAINS, Indicator, load_catalogue, referenced_names
+from ._compare import COMPARISON_COLUMNS, POOLED, compare_municipalities, holm_adjust
 from ._compute import (
     ESTIMATE_COLUMNS,
     MISSING_CODES,
@@ -11,6 +12,10 @@ from ._compute import (
 
 __all__ = [
     "AREAS",
+    "COMPARISON_COLUMNS",
+    "POOLED",
+    "compare_municipalities",
+    "holm_adjust",
     "DOMAINS",
     "ESTIMATE_COLUMNS",
     "Indicator",

@@ -27,6 +27,20 @@ adding a row. Columns:
     The integration-indicator framework the indicator follows, if any.
 ``label_lt``, ``label_en``
     Labels in Lithuanian and English.
+
+Optional presentation columns (empty when absent):
+
+``figure``
+    Key of the report-pack figure that draws the indicator (e.g. ``04_language``).
+``panel``
+    Panel of that figure (its title is the UI string ``panel.<panel>``).
+``partition``
+    Space-separated names of the partitions the indicator belongs to: a
+    partition is a set of indicators on the same base whose shares sum to 1
+    (e.g. the categories of one variable, or "low level" with the two higher
+    levels). Used by secondary suppression.
+``short_lt``, ``short_en``
+    Short bar labels inside a panel (default: the label).
 """
 
 from __future__ import annotations
@@ -53,6 +67,7 @@ AREAS: tuple[str, ...] = (
     "information",
     "discrimination",
     "belonging",
+    "profile",
     "composite",
 )
 #: Subgroup (domain) variables every indicator is broken down by.
@@ -60,6 +75,7 @@ DOMAINS: tuple[str, ...] = ("sex", "agegrp", "citgrp", "years_lt", "permit_groun
 
 _REQUIRED = ("id", "area", "headline", "kind", "universe", "numerator", "base", "sensitive",
              "framework", "label_lt", "label_en")
+_OPTIONAL = ("figure", "panel", "partition", "short_lt", "short_en")
 _KEYWORDS = {"and", "or", "not", "in", "True", "False", "None"}
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 _BACKTICK = re.compile(r"`([^`]+)`")
@@ -81,10 +97,20 @@ class Indicator:
     framework: str
     label_lt: str
     label_en: str
+    figure: str = ""
+    panel: str = ""
+    partition: str = ""
+    short_lt: str = ""
+    short_en: str = ""
 
     def label(self, lang: str = "lt") -> str:
         """Label in ``lang``."""
         return self.label_lt if lang == "lt" else self.label_en
+
+    def short(self, lang: str = "lt") -> str:
+        """Short (bar) label in ``lang``; the label where none is given."""
+        s = self.short_lt if lang == "lt" else self.short_en
+        return s or self.label(lang)
 
     def base_variables(self) -> tuple[str, ...]:
         """Variables that must be answered for a respondent to be in the base."""
@@ -186,6 +212,7 @@ def load_catalogue(path: str | Path | None = None) -> tuple[Indicator, ...]:
                 framework=row["framework"].strip(),
                 label_lt=row["label_lt"].strip(),
                 label_en=row["label_en"].strip(),
+                **{k: str(row.get(k, "")).strip() for k in _OPTIONAL},
             )
         )
     return tuple(out)

@@ -74,6 +74,20 @@ def _ci_text(r, lang: str) -> str:
             f"({fmt_pct(r['ci_low'], lang)}–{fmt_pct(r['ci_high'], lang)})")
 
 
+def _top_named(est: pd.DataFrame, municipality: str, lang: str, catalogue, top_n: int) -> list[str]:
+    """The needs most often named among the respondent's three most important (catalogue panel ``top_needs``)."""
+    if catalogue is None:
+        from ..indicators import load_catalogue
+
+        catalogue = load_catalogue()
+    short = {i.id: i.short(lang) for i in catalogue if i.panel == "top_needs"}
+    rows = est[est["indicator"].astype(str).isin(short) & (est["domain"].astype(str) == "total").to_numpy()
+               & (est["municipality"].astype(str) == municipality).to_numpy() & est["estimate"].notna().to_numpy()]
+    rows = rows.sort_values("estimate", ascending=False, kind="mergesort").head(top_n)
+    return [f"{short[r['indicator']]}: {fmt_pct(r['estimate'], lang)} "
+            f"({fmt_pct(r['ci_low'], lang)}–{fmt_pct(r['ci_high'], lang)})" for _, r in rows.iterrows()]
+
+
 def _summary_value(summary: pd.DataFrame | None, col: str):
     if isinstance(summary, pd.DataFrame) and col in summary.columns and len(summary):
         return summary[col].iloc[0]
@@ -99,6 +113,7 @@ def render_html(
     thresholds: Mapping | None = None,
     top_n: int = 3,
     captions: Mapping[str, str] | None = None,
+    catalogue=None,
 ) -> str:
     """Render the municipality report as one self-contained HTML page.
 
@@ -126,6 +141,8 @@ def render_html(
         Number of largest unmet needs listed under the key figures.
     captions : dict of str to str, optional
         Captions of figures without a ``fig.name.<key>`` UI string (default: the key).
+    catalogue : sequence of Indicator, optional
+        Catalogue for the indicator definitions in the notes (default: packaged).
 
     Returns
     -------
@@ -164,6 +181,8 @@ def render_html(
         top_needs = [_ci_text(r, lang) for _, r in
                      h.sort_values("estimate", ascending=False, kind="mergesort").head(top_n).iterrows()]
 
+    top_named = _top_named(est, mun.id, lang, catalogue, top_n)
+
     fig_items = []
     for key, svg in figures.items():
         cap_key = f"fig.name.{key}"
@@ -174,7 +193,8 @@ def render_html(
     main_tables = [_html_table(k, df, lang, flag_col) for k, df in tables.items() if k != "06_data_processing"]
     proc_tables = [_html_table(k, df, lang) for k, df in tables.items() if k == "06_data_processing"]
 
-    notes = build_notes(est, weights_report, lang, thresholds=th)
+    notes = build_notes(est, weights_report, lang, thresholds=th, catalogue=catalogue,
+                        comparison="05_comparison" in tables)
     sec_m = ui("notes.section.method", lang)
     method_texts = [str(t) for s, t in zip(notes.iloc[:, 0], notes.iloc[:, 2]) if s == sec_m]
     fmt = lambda v, d: fmt_num(v, lang, d)  # noqa: E731
@@ -197,6 +217,7 @@ def render_html(
                   min_count_sensitive=th["min_count_sensitive"])
     flags = [{"name": flag_text(f, lang, min_n=int(th["min_n"])), "text": ui(f"legend.{f}", lang, **fields)}
              for f in ("caution", "not_shown", "suppressed")]
+    flags.append({"name": ui("notes.section.secondary", lang), "text": ui("notes.secondary.text", lang)})
     sections = [{"id": i, "title": ui(f"report.section.{k}", lang)} for i, k in
                 (("key", "key"), ("figures", "figures"), ("tables", "tables"), ("methods", "methods"),
                  ("processing", "processing"))]
@@ -210,6 +231,7 @@ def render_html(
         s_tables=ui("report.section.tables", lang), s_methods=ui("report.section.methods", lang),
         s_processing=ui("report.section.processing", lang), s_flags=ui("report.methods.flags", lang),
         key_figures=key_figures, top_needs=top_needs, top_needs_title=ui("report.key.top_needs", lang),
+        top_named=top_named, top_named_title=ui("report.key.top_named", lang),
         figures=fig_items, tables=main_tables, methods=methods, flags=flags,
         processing_text=ui("report.processing_text", lang), processing_tables=proc_tables,
         footer=ui("report.footer", lang, version=__version__),

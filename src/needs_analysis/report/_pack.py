@@ -2,10 +2,9 @@
 
 Layout of ``out_dir``::
 
-    figures/01_respondent_profile.png|svg
-    figures/03_needs_overview.png|svg
+    figures/01_respondent_profile.png|svg … figures/08_comparison.png|svg
     tables.xlsx
-    tables/<table>.csv
+    tables/<table>.csv            (tables 1, 1a, 2–6)
     report.html
     manifest.json
 
@@ -27,11 +26,11 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .. import __version__
-from ..disclosure import apply_disclosure
+from ..disclosure import apply_comparison_disclosure, apply_disclosure, mask_comparison
 from ..errors import NeedsAnalysisError
-from ..figures import figure_bytes, needs_overview, respondent_profile
-from ..figures._bars import as_bool, prepare_estimates
-from ..figures._text import check_lang
+from ..figures import figure_bytes, pack_figures
+from ..figures._bars import prepare_estimates
+from ..figures._text import check_lang, default_value_labels
 from ..municipalities import get_municipality
 from ..tables import build_notes, build_tables, write_csv, write_excel
 from ._html import DEFAULT_THRESHOLDS, render_html
@@ -90,25 +89,6 @@ def _hash_inputs(inputs: Mapping[str, str | Path] | None) -> dict[str, dict]:
     return out
 
 
-def _figures(est: pd.DataFrame, weights_report: Mapping, municipality: str, lang: str, value_labels,
-             th: Mapping) -> dict:
-    figs = {}
-    margins = weights_report.get("margins") if isinstance(weights_report, Mapping) else None
-    if isinstance(margins, pd.DataFrame) and len(margins):
-        present = [v for v in ("sex", "agegrp", "citgrp") if v in set(margins["variable"].astype(str))]
-        if present:
-            summary = weights_report.get("summary")
-            N = summary["N"].iloc[0] if isinstance(summary, pd.DataFrame) and "N" in summary else None
-            figs["01_respondent_profile"] = respondent_profile(
-                margins, lang=lang, variables=present, value_labels=value_labels, municipality=municipality,
-                population_total=N)
-    if "headline" in est.columns and as_bool(est["headline"]).any():
-        figs["03_needs_overview"] = needs_overview(
-            est, lang=lang, municipality=municipality if (est["municipality"].astype(str) == municipality).any()
-            else None, min_n=int(th["min_n"]), caution_n=int(th["caution_n"]), max_rse=float(th["max_rse"]))
-    return figs
-
-
 def write_pack(
     out_dir: str | Path,
     *,
@@ -122,6 +102,8 @@ def write_pack(
     value_labels: Mapping | None = None,
     thresholds: Mapping | None = None,
     extra_figures: Mapping[str, Figure] | None = None,
+    comparison: pd.DataFrame | None = None,
+    catalogue=None,
 ) -> dict:
     """Write the full report pack of one municipality.
 
@@ -147,13 +129,21 @@ def write_pack(
     parameters : dict, optional
         JSON-serialisable run settings recorded in the manifest.
     value_labels : dict, optional
-        ``{(variable, code): {"lt": ..., "en": ...}}`` category display labels.
+        ``{(variable, code): {"lt": ..., "en": ...}}`` category display labels;
+        default :func:`needs_analysis.figures.default_value_labels` (codebook
+        and derived-variable labels).
     thresholds : dict, optional
         Disclosure thresholds (``min_n, caution_n, max_rse, min_count, min_count_sensitive``).
     extra_figures : dict of str to Figure, optional
         Further figures (e.g. DESIGN figures 4–8 drawn with
         :func:`needs_analysis.figures.indicator_bars`) keyed ``"<nn>_<name>"``;
         they are saved and embedded like the built-in ones, all in key order.
+    comparison : DataFrame, optional
+        :func:`needs_analysis.indicators.compare_municipalities` output for all
+        six municipalities (figure 8 and table 5). Disclosure control is applied
+        here if it has no ``flag`` column; withheld values are masked again.
+    catalogue : sequence of Indicator, optional
+        Catalogue the estimates were computed with (default: packaged).
 
     Returns
     -------
@@ -169,11 +159,19 @@ def write_pack(
     if "flag" not in estimates.columns:
         estimates = apply_disclosure(estimates, **{k: th[k] for k in DEFAULT_THRESHOLDS})
     est = prepare_estimates(estimates)
+    if value_labels is None:
+        value_labels = default_value_labels()
+    cmp = None
+    if comparison is not None:
+        cmp = (mask_comparison(comparison) if "flag" in comparison.columns
+               else apply_comparison_disclosure(comparison, **{k: th[k] for k in DEFAULT_THRESHOLDS}))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
 
-    figs = _figures(est, weights_report, mun.id, lang, value_labels, th)
+    own = est["municipality"].astype(str) == mun.id
+    figs = pack_figures(est[own] if own.any() else est, cmp, weights_report, lang=lang, value_labels=value_labels,
+                        municipality=mun.id if own.any() else None, catalogue=catalogue, thresholds=th)
     for key, fig in (extra_figures or {}).items():
         if not _FIG_KEY.fullmatch(str(key)) or key in figs:
             raise NeedsAnalysisError(f"invalid or duplicate figure key {key!r}", where="write_pack(extra_figures=...)",
@@ -194,14 +192,14 @@ def write_pack(
                 svgs[key] = data
 
     tables = build_tables(est, weights_report, cleaning_summary, lang, value_labels=value_labels,
-                          min_n=int(th["min_n"]))
-    notes = build_notes(est, weights_report, lang, thresholds=th)
+                          min_n=int(th["min_n"]), comparison=cmp, municipality=mun.id, catalogue=catalogue)
+    notes = build_notes(est, weights_report, lang, thresholds=th, catalogue=catalogue, comparison=cmp is not None)
     written.append(write_excel(tables, notes, out / "tables.xlsx"))
     written.extend(write_csv(tables, out / "tables"))
 
     html = render_html(municipality=mun.id, estimates=est, weights_report=weights_report,
                        cleaning_summary=cleaning_summary, figures=svgs, lang=lang, tables=tables,
-                       value_labels=value_labels, thresholds=th,
+                       value_labels=value_labels, thresholds=th, catalogue=catalogue,
                        captions={k: f.get_label() for k, f in figs.items() if f.get_label()})
     html_path = out / "report.html"
     html_path.write_bytes(html.encode("utf-8"))

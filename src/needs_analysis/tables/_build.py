@@ -1,4 +1,4 @@
-"""Estimates, weighting report and cleaning summary → tables for humans.
+"""Estimates, weighting report, cleaning summary and comparison → report tables 1–6 for humans.
 
 Each table is a DataFrame with translated column headers whose numbers stay
 numbers (proportions as 0–1 floats; the Excel writer gives them a percent
@@ -22,6 +22,7 @@ from ..disclosure import mask_withheld
 from ..errors import NeedsAnalysisError
 from ..figures._bars import prepare_estimates
 from ..figures._text import check_lang, fmt_num, has_ui, ui, value_label
+from ._pack_tables import table_comparison, table_services
 
 __all__ = ["build_tables", "build_notes", "flag_text", "PCT_FORMAT", "INT_FORMAT", "DEC2_FORMAT",
            "TABLE_KEYS"]
@@ -31,7 +32,8 @@ INT_FORMAT = "0"
 DEC2_FORMAT = "0.00"
 DEC3_FORMAT = "0.000"
 #: Sheet / CSV names of the tables, in report order.
-TABLE_KEYS: tuple[str, ...] = ("01_sample_weighting", "01b_sample_margins", "02_indicators", "06_data_processing")
+TABLE_KEYS: tuple[str, ...] = ("01_sample_weighting", "01b_sample_margins", "02_indicators", "03_subgroups",
+                               "04_services", "05_comparison", "06_data_processing")
 
 _SUMMARY_COLS = ("municipality", "n", "N", "deff_kish", "n_eff", "w_min", "w_max", "w_ratio", "w_cv",
                  "iterations", "converged")
@@ -111,7 +113,8 @@ def _table_margins(weights_report: Mapping, lang: str, value_labels) -> pd.DataF
     return _finish(out, "01b_sample_margins", lang, formats)
 
 
-def _table_indicators(estimates: pd.DataFrame, lang: str, value_labels, min_n: int) -> pd.DataFrame:
+def _table_indicators(estimates: pd.DataFrame, lang: str, value_labels, min_n: int,
+                      key: str = "02_indicators") -> pd.DataFrame:
     est = mask_withheld(prepare_estimates(estimates))
     is_prop = (est["kind"].astype(str) == "proportion").to_numpy()
     val_fmt = [PCT_FORMAT if p else DEC2_FORMAT for p in is_prop]
@@ -139,7 +142,7 @@ def _table_indicators(estimates: pd.DataFrame, lang: str, value_labels, min_n: i
     if "ci_method" in est.columns:
         out[h["ci_method"]] = est["ci_method"].astype(object).where(est["ci_method"].notna(), "").astype(str).to_numpy()
     out[h["flag"]] = [flag_text(f, lang, min_n=min_n) for f in est["flag"]]
-    return _finish(out, "02_indicators", lang, formats)
+    return _finish(out, key, lang, formats)
 
 
 def _table_processing(cleaning_summary: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -162,8 +165,12 @@ def build_tables(
     *,
     value_labels: Mapping | None = None,
     min_n: int = 30,
+    comparison: pd.DataFrame | None = None,
+    municipality: str | None = None,
+    catalogue=None,
+    alpha: float = 0.05,
 ) -> dict[str, pd.DataFrame]:
-    """Build the report tables (DESIGN tables 1, 2 and 6).
+    """Build the report tables (DESIGN tables 1–6).
 
     Parameters
     ----------
@@ -179,21 +186,46 @@ def build_tables(
         ``{(variable, code): {"lt": ..., "en": ...}}`` category display labels.
     min_n : int
         Threshold quoted in the ``not_shown`` flag text.
+    comparison : DataFrame, optional
+        Municipality comparison after
+        :func:`needs_analysis.disclosure.apply_comparison_disclosure`
+        (table 5; left out when ``None``).
+    municipality : str, optional
+        The pack's municipality (default: the one in ``estimates``).
+    catalogue : sequence of Indicator, optional
+        Catalogue that assigns indicators to the services table (default: packaged).
+    alpha : float
+        Significance level of table 5.
 
     Returns
     -------
     dict of str to DataFrame
-        Sheet name → table, keys in :data:`TABLE_KEYS` order: ``01_sample_weighting``,
-        ``01b_sample_margins``, ``02_indicators``, ``06_data_processing``.
-        Proportions are 0–1 numbers (formatted as percent by the writers).
+        Sheet name → table, keys in :data:`TABLE_KEYS` order:
+        ``01_sample_weighting``, ``01b_sample_margins``, ``02_indicators``
+        (totals), ``03_subgroups`` (every breakdown), ``04_services``,
+        ``05_comparison``, ``06_data_processing``. Tables 3–5 are left out
+        when their input is absent (no breakdown rows, no service indicators,
+        no comparison). Proportions are 0–1 numbers (formatted as percent by
+        the writers).
     """
     check_lang(lang)
-    return {
+    est = prepare_estimates(estimates)
+    total = (est["domain"].astype(str) == "total").to_numpy()
+    out = {
         "01_sample_weighting": _table_summary(weights_report, lang),
         "01b_sample_margins": _table_margins(weights_report, lang, value_labels),
-        "02_indicators": _table_indicators(estimates, lang, value_labels, min_n),
-        "06_data_processing": _table_processing(cleaning_summary, lang),
+        "02_indicators": _table_indicators(est[total], lang, value_labels, min_n),
     }
+    if (~total).any():
+        out["03_subgroups"] = _table_indicators(est[~total], lang, value_labels, min_n, key="03_subgroups")
+    services = table_services(est, lang, catalogue=catalogue, min_n=min_n)
+    if services is not None:
+        out["04_services"] = services
+    if comparison is not None:
+        mid = municipality or str(est["municipality"].astype(str).iloc[0])
+        out["05_comparison"] = table_comparison(comparison, mid, lang, min_n=min_n, alpha=alpha)
+    out["06_data_processing"] = _table_processing(cleaning_summary, lang)
+    return out
 
 
 def build_notes(
@@ -202,6 +234,8 @@ def build_notes(
     lang: str = "lt",
     *,
     thresholds: Mapping | None = None,
+    catalogue=None,
+    comparison: bool = False,
 ) -> pd.DataFrame:
     """The "Notes" sheet: definitions, universe, method, flags legend.
 
@@ -216,11 +250,18 @@ def build_notes(
         Language.
     thresholds : dict, optional
         Disclosure thresholds (``min_n, caution_n, max_rse, min_count, min_count_sensitive``).
+    catalogue : sequence of Indicator, optional
+        Source of each indicator's numerator, universe and framework
+        (default: packaged catalogue; indicators not in it get the label only).
+    comparison : bool
+        Add the method of the municipality comparison (table 5).
 
     Returns
     -------
     DataFrame
-        Columns ``section, item, text`` (headers translated).
+        Columns ``section, item, text`` (headers translated). Definitions
+        quote the catalogue expressions: the numerator, who was asked
+        (universe) and the integration framework the indicator follows.
     """
     check_lang(lang)
     th = {"min_n": 30, "caution_n": 50, "max_rse": 0.30, "min_count": 5, "min_count_sensitive": 10}
@@ -232,16 +273,33 @@ def build_notes(
     summary = weights_report.get("summary") if isinstance(weights_report, Mapping) else None
     n_all = int(summary["n"].iloc[0]) if isinstance(summary, pd.DataFrame) and "n" in summary else None
     uni_col = f"universe_{lang}" if f"universe_{lang}" in est.columns else ("universe" if "universe" in est else None)
+    if catalogue is None:
+        from ..indicators import load_catalogue
+
+        catalogue = load_catalogue()
+    cat = {i.id: i for i in catalogue}
     for _, r in ind.iterrows():
         area = ui(f"area.{r['area']}", lang) if has_ui(f"area.{r['area']}") else str(r["area"])
-        rows.append((sec_def, str(r["indicator"]), f"{r[f'label_{lang}']} [{area}]"))
+        text = f"{r[f'label_{lang}']} [{area}]"
+        c = cat.get(str(r["indicator"]))
+        if c is not None:
+            text += f". {ui('notes.numerator', lang)}: {c.numerator}"
+            if c.framework:
+                text += ". " + ui("notes.framework", lang, framework=c.framework)
+        rows.append((sec_def, str(r["indicator"]), text))
+    tot = est[est["domain"].astype(str) == "total"] if "domain" in est.columns else est
+    base_n = tot.drop_duplicates("indicator").set_index("indicator")["n"]
     for _, r in ind.iterrows():
+        c = cat.get(str(r["indicator"]))
+        n_base = base_n.get(r["indicator"], r["n"])
         if uni_col and pd.notna(r[uni_col]) and str(r[uni_col]):
             text = str(r[uni_col])
         else:
-            base = int(r["n"]) if pd.notna(r["n"]) else n_all
+            base = int(n_base) if pd.notna(n_base) else n_all
             key = "notes.universe.default" if base is None or base == n_all else "notes.universe.subset"
             text = ui(key, lang, n=base if base is not None else "")
+        if c is not None and c.universe:
+            text += f" {ui('notes.universe.expr', lang)}: {c.universe}"
         rows.append((sec_uni, str(r["indicator"]), text))
     sec_m = ui("notes.section.method", lang)
     margins = weights_report.get("margins") if isinstance(weights_report, Mapping) else None
@@ -254,11 +312,14 @@ def build_notes(
     methods = sorted(set(est["ci_method"].dropna().astype(str))) if "ci_method" in est.columns else []
     rows.append((sec_m, ui("report.methods.ci", lang), ui("notes.method.ci", lang, methods=", ".join(methods) or "—")))
     rows.append((sec_m, ui("col.deff", lang), ui("notes.method.deff", lang)))
+    if comparison:
+        rows.append((sec_m, ui("table.05_comparison", lang), ui("notes.method.compare", lang)))
     sec_f = ui("notes.section.flags", lang)
     fields = dict(min_n=th["min_n"], caution_n_1=th["caution_n"] - 1, max_rse=fmt_num(100 * th["max_rse"], lang, 0),
                   min_count=th["min_count"], min_count_sensitive=th["min_count_sensitive"])
     for f in ("caution", "not_shown", "suppressed"):
         rows.append((sec_f, flag_text(f, lang, min_n=th["min_n"]), ui(f"legend.{f}", lang, **fields)))
+    rows.append((sec_f, ui("notes.section.secondary", lang), ui("notes.secondary.text", lang)))
     out = pd.DataFrame(rows, columns=[ui("col.section", lang), ui("col.item", lang), ui("col.text", lang)])
     out.attrs["title"] = "Notes"
     out.attrs["formats"] = {}

@@ -1,0 +1,191 @@
+"""Figure 8: this municipality against the other five and the six-municipality total."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from ..disclosure import apply_comparison_disclosure, mask_comparison
+from ..errors import NeedsAnalysisError
+from ._bars import as_bool, draw_hbars, flag_notes, source_note, style_value_axis
+from ._style import OKABE_ITO, layout_figure, new_figure, style_context, wrap_label
+from ._text import check_lang, fmt_int, fmt_num, has_ui, ui
+
+__all__ = ["comparison_figure", "comparison_series"]
+
+_REQUIRED = ("municipality", "indicator", "label_lt", "label_en", "area", "kind", "estimate", "ci_low", "ci_high",
+             "n", "rest_estimate", "rest_ci_low", "rest_ci_high", "rest_n", "p_holm")
+_SERIES = ("this", "rest", "all")
+
+
+def _prepare(comparison: pd.DataFrame) -> pd.DataFrame:
+    if not isinstance(comparison, pd.DataFrame):
+        raise NeedsAnalysisError(f"got {type(comparison).__name__}", where="comparison", expected="a DataFrame")
+    missing = [c for c in _REQUIRED if c not in comparison.columns]
+    if missing:
+        raise NeedsAnalysisError("missing column(s) " + ", ".join(missing), where="comparison",
+                                 expected="the table from compare_municipalities",
+                                 fix="pass the output of needs_analysis.indicators.compare_municipalities")
+    if "flag" not in comparison.columns or "rest_flag" not in comparison.columns:
+        return apply_comparison_disclosure(comparison)
+    return mask_comparison(comparison)
+
+
+def comparison_series(comparison: pd.DataFrame, municipality: str,
+                      indicators: Sequence[str] | None = None) -> pd.DataFrame:
+    """Long table of the three series of figure 8 (and table 5).
+
+    Parameters
+    ----------
+    comparison : DataFrame
+        From :func:`needs_analysis.indicators.compare_municipalities`
+        (disclosure is applied here if it has no ``flag``/``rest_flag``).
+    municipality : str
+        The municipality of the pack.
+    indicators : sequence of str, optional
+        Indicator ids in order; default: headline (unmet need) indicators.
+
+    Returns
+    -------
+    DataFrame
+        One row per (indicator, series) with ``series`` in ``this, rest,
+        all`` and columns ``indicator, label_lt, label_en, area, kind,
+        estimate, ci_low, ci_high, n, flag, p_holm``.
+    """
+    cmp = _prepare(comparison)
+    own = cmp[cmp["municipality"].astype(str) == str(municipality)]
+    pooled = cmp[cmp["municipality"].astype(str) == "all"].set_index("indicator")
+    if own.empty:
+        raise NeedsAnalysisError(f"no comparison rows for {municipality!r}", where="comparison",
+                                 expected="rows of the pack's municipality")
+    if indicators is None:
+        own = own[as_bool(own["headline"])] if "headline" in own.columns else own
+    else:
+        order = {k: i for i, k in enumerate(indicators)}
+        own = own[own["indicator"].astype(str).isin(order)]
+        own = own.assign(_o=own["indicator"].map(order)).sort_values("_o", kind="mergesort").drop(columns="_o")
+        absent = [i for i in indicators if i not in set(own["indicator"].astype(str))]
+        if absent:
+            raise NeedsAnalysisError("indicator(s) not in the comparison: " + ", ".join(absent), where="comparison")
+    rows = []
+    meta_cols = ["indicator", "label_lt", "label_en", "area", "kind"]
+    for _, r in own.iterrows():
+        meta = {c: r[c] for c in meta_cols}
+        p = r["p_holm"]
+        rows.append({**meta, "series": "this", "estimate": r["estimate"], "ci_low": r["ci_low"],
+                     "ci_high": r["ci_high"], "n": r["n"], "flag": r["flag"], "p_holm": p})
+        rows.append({**meta, "series": "rest", "estimate": r["rest_estimate"], "ci_low": r["rest_ci_low"],
+                     "ci_high": r["rest_ci_high"], "n": r["rest_n"], "flag": r.get("rest_flag", ""), "p_holm": p})
+        if r["indicator"] in pooled.index:
+            a = pooled.loc[r["indicator"]]
+            rows.append({**meta, "series": "all", "estimate": a["estimate"], "ci_low": a["ci_low"],
+                         "ci_high": a["ci_high"], "n": a["n"], "flag": a["flag"], "p_holm": p})
+    out = pd.DataFrame(rows)
+    for c in ("estimate", "ci_low", "ci_high", "p_holm"):
+        out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
+    out["flag"] = out["flag"].astype(object).where(out["flag"].notna(), "").astype(str)
+    return out
+
+
+def comparison_figure(
+    comparison: pd.DataFrame,
+    *,
+    lang: str = "lt",
+    ax: Axes | None = None,
+    municipality: str,
+    indicators: Sequence[str] | None = None,
+    alpha: float = 0.05,
+    source: str | None = None,
+    min_n: int = 30,
+    caution_n: int = 50,
+    max_rse: float = 0.30,
+) -> Figure:
+    """Figure 8: key indicators for this municipality, the other five and all six.
+
+    Parameters
+    ----------
+    comparison : DataFrame
+        From :func:`needs_analysis.indicators.compare_municipalities`, with or
+        without :func:`~needs_analysis.disclosure.apply_comparison_disclosure`.
+    lang : {"lt", "en"}
+        Language of all text.
+    ax : Axes, optional
+        Draw into this axes (no title block or notes).
+    municipality : str
+        Municipality of the pack.
+    indicators : sequence of str, optional
+        Default: the headline (unmet need) indicators, labelled by needs area.
+    alpha : float
+        Significance level of the Holm-adjusted test; a significant
+        difference puts ``*`` after the label.
+    source, min_n, caution_n, max_rse : optional
+        Source note and thresholds quoted in the footnotes.
+
+    Returns
+    -------
+    Figure
+        Three bars (95% CIs) per indicator, sorted by this municipality's
+        estimate, largest first.
+    """
+    check_lang(lang)
+    from ..municipalities import get_municipality
+
+    mun = get_municipality(municipality)
+    rows = comparison_series(comparison, mun.id, indicators)
+    if set(rows["kind"].astype(str)) != {"proportion"}:
+        raise NeedsAnalysisError("figure 8 draws proportions only", where="comparison_figure(indicators=)",
+                                 expected="proportion indicators")
+    this = rows[rows["series"] == "this"]
+    shown = this[this["estimate"].notna()].sort_values("estimate", ascending=False, kind="mergesort")
+    order = [*shown["indicator"], *this[this["estimate"].isna()]["indicator"]]
+    pos = {k: i for i, k in enumerate(order)}
+    first = this.set_index("indicator")
+    use_area = indicators is None and first["area"].is_unique
+    labels = []
+    for ind in order:
+        r = first.loc[ind]
+        key = f"area.{r['area']}"
+        lab = ui(key, lang) if use_area and has_ui(key) else str(r[f"label_{lang}"])
+        star = " *" if pd.notna(r["p_holm"]) and r["p_holm"] < alpha else ""
+        labels.append(wrap_label(lab, 34) + star)
+    k = len(_SERIES)
+    slot = 0.84 / k
+    names = [ui("series.this", lang, municipality=mun.name(lang, short=True)), ui("series.rest", lang),
+             ui("series.all", lang)]
+    with style_context():
+        fig = new_figure() if ax is None else None
+        axx = fig.add_subplot() if ax is None else ax
+        handles = []
+        for j, s in enumerate(_SERIES):
+            sub = rows[rows["series"] == s]
+            sub = sub.assign(_o=sub["indicator"].map(pos)).sort_values("_o", kind="mergesort")
+            y = sub["_o"].to_numpy(dtype=float) - 0.42 + slot * (j + 0.5)
+            color = OKABE_ITO[j % len(OKABE_ITO)]
+            draw_hbars(axx, y, sub, lang=lang, color=color, height=slot * 0.9, kind="proportion", min_n=min_n)
+            handles.append(Patch(facecolor=color))
+        axx.set_yticks(np.arange(len(order), dtype=float), labels)
+        axx.set_ylim(len(order) - 0.5, -0.5)
+        style_value_axis(axx, rows, lang, "proportion")
+        title = ui("fig.08_comparison.title", lang)
+        if ax is not None:
+            axx.set_title(title, loc="left")
+            return axx.figure
+        n_this = pd.to_numeric(this["n"], errors="coerce").dropna()
+        n_note = ""
+        if len(n_this):
+            lo, hi = int(n_this.min()), int(n_this.max())
+            n_note = ui("note.n", lang, n=fmt_int(lo, lang)) if lo == hi else ui(
+                "note.n_range_plain", lang, lo=fmt_int(lo, lang), hi=fmt_int(hi, lang))
+            n_note = f"{mun.name(lang, short=True)}: {n_note}"
+        notes = [n_note, ui("note.ci", lang), ui("note.signif", lang, alpha=fmt_num(alpha, lang, 2)),
+                 ui("note.compare_method", lang),
+                 *flag_notes(rows["flag"], lang, min_n=min_n, caution_n=caution_n, max_rse=max_rse),
+                 source_note("", lang, source)]
+        return layout_figure(fig, [(axx, 0.25 * 0.7 * k * len(order))], title=title,
+                             subtitle=ui("fig.08_comparison.subtitle", lang, municipality=mun.name(lang, short=True)),
+                             notes=notes, legend=(handles, names))

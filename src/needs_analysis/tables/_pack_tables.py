@@ -1,0 +1,152 @@
+"""Report tables 4 (services) and 5 (comparison with the other municipalities)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..disclosure import mask_withheld
+from ..figures._text import fmt_num, has_ui, ui
+
+__all__ = ["table_services", "table_comparison", "SERVICES_FIGURE"]
+
+#: Catalogue figure whose indicators make up the services table.
+SERVICES_FIGURE = "06_services"
+_PCT = "0.0%"
+_DEC2 = "0.00"
+_DEC3 = "0.000"
+_INT = "0"
+
+
+def _catalogue(catalogue):
+    if catalogue is None:
+        from ..indicators import load_catalogue
+
+        return load_catalogue()
+    return tuple(catalogue)
+
+
+def _flag_texts(flags, lang: str, min_n: int) -> list[str]:
+    from ._build import flag_text
+
+    return [flag_text(str(f) if isinstance(f, str) else "", lang, min_n=min_n) for f in flags]
+
+
+def table_services(est: pd.DataFrame, lang: str, *, catalogue=None, min_n: int = 30) -> pd.DataFrame | None:
+    """Table 4: awareness, use, need and satisfaction of each service.
+
+    Parameters
+    ----------
+    est : DataFrame
+        Estimates after disclosure (rows at domain ``total`` are used).
+    lang : {"lt", "en"}
+        Language.
+    catalogue : sequence of Indicator, optional
+        Services are the indicators with ``figure == "06_services"``; the
+        service is the short label, the measure the panel.
+    min_n : int
+        Threshold quoted in the ``not_shown`` flag text.
+
+    Returns
+    -------
+    DataFrame or None
+        One row per (service, measure) in service then measure order; ``None``
+        when no service indicator is in ``est``.
+    """
+    inds = [i for i in _catalogue(catalogue) if i.figure == SERVICES_FIGURE]
+    tot = mask_withheld(est[est["domain"].astype(str) == "total"]).set_index("indicator")
+    inds = [i for i in inds if i.id in tot.index]
+    if not inds:
+        return None
+    services = list(dict.fromkeys(i.short("en") for i in inds))
+    measures = list(dict.fromkeys(i.panel for i in inds))
+    inds = sorted(inds, key=lambda i: (services.index(i.short("en")), measures.index(i.panel)))
+    h = {c: ui(f"col.{c}", lang) for c in ("service", "measure", "indicator", "estimate", "ci_low", "ci_high",
+                                           "n_base", "flag")}
+    rows = []
+    for i in inds:
+        r = tot.loc[i.id]
+        measure = ui(f"panel.{i.panel}", lang) if has_ui(f"panel.{i.panel}") else i.panel
+        rows.append({h["service"]: i.short(lang), h["measure"]: measure, h["indicator"]: i.id,
+                     h["estimate"]: float(r["estimate"]), h["ci_low"]: float(r["ci_low"]),
+                     h["ci_high"]: float(r["ci_high"]), h["n_base"]: r["n"],
+                     h["flag"]: _flag_texts([r["flag"]], lang, min_n)[0]})
+    out = pd.DataFrame(rows)
+    out[h["n_base"]] = pd.to_numeric(out[h["n_base"]], errors="coerce")
+    out.attrs["title"] = ui("table.04_services", lang)
+    out.attrs["formats"] = {h["estimate"]: _PCT, h["ci_low"]: _PCT, h["ci_high"]: _PCT, h["n_base"]: _INT}
+    return out
+
+
+def table_comparison(comparison: pd.DataFrame, municipality: str, lang: str, *, min_n: int = 30,
+                     alpha: float = 0.05) -> pd.DataFrame:
+    """Table 5: every indicator for this municipality, the other five and all six, with the test.
+
+    Parameters
+    ----------
+    comparison : DataFrame
+        :func:`needs_analysis.indicators.compare_municipalities` output after
+        :func:`needs_analysis.disclosure.apply_comparison_disclosure`.
+    municipality : str
+        The pack's municipality id.
+    lang : {"lt", "en"}
+        Language.
+    min_n : int
+        Threshold quoted in the ``not_shown`` flag text.
+    alpha : float
+        Level at which a Holm-adjusted p-value counts as significant.
+
+    Returns
+    -------
+    DataFrame
+        Estimates and CIs of the three groups, the difference with its CI,
+        the p-value, the Holm-adjusted p-value, a significance column and
+        the flag of the municipality's estimate.
+    """
+    from ..municipalities import get_municipality
+
+    mun = get_municipality(municipality)
+    own = comparison[comparison["municipality"].astype(str) == mun.id]
+    pooled = comparison[comparison["municipality"].astype(str) == "all"].set_index("indicator")
+    name = mun.name(lang, short=True)
+    h = {c: ui(f"col.{c}", lang) for c in ("area", "indicator", "label", "rest_estimate", "rest_ci_low",
+                                           "rest_ci_high", "all_estimate", "all_ci_low", "all_ci_high",
+                                           "difference", "diff_ci_low", "diff_ci_high", "p_value", "p_holm",
+                                           "significant", "flag", "n_base")}
+    own_cols = {c: f"{name}: {ui(f'col.{c}', lang)}" for c in ("estimate", "ci_low", "ci_high")}
+    own_cols["n"] = f"{name}: {ui('col.n_base', lang)}"
+    out = pd.DataFrame(index=range(len(own)))
+    out[h["area"]] = [ui(f"area.{a}", lang) if has_ui(f"area.{a}") else str(a) for a in own["area"]]
+    out[h["indicator"]] = own["indicator"].astype(str).to_numpy()
+    out[h["label"]] = own[f"label_{lang}"].astype(str).to_numpy()
+
+    def num(col, frame=own):
+        return pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
+
+    for c in ("estimate", "ci_low", "ci_high"):
+        out[own_cols[c]] = num(c)
+    out[own_cols["n"]] = pd.to_numeric(own["n"], errors="coerce").to_numpy()
+    for c in ("rest_estimate", "rest_ci_low", "rest_ci_high"):
+        out[h[c]] = num(c)
+    ids = own["indicator"].astype(str)
+    for c, src in (("all_estimate", "estimate"), ("all_ci_low", "ci_low"), ("all_ci_high", "ci_high")):
+        out[h[c]] = pd.to_numeric(ids.map(pooled[src]), errors="coerce").to_numpy(dtype=float)
+    for c in ("difference", "diff_ci_low", "diff_ci_high", "p_value", "p_holm"):
+        out[h[c]] = num(c)
+    p = num("p_holm")
+    out[h["significant"]] = [("" if np.isnan(v) else ui("yes" if v < alpha else "no", lang)) for v in p]
+    out[h["flag"]] = _flag_texts(own["flag"] if "flag" in own else [""] * len(own), lang, min_n)
+    is_prop = (own["kind"].astype(str) == "proportion").to_numpy()
+    val_fmt = [_PCT if x else _DEC2 for x in is_prop]
+    formats: dict[str, object] = {col: val_fmt for col in
+                                  (*[own_cols[c] for c in ("estimate", "ci_low", "ci_high")],
+                                   *[h[c] for c in ("rest_estimate", "rest_ci_low", "rest_ci_high", "all_estimate",
+                                                    "all_ci_low", "all_ci_high", "difference", "diff_ci_low",
+                                                    "diff_ci_high")])}
+    formats[own_cols["n"]] = _INT
+    formats[h["p_value"]] = _DEC3
+    formats[h["p_holm"]] = _DEC3
+    out.attrs["title"] = ui("table.05_comparison", lang)
+    out.attrs["formats"] = formats
+    out.attrs["alpha_text"] = fmt_num(alpha, lang, 2)
+    return out
