@@ -112,11 +112,34 @@ def test_weighting_brings_estimates_closer_to_the_population_truth(runs, truth):
     assert by_ind.loc["emp_rate", "err_u"] > 0.08 and by_ind.loc["emp_rate", "err_w"] < 0.03
     assert by_ind.loc["lang_low_level", "err_u"] > 0.10 and by_ind.loc["lang_low_level", "err_w"] < 0.06
     assert by_ind.loc["need_language", "err_u"] > 0.07 and by_ind.loc["need_language", "err_w"] < 0.05
-    assert by_ind.loc["need_information", "err_u"] > 0.05 and by_ind.loc["need_information", "err_w"] < 0.025
+    assert by_ind.loc["need_information", "err_u"] > 0.05 and by_ind.loc["need_information", "err_w"] < 0.03
     for ind in ("emp_rate", "lang_low_level", "need_language", "need_information", "n_unmet_needs"):
         assert by_ind.loc[ind, "err_w"] < by_ind.loc[ind, "err_u"], ind
     # and over the whole catalogue
     assert d.err_w.mean() < 0.85 * d.err_u.mean()
+
+
+def test_published_confidence_intervals_cover_the_population_truth(runs):
+    """About 95 % of the published 95 % CIs contain the synthetic population's true value.
+
+    Seed 2021, 102 indicators x 6 municipalities: 95.1 % of the shown overall estimates and 92.8 % of the
+    shown subgroup estimates cover the truth; the shortfall in subgroups comes from non-response that the
+    weighting variables do not fully explain (education drives response too).
+    """
+    _, res = runs
+    t = pd.read_csv(DATA / "reference" / "population_truth.csv", keep_default_na=False, na_values=[""])
+    est = pd.concat([r.estimates for r in res.values()], ignore_index=True)
+    d = est.merge(t.astype({"domain_value": str}), on=["municipality", "indicator", "domain", "domain_value"],
+                  how="left", validate="one_to_one")
+    shown = d[d["estimate"].notna()]
+    assert shown["truth"].notna().all()
+    covered = (shown["ci_low"] <= shown["truth"]) & (shown["truth"] <= shown["ci_high"])
+    overall = covered[shown["domain"] == "total"].mean()
+    subgroups = covered[shown["domain"] != "total"].mean()
+    print(f"coverage of published 95% CIs: overall {overall:.1%}, subgroups {subgroups:.1%}")
+    assert (shown["domain"] == "total").sum() > 500
+    assert 0.93 <= overall <= 0.99
+    assert 0.90 <= subgroups <= 0.99
 
 
 def test_second_run_gives_identical_files(runs, tmp_path):

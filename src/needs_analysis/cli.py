@@ -43,6 +43,7 @@ def run(
     data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="Folder with raw/, reference/, processed/ (default: ./data).")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Folder for the report packs (default: reports/ beside the data folder).")] = None,
     margins: Annotated[Optional[Path], typer.Option("--margins", help="Population margins CSV (default: data/reference/population_margins.csv).")] = None,
+    rake: Annotated[Optional[str], typer.Option("--rake", help="Comma-separated weighting variables with margins in the margins file (default: sex,agegrp,citgrp,permit_grounds,years_lt).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
     """Build the report pack of one municipality (or all six) from its raw survey export."""
@@ -61,6 +62,12 @@ def run(
             settings = settings.with_(out_dir=out)
         if margins is not None:
             settings = settings.with_(margins_file=margins)
+        if rake is not None:
+            variables = tuple(v.strip() for v in rake.split(",") if v.strip())
+            if not variables:
+                raise NeedsAnalysisError("no weighting variable given", where="--rake",
+                                         expected="e.g. sex,agegrp,citgrp", exit_code=2)
+            settings = settings.with_(rake_variables=variables)
         if quiet:
             results = run_pipeline(municipality, settings)
         else:
@@ -68,14 +75,17 @@ def run(
 
             with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                           transient=False) as progress:
-                task = progress.add_task("starting", total=len(targets) * len(STAGES))
+                steps = len(targets) * len(STAGES) + 1  # + the comparison of the six municipalities
+                task = progress.add_task("starting", total=steps)
+                started = []
 
                 def on_stage(mid: str, stage: str) -> None:
-                    progress.update(task, description=f"{mid}: {stage}", advance=0 if stage == STAGES[0] and
-                                    progress.tasks[0].completed == 0 else 1)
+                    # a stage starting means the previous one has finished
+                    progress.update(task, description=f"{mid}: {stage}", advance=1 if started else 0)
+                    started.append(stage)
 
                 results = run_pipeline(municipality, settings, on_stage=on_stage)
-                progress.update(task, completed=len(targets) * len(STAGES), description="done")
+                progress.update(task, completed=steps, description="done")
     except NeedsAnalysisError as err:
         _fail(err)
         return

@@ -88,7 +88,7 @@ class RunSettings:
     out_dir: Path | None = None
     lang: str = "lt"
     margins_file: Path | None = None
-    rake_variables: tuple[str, ...] = ("sex", "agegrp", "citgrp", "permit_grounds")
+    rake_variables: tuple[str, ...] = ("sex", "agegrp", "citgrp", "permit_grounds", "years_lt")
     ci_level: float = 0.95
     min_cell: int = 5
     processed_root: Path | None = None

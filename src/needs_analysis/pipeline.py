@@ -7,8 +7,9 @@ statistics of its own.
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,18 +19,22 @@ from . import __version__
 from .clean import CleanResult, clean, scrub_identifiers, write_log
 from .codebook import Codebook, load_codebook
 from .config import RunSettings
-from .disclosure import apply_disclosure
+from .disclosure import apply_comparison_disclosure, apply_disclosure
+from .errors import NeedsAnalysisError
 from .harmonise import Harmonised, harmonise
-from .indicators import estimate_indicators
+from .indicators import compare_municipalities, estimate_indicators
 from .io import RawFile, find_raw_file, read_raw, write_parquet
-from .municipalities import resolve_municipalities
+from .municipalities import MUNICIPALITY_IDS, get_municipality, resolve_municipalities
 from .weighting import WeightResult, read_margins, weight
+from .weighting._impute import impute_for_weighting
 
-__all__ = ["MunicipalityRun", "load_stage", "clean_stage", "weight_stage", "estimate_stage", "run_municipality",
-           "run", "STAGES"]
+__all__ = ["MunicipalityRun", "load_stage", "clean_stage", "weight_stage", "estimate_stage", "comparison_stage",
+           "pack_parameters", "run_municipality", "run", "STAGES", "CI_METHOD"]
 
 #: Stage names in order (progress display, timings).
 STAGES: tuple[str, ...] = ("load", "clean", "weight", "estimate", "report")
+#: Confidence-interval method for proportions throughout the packs.
+CI_METHOD = "logit"
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,8 @@ class MunicipalityRun:
         Tidy estimates after disclosure control.
     manifest : dict
         The pack's manifest (inputs, parameters, output hashes).
+    comparison : DataFrame or None
+        The six-municipality comparison table (after disclosure control).
     """
 
     municipality: str
@@ -54,6 +61,7 @@ class MunicipalityRun:
     weighted: WeightResult
     estimates: pd.DataFrame
     manifest: dict
+    comparison: pd.DataFrame | None = None
 
 
 def load_stage(municipality: str, settings: RunSettings, codebook: Codebook | None = None) -> tuple[RawFile, Harmonised]:
@@ -70,102 +78,160 @@ def clean_stage(harmonised: Harmonised, municipality: str, source: str = "raw fi
 
 
 def weight_stage(cleaned: CleanResult, municipality: str, settings: RunSettings) -> WeightResult:
-    """Rake the clean respondents to the population margins."""
+    """Rake the clean respondents to the population margins.
+
+    A respondent missing a weighting variable that cleaning keeps (e.g. an
+    inconsistent arrival year set to missing) joins the weighting cell of
+    the most common category in their citizenship group; the analysis data
+    keep the missing value, and the weights report lists every imputation.
+    """
     margins = read_margins(settings.margins_path)
-    return weight(cleaned.data, margins, municipality, variables=settings.rake_variables,
-                  min_cell=settings.min_cell, source=str(settings.margins_path))
+    variables = tuple(settings.rake_variables)
+    frame, imputed = impute_for_weighting(cleaned.data, variables)
+    res = weight(frame, margins, municipality, variables=variables, min_cell=settings.min_cell,
+                 source=str(settings.margins_path))
+    data = res.data.assign(**{v: cleaned.data[v].to_numpy() for v in variables if v in cleaned.data.columns})
+    return dataclasses.replace(res, data=data, report={**res.report, "imputed": imputed})
 
 
-def estimate_stage(weighted: WeightResult, municipality: str, settings: RunSettings) -> pd.DataFrame:
-    """All catalogue indicators by all domains, then disclosure control."""
+def estimate_stage(
+    weighted: WeightResult,
+    municipality: str,
+    settings: RunSettings,
+    *,
+    catalogue=None,
+    domains: tuple[str, ...] | None = None,
+) -> pd.DataFrame:
+    """Catalogue indicators by domains (default: all of both), then disclosure control."""
+    kwargs = {} if domains is None else {"domains": tuple(domains)}
     est = estimate_indicators(weighted.data, municipality=municipality, weights="weight",
-                              level=settings.ci_level)
+                              level=settings.ci_level, catalogue=catalogue, **kwargs)
     return apply_disclosure(est)
+
+
+def comparison_stage(
+    weighted: Mapping[str, WeightResult],
+    settings: RunSettings,
+    codebook: Codebook | None = None,
+    *,
+    on_stage: Callable[[str, str], None] | None = None,
+) -> pd.DataFrame | None:
+    """Each municipality against the other five, and the six-municipality total.
+
+    Parameters
+    ----------
+    weighted : mapping of str to WeightResult
+        Weighted data already at hand; the other municipalities are loaded,
+        cleaned and weighted here (a municipality without a raw export is
+        left out of the comparison).
+    settings : RunSettings
+        Paths and options.
+    codebook : Codebook, optional
+        The questionnaire.
+    on_stage : callable, optional
+        Progress callback.
+
+    Returns
+    -------
+    DataFrame or None
+        The comparison table after disclosure control, or None when fewer
+        than two municipalities have data.
+    """
+    cb = codebook or load_codebook()
+    frames = {m: w.data for m, w in weighted.items()}
+    for m in MUNICIPALITY_IDS:
+        if m in frames:
+            continue
+        try:
+            find_raw_file(settings.raw_dir, m)
+        except NeedsAnalysisError:
+            continue  # no export for this municipality: it is not compared
+        raw, harmonised = load_stage(m, settings, cb)
+        cleaned = clean_stage(harmonised, m, source=str(raw.path), codebook=cb)
+        frames[m] = weight_stage(cleaned, m, settings).data
+    if len(frames) < 2:
+        return None
+    if on_stage:
+        on_stage("all", "compare")
+    ordered = {m: frames[m] for m in MUNICIPALITY_IDS if m in frames}
+    return apply_comparison_disclosure(compare_municipalities(ordered, weights="weight", level=settings.ci_level,
+                                                              ci_method=CI_METHOD))
+
+
+def pack_parameters(settings: RunSettings, municipality: str) -> dict:
+    """The run settings recorded in a pack's manifest."""
+    return {
+        "municipality": municipality,
+        "lang": settings.lang,
+        "rake_variables": list(settings.rake_variables),
+        "ci_level": settings.ci_level,
+        "ci_method": CI_METHOD,
+        "min_cell": settings.min_cell,
+        "package_version": __version__,
+    }
+
+
+def _write_csv(df: pd.DataFrame, path: Path) -> Path:
+    df.to_csv(path, index=False, lineterminator="\n", float_format="%.10g")
+    return path
 
 
 def _write_processed(run_dir: Path, cleaned: CleanResult, weighted: WeightResult, estimates: pd.DataFrame,
                      codebook: Codebook) -> dict[str, Path]:
     run_dir.mkdir(parents=True, exist_ok=True)
     paths = {"responses": write_parquet(scrub_identifiers(weighted.data, codebook), run_dir / "responses.parquet")}
-    log_paths = write_log(cleaned.log, run_dir)
-    paths["cleaning_log_csv"], paths["cleaning_log_xlsx"] = log_paths
-    rep = weighted.report
-    for key in ("summary", "margins", "collapses"):
-        p = run_dir / f"weights_report_{key}.csv"
-        rep[key].to_csv(p, index=False, lineterminator="\n", float_format="%.10g")
-        paths[f"weights_{key}"] = p
+    paths["cleaning_log_csv"], paths["cleaning_log_xlsx"] = write_log(cleaned.log, run_dir)
+    for key in ("summary", "margins", "collapses", "imputed"):
+        if key not in weighted.report:
+            continue
+        paths[f"weights_{key}"] = _write_csv(weighted.report[key], run_dir / f"weights_report_{key}.csv")
     paths["estimates"] = write_parquet(estimates, run_dir / "estimates.parquet")
-    p = run_dir / "estimates.csv"
-    estimates.to_csv(p, index=False, lineterminator="\n", float_format="%.10g")
-    paths["estimates_csv"] = p
-    p = run_dir / "row_accounting.csv"
-    cleaned.summary.to_csv(p, index=False, lineterminator="\n")
-    paths["row_accounting"] = p
+    paths["estimates_csv"] = _write_csv(estimates, run_dir / "estimates.csv")
+    paths["row_accounting"] = _write_csv(cleaned.summary, run_dir / "row_accounting.csv")
+    (run_dir / "processed_files.json").write_text(
+        json.dumps({k: Path(v).name for k, v in paths.items()}, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return paths
 
 
-def run_municipality(
-    municipality: str,
-    settings: RunSettings | None = None,
-    *,
-    on_stage: Callable[[str, str], None] | None = None,
-) -> MunicipalityRun:
-    """Run the whole pipeline for one municipality and write its outputs.
+def _prepare(m: str, settings: RunSettings, cb: Codebook, notify) -> tuple[RawFile, CleanResult, WeightResult]:
+    notify(m, "load")
+    raw, harmonised = load_stage(m, settings, cb)
+    notify(m, "clean")
+    cleaned = clean_stage(harmonised, m, source=str(raw.path), codebook=cb)
+    notify(m, "weight")
+    return raw, cleaned, weight_stage(cleaned, m, settings)
 
-    Parameters
-    ----------
-    municipality : str
-        Municipality id.
-    settings : RunSettings, optional
-        Paths and options (default settings if None).
-    on_stage : callable, optional
-        Called as ``on_stage(municipality, stage)`` when a stage starts
-        (the CLI's progress display).
 
-    Returns
-    -------
-    MunicipalityRun
-    """
+def _finish(m: str, raw: RawFile, cleaned: CleanResult, weighted: WeightResult, comparison: pd.DataFrame | None,
+            settings: RunSettings, cb: Codebook, notify) -> MunicipalityRun:
+    from .figures import default_value_labels
     from .report import write_pack
 
-    settings = settings or RunSettings()
-    (m,) = resolve_municipalities(municipality)
-    notify = on_stage or (lambda _m, _s: None)
-    cb = load_codebook()
-    notify(m.id, "load")
-    raw, harmonised = load_stage(m.id, settings, cb)
-    notify(m.id, "clean")
-    cleaned = clean_stage(harmonised, m.id, source=str(raw.path), codebook=cb)
-    notify(m.id, "weight")
-    weighted = weight_stage(cleaned, m.id, settings)
-    notify(m.id, "estimate")
-    estimates = estimate_stage(weighted, m.id, settings)
-    processed = _write_processed(settings.processed_dir / m.id, cleaned, weighted, estimates, cb)
-    notify(m.id, "report")
-    parameters = {
-        "municipality": m.id,
-        "lang": settings.lang,
-        "rake_variables": list(settings.rake_variables),
-        "ci_level": settings.ci_level,
-        "ci_method": "logit",
-        "min_cell": settings.min_cell,
-        "package_version": __version__,
-    }
-    inputs = {"raw": raw.path, "margins": settings.margins_path}
+    notify(m, "estimate")
+    estimates = estimate_stage(weighted, m, settings)
+    _write_processed(settings.processed_dir / m, cleaned, weighted, estimates, cb)
+    notify(m, "report")
     manifest = write_pack(
-        settings.reports_dir / m.id,
-        municipality=m.id,
+        settings.reports_dir / m,
+        municipality=m,
         estimates=estimates,
         weights_report=weighted.report,
         cleaning_summary=cleaned.summary,
         lang=settings.lang,
-        inputs=inputs,
-        parameters=parameters,
+        inputs={"raw": raw.path, "margins": settings.margins_path},
+        parameters=pack_parameters(settings, m),
+        comparison=comparison,
+        value_labels=default_value_labels(cb),
     )
-    (settings.processed_dir / m.id / "processed_files.json").write_text(
-        json.dumps({k: str(Path(v).name) for k, v in processed.items()}, indent=2, sort_keys=True) + "\n",
-        encoding="utf-8")
-    return MunicipalityRun(m.id, raw, cleaned, weighted, estimates, manifest)
+    return MunicipalityRun(m, raw, cleaned, weighted, estimates, manifest, comparison)
+
+
+def _write_comparison(comparison: pd.DataFrame | None, settings: RunSettings) -> None:
+    if comparison is None:
+        return
+    settings.processed_dir.mkdir(parents=True, exist_ok=True)
+    write_parquet(comparison, settings.processed_dir / "comparison.parquet")
+    _write_csv(comparison, settings.processed_dir / "comparison.csv")
 
 
 def run(
@@ -174,20 +240,44 @@ def run(
     *,
     on_stage: Callable[[str, str], None] | None = None,
 ) -> list[MunicipalityRun]:
-    """Run the pipeline for one municipality id or ``"all"`` six.
+    """Run the pipeline for one municipality id or ``"all"`` six and write their packs.
 
     Parameters
     ----------
     municipality : str
         A municipality id or ``"all"``.
     settings : RunSettings, optional
-        Paths and options.
+        Paths and options (default settings if None).
     on_stage : callable, optional
-        Progress callback, see :func:`run_municipality`.
+        Called as ``on_stage(municipality, stage)`` when a stage starts
+        (the CLI's progress display); stages are :data:`STAGES`.
 
     Returns
     -------
     list of MunicipalityRun
+
+    Notes
+    -----
+    Every pack compares its municipality with the other five, so the other
+    municipalities' exports (where present) are loaded, cleaned and weighted
+    too; their packs are written only when asked for.
     """
     settings = settings or RunSettings()
-    return [run_municipality(m.id, settings, on_stage=on_stage) for m in resolve_municipalities(municipality)]
+    targets = [m.id for m in resolve_municipalities(municipality)]
+    notify = on_stage or (lambda _m, _s: None)
+    cb = load_codebook()
+    prepared = {m: _prepare(m, settings, cb, notify) for m in targets}
+    comparison = comparison_stage({m: p[2] for m, p in prepared.items()}, settings, cb, on_stage=on_stage)
+    _write_comparison(comparison, settings)
+    return [_finish(m, *prepared[m], comparison, settings, cb, notify) for m in targets]
+
+
+def run_municipality(
+    municipality: str,
+    settings: RunSettings | None = None,
+    *,
+    on_stage: Callable[[str, str], None] | None = None,
+) -> MunicipalityRun:
+    """Run the whole pipeline for one municipality (see :func:`run`)."""
+    (result,) = run(get_municipality(municipality).id, settings, on_stage=on_stage)
+    return result

@@ -348,8 +348,7 @@ class Survey:
         >>> e.estimates[["indicator", "domain", "domain_value"]].to_numpy().tolist()
         [['need_language', 'total', 'total'], ['need_language', 'sex', 'female'], ['need_language', 'sex', 'male']]
         """
-        from .disclosure import apply_disclosure
-        from .indicators import DOMAINS, estimate_indicators, load_catalogue
+        from .indicators import load_catalogue
 
         self._require("weighted", "estimation")
         settings = self.settings.with_(ci_level=float(ci_level)) if ci_level is not None else self.settings
@@ -367,12 +366,8 @@ class Survey:
                 else:
                     chosen.append(item)
             catalogue = tuple(chosen)
-        if catalogue is None and domains is None:
-            est = pipeline.estimate_stage(self._weighted, self.municipality, settings)
-        else:
-            est = apply_disclosure(estimate_indicators(
-                self._weighted.data, municipality=self.municipality, weights="weight", catalogue=catalogue,
-                domains=tuple(domains) if domains is not None else DOMAINS, level=settings.ci_level))
+        est = pipeline.estimate_stage(self._weighted, self.municipality, settings, catalogue=catalogue,
+                                      domains=tuple(domains) if domains is not None else None)
         return dataclasses.replace(self, settings=settings, _estimates=est, catalogue=catalogue)
 
     # ------------------------------------------------------------------ analysis helpers
@@ -465,7 +460,8 @@ class Survey:
             figs = {k: figs[k] for k in keys}
         return figs
 
-    def write_pack(self, out: str | Path | None = None, *, lang: str | None = None) -> dict:
+    def write_pack(self, out: str | Path | None = None, *, lang: str | None = None,
+                   comparison: pd.DataFrame | None | bool = True) -> dict:
         """Write the report pack (figures, tables, report.html, manifest) to ``out/<municipality>``.
 
         Parameters
@@ -474,21 +470,28 @@ class Survey:
             Folder that receives the pack folder; default ``settings.reports_dir``.
         lang : {"lt", "en"}, optional
             Pack language; default ``settings.lang``.
+        comparison : DataFrame, bool or None
+            The six-municipality comparison (figure 8, table 5). ``True``
+            (default) computes it as the pipeline does, loading the other
+            municipalities' exports from ``settings``; ``None`` or ``False``
+            leaves figure 8 and table 5 out.
 
         Returns
         -------
         dict
             The manifest (see :func:`needs_analysis.report.write_pack`).
         """
-        from . import __version__
+        from .figures import default_value_labels
         from .report import write_pack
 
         self._require("estimated", "a report pack")
         lang = lang or self.settings.lang
         s = self.settings
-        parameters = {"municipality": self.municipality, "lang": lang, "rake_variables": list(s.rake_variables),
-                      "ci_level": s.ci_level, "ci_method": "logit", "min_cell": s.min_cell,
-                      "package_version": __version__}
+        if comparison is True:
+            comparison = pipeline.comparison_stage({self.municipality: self._weighted}, s, self.codebook)
+        elif comparison is False:
+            comparison = None
+        parameters = pipeline.pack_parameters(s.with_(lang=lang), self.municipality)
         if self.load_options:
             parameters["load_options"] = {
                 k: ({kk: (dict(vv) if isinstance(vv, Mapping) else vv) for kk, vv in v.items()}
@@ -497,7 +500,8 @@ class Survey:
         return write_pack(target / self.municipality, municipality=self.municipality, estimates=self._estimates,
                           weights_report=self._weighted.report, cleaning_summary=self._cleaned.summary, lang=lang,
                           inputs={"raw": self.raw.path, "margins": s.margins_path}, parameters=parameters,
-                          catalogue=self.catalogue)
+                          catalogue=self.catalogue, comparison=comparison,
+                          value_labels=default_value_labels(self.codebook))
 
     # ------------------------------------------------------------------ display
     def __repr__(self) -> str:

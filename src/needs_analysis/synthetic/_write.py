@@ -22,6 +22,8 @@ MARGIN_CATEGORIES: dict[str, tuple[str, ...]] = {
     "agegrp": AGEGRPS,
     "citgrp": CITGRPS,
     "permit_grounds": ("work", "family", "study", "permanent", "other_permit"),
+    # years since arrival, as the residence-permit register's date of first permit would give it
+    "years_lt": ("lt_1", "y1_4", "y5_9", "y10_plus"),
 }
 
 
@@ -88,7 +90,7 @@ def _readme(seed: int, pop: pd.DataFrame, resp: pd.DataFrame, raw: dict, planted
         "in the respondent's questionnaire language, select_multiple as codes plus 0/1 `q/choice` columns; "
         "includes the planted faults |",
         "| `data/reference/population_margins.csv` | `municipality,variable,category,count,source`: counts of "
-        "sex, agegrp, citgrp, permit_grounds in the synthetic population (the weighting targets) |",
+        "sex, agegrp, citgrp, permit_grounds, years_lt in the synthetic population (the weighting targets) |",
         "| `data/reference/planted_faults.csv` | `municipality,_uuid,fault,variable,detail`: every planted fault |",
         "| `data/reference/population_truth.csv` | `municipality,indicator,domain,domain_value,truth,N`: the "
         "population value of every catalogue indicator, overall and by subgroup (N = population base) |",
