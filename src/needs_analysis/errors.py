@@ -9,7 +9,7 @@ The message follows the pattern *where: found ...; expected ...; how to fix*.
 
 from __future__ import annotations
 
-__all__ = ["NeedsAnalysisError"]
+__all__ = ["NeedsAnalysisError", "ConvergenceError"]
 
 
 class NeedsAnalysisError(Exception):
@@ -55,3 +55,11 @@ class NeedsAnalysisError(Exception):
         if self.fix:
             parts.append(self.fix)
         return "; ".join(p.rstrip(".") for p in parts).replace("\n", " ") + "."
+
+
+class ConvergenceError(NeedsAnalysisError):
+    """Weighting did not reach its margins (raking, calibration or trimming).
+
+    A subclass of :class:`NeedsAnalysisError`, so the CLI reports it the same
+    way; callers that can retry with fewer margins catch it specifically.
+    """

@@ -20,7 +20,7 @@ from .clean import CleanResult, clean, scrub_identifiers, write_log
 from .codebook import Codebook, load_codebook
 from .config import RunSettings
 from .disclosure import apply_comparison_disclosure, apply_disclosure
-from .errors import NeedsAnalysisError
+from .errors import ConvergenceError, NeedsAnalysisError
 from .harmonise import Harmonised, harmonise
 from .indicators import compare_municipalities, estimate_indicators
 from .io import RawFile, find_raw_file, read_raw, write_parquet
@@ -84,14 +84,30 @@ def weight_stage(cleaned: CleanResult, municipality: str, settings: RunSettings)
     inconsistent arrival year set to missing) joins the weighting cell of
     the most common category in their citizenship group; the analysis data
     keep the missing value, and the weights report lists every imputation.
+    When the margins have no common solution for the sample (raking does not
+    converge), the last weighting variable is dropped, down to three; the
+    summary's ``dropped_variables`` says which.
     """
     margins = read_margins(settings.margins_path)
     variables = tuple(settings.rake_variables)
     frame, imputed = impute_for_weighting(cleaned.data, variables)
-    res = weight(frame, margins, municipality, variables=variables, min_cell=settings.min_cell,
-                 source=str(settings.margins_path))
+    dropped: list[str] = []
+    while True:
+        try:
+            res = weight(frame, margins, municipality, variables=variables, min_cell=settings.min_cell,
+                         source=str(settings.margins_path))
+            break
+        except ConvergenceError:
+            # a small sample can leave the margins with no common solution (e.g. every permanent-permit
+            # holder in one years-in-Lithuania group): rake on one variable fewer, and say so
+            if len(variables) <= 3:
+                raise
+            dropped.insert(0, variables[-1])
+            variables = variables[:-1]
     data = res.data.assign(**{v: cleaned.data[v].to_numpy() for v in variables if v in cleaned.data.columns})
-    return dataclasses.replace(res, data=data, report={**res.report, "imputed": imputed})
+    summary = res.report["summary"].assign(dropped_variables=", ".join(dropped))
+    imputed = imputed[imputed["variable"].isin(variables)].reset_index(drop=True)
+    return dataclasses.replace(res, data=data, report={**res.report, "summary": summary, "imputed": imputed})
 
 
 def estimate_stage(

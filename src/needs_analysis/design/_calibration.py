@@ -17,7 +17,20 @@ from scipy import linalg
 
 from ..errors import NeedsAnalysisError
 
-__all__ = ["CalibrationStep", "calibrate_design", "poststratify_design", "apply_calibrations"]
+__all__ = [
+    "CalibrationStep",
+    "calibrate_design",
+    "poststratify_design",
+    "apply_calibrations",
+    "recalibrate",
+    "calibrate_replicate_design",
+    "poststratify_replicate_design",
+]
+
+
+def _cell_keys(population: Mapping, sep: str) -> dict:
+    """Population cell counts keyed by ``"a:b"`` labels (tuple keys are joined with ``sep``)."""
+    return {(sep.join(map(str, k)) if isinstance(k, tuple) else str(k)): v for k, v in population.items()}
 
 
 @dataclass(frozen=True)
@@ -139,7 +152,8 @@ def poststratify_design(design, variables: str | Sequence[str], population: Mapp
     variables : str or sequence of str
         Post-stratification variable(s); several are crossed.
     population : mapping
-        ``{cell: count}``; crossed cells are labelled ``"a:b"`` (``sep``).
+        ``{cell: count}``; crossed cells are labelled ``"a:b"`` (``sep``) or
+        given as tuples ``("a", "b")``.
     sep : str, default ":"
 
     Returns
@@ -150,6 +164,7 @@ def poststratify_design(design, variables: str | Sequence[str], population: Mapp
     from ..weighting import cell_labels, poststratify_weights
 
     vars_ = [variables] if isinstance(variables, str) else list(variables)
+    population = _cell_keys(population, sep)
     res = poststratify_weights(
         design._data, vars_, population, base_weights=design._w, source="poststratify()", sep=sep
     )
@@ -190,3 +205,77 @@ def recalibrate(weights: np.ndarray, steps: Sequence[CalibrationStep]) -> np.nda
                 st.x, w, st.totals, method=st.method, bounds=st.bounds, source="replicate calibration"
             ).weights
     return w
+
+
+def _recalibrated_replicates(design, step: CalibrationStep):
+    """A replicate design whose full-sample and replicate weights are all recalibrated by ``step``."""
+    from ._replicate import ReplicateDesign
+
+    w = recalibrate(design._w, [step])
+    rw = np.column_stack([recalibrate(design._rw[:, r], [step]) for r in range(design._rw.shape[1])])
+    return ReplicateDesign(design._data, w, rw, design._scale, design._rscales, method=design._method,
+                           mse=design._mse, weight_name=design._weight_name, psu=design._unit)
+
+
+def calibrate_replicate_design(design, population: Mapping, method: str = "linear", bounds=None, intercept=None):
+    """Calibrate a replicate design: the full-sample weights and every replicate (R ``calibrate.svyrep.design``).
+
+    Parameters
+    ----------
+    design : ReplicateDesign
+    population, method, bounds, intercept
+        As for :func:`calibrate_design`.
+
+    Returns
+    -------
+    ReplicateDesign
+        Same replicate structure (scale, rscales, mse); the full-sample
+        weights and each column of replicate weights calibrated separately
+        to the same totals, so replicate variances include the calibration.
+
+    References
+    ----------
+    Valliant, R. (1993). Poststratification and conditional variance
+    estimation. *JASA*, 88, 89-96. Lumley, T. (2010). *Complex Surveys*,
+    section 7.4. Wiley.
+    """
+    from ..weighting import calibration_matrix
+
+    x, totals, _ = calibration_matrix(design._data, population, intercept=intercept, source="calibrate()")
+    b = (-np.inf, np.inf) if bounds is None else (float(bounds[0]), float(bounds[1]))
+    step = CalibrationStep(x, np.asarray(totals, float), method, b, design._w.copy(), design._w.copy(),
+                           np.zeros((len(x), 0)))
+    if method not in ("linear", "raking", "logit"):
+        raise NeedsAnalysisError(f"unknown calibration method {method!r}", where="calibrate()",
+                                 expected="linear, raking or logit", fix='use method="linear"')
+    return _recalibrated_replicates(design, step)
+
+
+def poststratify_replicate_design(design, variables: str | Sequence[str], population: Mapping, sep: str = ":"):
+    """Post-stratify a replicate design: full sample and every replicate (R ``postStratify.svyrep.design``).
+
+    Parameters
+    ----------
+    design : ReplicateDesign
+    variables, population, sep
+        As for :func:`poststratify_design`.
+
+    Returns
+    -------
+    ReplicateDesign
+    """
+    from ..weighting import cell_labels, poststratify_weights
+
+    vars_ = [variables] if isinstance(variables, str) else list(variables)
+    population = _cell_keys(population, sep)
+    # validates the cells (unknown or empty cells are errors) on the full sample
+    poststratify_weights(design._data, vars_, population, base_weights=design._w, source="poststratify()", sep=sep)
+    labels = cell_labels(design._data, vars_, sep)
+    cats = list(population)
+    codes = pd.Categorical(labels.to_numpy(), categories=cats).codes
+    x = np.zeros((len(codes), len(cats)))
+    x[np.arange(len(codes)), codes] = 1.0
+    keep = x.sum(axis=0) > 0
+    step = CalibrationStep(x[:, keep], np.array([float(population[c]) for c in cats])[keep], "poststratify",
+                           (-np.inf, np.inf), design._w.copy(), design._w.copy(), np.zeros((len(x), 0)))
+    return _recalibrated_replicates(design, step)

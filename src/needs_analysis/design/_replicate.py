@@ -23,6 +23,23 @@ def _sylvester(size: int) -> np.ndarray:
     return h
 
 
+def _rank(m: np.ndarray) -> float:
+    """Numerical rank of ``m``: singular values above ``1e-5`` times the largest.
+
+    For a tall matrix (many more PSUs than replicates) the singular values are
+    the square roots of the eigenvalues of the small Gram matrix ``m' m``
+    (``R x R``), which costs one matrix product instead of an SVD of the tall
+    matrix; the ``1e-5`` threshold (``1e-10`` on the eigenvalues) is far above
+    the rounding error of the Gram matrix.
+    """
+    if m.shape[0] > 2 * m.shape[1]:
+        ev = np.linalg.eigvalsh(m.T @ m)
+        s = np.sqrt(np.clip(ev, 0.0, None))[::-1]
+    else:
+        s = np.linalg.svd(m, compute_uv=False)
+    return float(np.sum(s > 1e-5 * s[0])) if s[0] > 0 else 1.0
+
+
 class ReplicateDesign(EstimatorMixin):
     """A design whose variances come from replicate weights.
 
@@ -144,8 +161,7 @@ class ReplicateDesign(EstimatorMixin):
             if m.shape[0] == 0:
                 cache[key] = 0.0
             else:
-                s = np.linalg.svd(m, compute_uv=False)
-                cache[key] = float(np.sum(s > 1e-5 * s[0]) - 1) if s[0] > 0 else 0.0
+                cache[key] = _rank(m) - 1.0 if np.any(m) else 0.0
         return cache[key]
 
     def degf(self) -> int:
@@ -180,6 +196,28 @@ class ReplicateDesign(EstimatorMixin):
             weight_name=self._weight_name,
             psu=self._unit,
         )
+
+    # ------------------------------------------------------------ calibration (every replicate)
+    def calibrate(self, population, method: str = "linear", *, bounds=None, intercept=None) -> "ReplicateDesign":
+        """Calibrate the full-sample and every replicate's weights to population totals.
+
+        Parameters are those of :meth:`SurveyDesign.calibrate`; see
+        :func:`needs_analysis.design._calibration.calibrate_replicate_design`
+        (R ``calibrate`` on a ``svyrep.design``).
+        """
+        from ._calibration import calibrate_replicate_design
+
+        return calibrate_replicate_design(self, population, method=method, bounds=bounds, intercept=intercept)
+
+    def rake(self, margins, *, bounds=None) -> "ReplicateDesign":
+        """Rake the full-sample and every replicate's weights to population margins (R ``rake``)."""
+        return self.calibrate(margins, method="raking", bounds=bounds)
+
+    def poststratify(self, variables, population, *, sep: str = ":") -> "ReplicateDesign":
+        """Post-stratify the full-sample and every replicate's weights (R ``postStratify``)."""
+        from ._calibration import poststratify_replicate_design
+
+        return poststratify_replicate_design(self, variables, population, sep=sep)
 
     def with_mse(self, mse: bool = True) -> "ReplicateDesign":
         """Same design with variances centred at the full-sample estimate (``mse=True``) or not."""

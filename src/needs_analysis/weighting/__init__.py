@@ -1,7 +1,11 @@
-"""Weighting to population margins: raking with sparse-cell collapsing, diagnostics.
+"""Weighting to population margins: raking, post-stratification, GREG calibration, trimming, diagnostics.
 
 :func:`weight` is the pipeline's entry point: it returns a new data frame
 with a ``weight`` column and a weights report; it never changes its input.
+The building blocks (:func:`rake_weights`, :func:`calibrate_weights`,
+:func:`poststratify_weights`, :func:`trim_weights`, :func:`trim_and_rake`)
+work on plain arrays and frames. Variances that account for the weighting
+come from :meth:`needs_analysis.design.SurveyDesign.rake` and friends.
 """
 
 from __future__ import annotations
@@ -12,15 +16,44 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..errors import NeedsAnalysisError
+from ._bridge import calibrated_design
+from ._calibrate import (
+    CALFUNS,
+    CalibrationResult,
+    calibrate_weights,
+    calibration_matrix,
+    cell_labels,
+    poststratify_weights,
+)
+from ._checks import check_categories, check_totals, margin_totals, normalise, validate_margins_frame
 from ._margins import MARGIN_COLUMNS, margins_for, read_margins
 from ._rake import CATCH_ALL, ORDINAL, RakeResult, collapse_sparse, rake_weights
+from ._report import build_report, margin_table, weight_diagnostics
+from ._trim import TrimResult, TrimRule, parse_trim, trim_and_rake, trim_weights
 
 __all__ = [
     "WeightResult",
     "weight",
+    "WEIGHT_METHODS",
+    "calibrated_design",
     "weight_diagnostics",
+    "margin_table",
     "rake_weights",
+    "calibrate_weights",
+    "calibration_matrix",
+    "poststratify_weights",
+    "trim_weights",
+    "trim_and_rake",
+    "TrimRule",
+    "TrimResult",
+    "CalibrationResult",
+    "CALFUNS",
     "collapse_sparse",
+    "check_categories",
+    "check_totals",
+    "margin_totals",
+    "normalise",
     "read_margins",
     "margins_for",
     "MARGIN_COLUMNS",
@@ -28,6 +61,9 @@ __all__ = [
     "CATCH_ALL",
     "RakeResult",
 ]
+
+#: Methods of :func:`weight`.
+WEIGHT_METHODS: tuple[str, ...] = ("rake", "linear", "logit", "poststratify")
 
 
 @dataclass(frozen=True)
@@ -40,48 +76,51 @@ class WeightResult:
         The input rows with a ``weight`` column added.
     report : dict
         ``summary`` (one-row DataFrame), ``margins`` (achieved vs target for
-        every margin category) and ``collapses`` (one row per merge).
+        every margin category), ``collapses`` (one row per merge) and
+        ``totals`` (population total of every margin).
+    margins : dict
+        The margins actually used (after collapsing and normalisation), as
+        ``{variable: {category: count}}``; together with ``data`` they let
+        :meth:`needs_analysis.design.SurveyDesign.rake` recompute the
+        weights with calibration-aware variances.
+    cells : DataFrame
+        The weighting variables with collapsed categories (same index as
+        ``data``): the categories ``margins`` refer to.
+    weight_column : str
+        Name of the weight column in ``data``.
+
+    See Also
+    --------
+    calibrated_design : the matching survey design with calibration-aware variances.
     """
 
     data: pd.DataFrame
     report: dict
+    margins: dict | None = None
+    cells: pd.DataFrame | None = None
+    weight_column: str = "weight"
+
+    def design(self, **kwargs):
+        """The survey design with these weights and calibration-aware variances (see :func:`calibrated_design`)."""
+        return calibrated_design(self, **kwargs)
 
 
-def weight_diagnostics(w: np.ndarray) -> dict:
-    """Summary statistics of a weight vector.
-
-    Parameters
-    ----------
-    w : array_like
-        Positive weights.
-
-    Returns
-    -------
-    dict
-        ``n, N`` (sum of weights), ``deff_kish`` (Kish's design effect due to
-        unequal weights, n·Σw²/(Σw)²), ``n_eff`` (n / deff_kish), ``w_min,
-        w_max, w_ratio`` (max/min), ``w_cv`` (coefficient of variation, with
-        the population standard deviation).
-
-    References
-    ----------
-    Kish, L. (1992). Weighting for unequal P_i. *Journal of Official
-    Statistics* 8, 183-200.
-    """
-    w = np.asarray(w, dtype=float)
-    n = w.size
-    total = w.sum()
-    deff = n * np.sum(w**2) / total**2 if n else np.nan
-    return {
-        "n": int(n),
-        "N": float(total),
-        "deff_kish": float(deff),
-        "n_eff": float(n / deff) if n else np.nan,
-        "w_min": float(w.min()) if n else np.nan,
-        "w_max": float(w.max()) if n else np.nan,
-        "w_ratio": float(w.max() / w.min()) if n and w.min() > 0 else np.inf,
-        "w_cv": float(w.std() / w.mean()) if n else np.nan,
-    }
+def _base_weights(data: pd.DataFrame, base_weights, total: float) -> np.ndarray:
+    n = len(data)
+    if base_weights is None:
+        return np.full(n, total / n)
+    if isinstance(base_weights, str):
+        if base_weights not in data.columns:
+            raise NeedsAnalysisError(f"base weight column {base_weights!r} not found", where="weight(base_weights=)",
+                                     expected="a column of the responses", fix="check the column name")
+        d = pd.to_numeric(data[base_weights], errors="coerce").to_numpy(dtype=float)
+    else:
+        d = np.asarray(base_weights, dtype=float)
+    if d.shape != (n,) or not np.all(np.isfinite(d)) or np.any(d <= 0):
+        raise NeedsAnalysisError("base weights must be one positive number per respondent",
+                                 where="weight(base_weights=)", expected=f"{n} positive finite numbers",
+                                 fix="check the design weights")
+    return d
 
 
 def weight(
@@ -90,29 +129,52 @@ def weight(
     municipality: str,
     *,
     variables: Sequence[str] = ("sex", "agegrp", "citgrp"),
+    method: str = "rake",
     min_cell: int = 5,
-    tol: float = 1e-10,
-    max_iter: int = 200,
+    trim=None,
+    normalise: bool = False,
+    bounds: tuple[float, float] | None = None,
+    base_weights=None,
+    tol: float = 1e-9,
+    max_iter: int = 2000,
     weight_column: str = "weight",
     source: str = "population margins",
 ) -> WeightResult:
-    """Rake the respondents of one municipality to its population margins.
+    """Weight the respondents of one municipality to its population margins.
 
     Parameters
     ----------
     data : DataFrame
-        Clean responses with the margin variables.
+        Clean responses with the margin variables (not modified).
     margins : DataFrame
         Tidy margins (see :func:`read_margins`).
     municipality : str
         Municipality id whose margins to use.
     variables : sequence of str
-        Margin variables to rake on.
+        Margin variables. For ``method="poststratify"`` several variables are
+        crossed and the margins file needs the joint counts as variable
+        ``"a:b"`` with categories ``"x:y"``.
+    method : {"rake", "linear", "logit", "poststratify"}
+        Raking (iterative proportional fitting), linear GREG calibration,
+        logit (bounded) calibration, or post-stratification.
     min_cell : int
         Categories with fewer respondents are collapsed with a neighbour
-        before raking (every collapse is reported).
+        before weighting (every collapse is reported); 0 disables collapsing.
+    trim : None, float, str or TrimRule
+        Weight caps; a number caps weights at that multiple of the median
+        (see :func:`needs_analysis.weighting.parse_trim`). Trimming is
+        iterated with re-raking until the caps and the margins both hold.
+    normalise : bool
+        Scale margins whose totals differ to the first variable's total
+        instead of failing (CLI ``--normalise``).
+    bounds : (float, float), optional
+        Bounds on the calibration factors ``g`` (required for ``logit``;
+        default ``(0.3, 3)`` there; optional truncation for ``linear``).
+    base_weights : str or ndarray, optional
+        Starting (design) weights, as a column name or array; default equal
+        weights ``N / n`` (the online survey has no design weights).
     tol, max_iter :
-        Convergence settings, see :func:`rake_weights`.
+        Convergence tolerance on every margin category and iteration limit.
     weight_column : str
         Name of the weight column added.
     source : str
@@ -122,36 +184,79 @@ def weight(
     -------
     WeightResult
 
+    Raises
+    ------
+    NeedsAnalysisError
+        Unknown method; margins that are missing, inconsistent (totals
+        differ, without ``normalise``) or have bad counts; a sample category
+        missing from the margins; no convergence; negative linear weights.
+
     Notes
     -----
-    Starting weights are equal (N/n): the online survey has no design
-    weights. Standard errors of the estimates computed with these weights
-    treat them as fixed; :mod:`needs_analysis.design` documents the effect.
+    Standard errors from the weights alone treat them as fixed; use
+    ``SurveyDesign(...).rake(result.margins)`` (or ``calibrate`` /
+    ``poststratify``) for variances that include the calibration.
+
+    References
+    ----------
+    Kalton, G. and Flores-Cervantes, I. (2003). Weighting methods.
+    *Journal of Official Statistics* 19, 81-97.
     """
+    if method not in WEIGHT_METHODS:
+        raise NeedsAnalysisError(f"unknown weighting method {method!r}", where="weight(method=)",
+                                 expected="one of " + ", ".join(WEIGHT_METHODS), fix='use method="rake"')
+    rule = parse_trim(trim)
+    variables = list(variables)
+    where = f"{source} ({municipality})"
+    frame = data
+    if method == "poststratify" and len(variables) > 1:
+        crossed = ":".join(variables)
+        for v in variables:
+            if v not in data.columns:
+                raise NeedsAnalysisError(f"weighting variable {v!r} is not in the responses", where=where,
+                                         fix="check the variable names (codebook)")
+        frame = data.assign(**{crossed: cell_labels(data, variables)})
+        variables = [crossed]
     targets = margins_for(margins, municipality, variables, source=source)
-    sub = data[list(variables)]
-    collapsed, cmargins, collapses = collapse_sparse(sub, targets, min_cell=min_cell)
-    res = rake_weights(collapsed, cmargins, tol=tol, max_iter=max_iter, source=f"{source} ({municipality})")
-    w = res.weights
+    targets, totals = check_totals(targets, normalise_totals=normalise, source=where)
+    normalised = bool(normalise and len(totals) > 1 and np.any(np.abs(totals["relative_difference"]) > 1e-9))
+    check_categories(frame, targets, source=where)
+    sub = frame[variables]
+    if min_cell > 0:
+        collapsed, cmargins, collapses = collapse_sparse(sub, targets, min_cell=min_cell)
+    else:
+        collapsed, cmargins, collapses = sub.astype(str), targets, []
+    total = float(sum(next(iter(cmargins.values())).values()))
+    d = _base_weights(data, base_weights, total)
+    if method == "rake":
+        res = rake_weights(collapsed, cmargins, base_weights=d, tol=tol, max_iter=max_iter, source=where)
+        w, iterations, converged = res.weights, res.iterations, res.converged
+    elif method == "poststratify":
+        if len(variables) != 1:
+            raise NeedsAnalysisError("post-stratification needs the cells of one (possibly crossed) variable",
+                                     where="weight(method='poststratify')", fix="use method='rake' for margins")
+        pres = poststratify_weights(collapsed, variables[0], cmargins[variables[0]], base_weights=d, source=where)
+        w, iterations, converged = pres.weights, pres.iterations, pres.converged
+    else:
+        bnd = bounds if bounds is not None else ((0.3, 3.0) if method == "logit" else (-np.inf, np.inf))
+        x, t, names = calibration_matrix(collapsed, cmargins, source=where)
+        cres = calibrate_weights(x, d, t, method=method, bounds=bnd, tol=tol, max_iter=max_iter, source=where,
+                                 names=names)
+        w, iterations, converged = cres.weights, cres.iterations, cres.converged
+        if np.any(w <= 0):
+            raise NeedsAnalysisError(
+                f"linear calibration gave {int(np.sum(w <= 0))} zero or negative weight(s)", where=where,
+                expected="positive weights", fix='use method="logit" or "rake", or bounds=(0.3, 3)')
+    n_trimmed, caps = 0, (np.nan, np.nan)
+    if rule is not None:
+        tres = trim_and_rake(collapsed, cmargins, w, rule, tol=max(tol, 1e-8), max_iter=max(max_iter, 5000),
+                             source=where)
+        w, n_trimmed, caps = tres.weights, tres.n_trimmed, (tres.lower, tres.upper)
+        iterations += tres.iterations
     out = data.assign(**{weight_column: w})
-    rows = []
-    n = len(data)
-    for var in variables:
-        total = sum(cmargins[var].values())
-        for cat, count in cmargins[var].items():
-            mask = (collapsed[var] == cat).to_numpy()
-            rows.append({
-                "variable": var, "category": cat, "sample_n": int(mask.sum()),
-                "sample_share": mask.sum() / n if n else np.nan,
-                "weighted_total": float(w[mask].sum()),
-                "weighted_share": float(w[mask].sum() / w.sum()),
-                "population_count": float(count), "population_share": float(count / total),
-            })
-    summary = {"municipality": municipality, **weight_diagnostics(w), "iterations": res.iterations,
-               "converged": res.converged}
-    report = {
-        "summary": pd.DataFrame([summary]),
-        "margins": pd.DataFrame(rows),
-        "collapses": pd.DataFrame(collapses, columns=["variable", "merged", "into", "sample_n"]),
-    }
-    return WeightResult(out, report)
+    report = build_report(
+        municipality=municipality, data=collapsed, margins=cmargins, weights=w, method=method,
+        variables=variables, iterations=iterations, converged=converged, collapses=collapses, totals=totals,
+        normalised=normalised, n_trimmed=n_trimmed, trim_rule=rule.describe() if rule else "none", trim_caps=caps,
+    )
+    return WeightResult(out, report, {v: dict(m) for v, m in cmargins.items()}, collapsed.astype(str), weight_column)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import NeedsAnalysisError
+from ._checks import validate_margins_frame
 
 __all__ = ["MARGIN_COLUMNS", "read_margins", "margins_for"]
 
@@ -43,38 +44,35 @@ def read_margins(path: str | Path) -> pd.DataFrame:
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise NeedsAnalysisError(f"cannot read the margins file ({type(exc).__name__})", where=str(path),
                                  expected="a UTF-8 CSV") from None
-    missing = [c for c in MARGIN_COLUMNS if c not in frame.columns]
-    if missing:
-        raise NeedsAnalysisError(f"missing column(s) {', '.join(missing)}", where=str(path),
-                                 expected="columns " + ", ".join(MARGIN_COLUMNS))
-    counts = pd.to_numeric(frame["count"].str.replace(",", ".", regex=False).str.strip(), errors="coerce")
-    bad = counts.isna() | (counts < 0)
-    if bad.any():
-        i = int(bad.to_numpy().nonzero()[0][0])
-        raise NeedsAnalysisError(
-            f"count {frame['count'].iloc[i]!r} is not a non-negative number",
-            where=f"{path}, row {i + 2}, column count",
-            expected="a number of people >= 0", fix="correct the count",
-        )
-    out = frame.assign(count=counts.astype(float))
-    for col in ("municipality", "variable", "category"):
-        out[col] = out[col].str.strip()
-    dup = out.duplicated(["municipality", "variable", "category"])
-    if dup.any():
-        r = out[dup].iloc[0]
-        raise NeedsAnalysisError(f"category {r['category']!r} of {r['variable']!r} for {r['municipality']!r} "
-                                 "appears twice", where=str(path), fix="keep one row per category")
-    return out
+    return validate_margins_frame(frame, MARGIN_COLUMNS, str(path))
 
 
 def margins_for(margins: pd.DataFrame, municipality: str, variables, *, source: str = "margins") -> dict:
     """Margins of one municipality as ``{variable: {category: count}}``.
 
+    Parameters
+    ----------
+    margins : DataFrame
+        Tidy margins (see :func:`read_margins`); validated again here, so a
+        frame built in memory gets the same checks as a file.
+    municipality : str
+        Municipality id.
+    variables : sequence of str
+        Variables whose margins are wanted, in this order.
+    source : str
+        Name used in messages.
+
+    Returns
+    -------
+    dict
+        Categories in file order.
+
     Raises
     ------
     NeedsAnalysisError
-        The municipality or a variable has no margins.
+        The municipality or a variable has no margins; bad counts.
     """
+    margins = validate_margins_frame(margins, MARGIN_COLUMNS[:4], source)
     sub = margins[margins["municipality"] == municipality]
     if sub.empty:
         raise NeedsAnalysisError(f"no margins for municipality {municipality!r}", where=source,

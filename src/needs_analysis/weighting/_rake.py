@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import NeedsAnalysisError
+from ..errors import ConvergenceError, NeedsAnalysisError
 
 __all__ = ["RakeResult", "rake_weights", "collapse_sparse", "ORDINAL", "CATCH_ALL"]
 
@@ -152,10 +152,11 @@ def rake_weights(
             break
     if not converged:
         bad = [v for v, e in zip(variables, errs) if e >= tol]
-        raise NeedsAnalysisError(
+        raise ConvergenceError(
             f"raking did not converge in {max_iter} iterations (largest relative error {err:.2e})",
             where=source + ": margins " + ", ".join(bad),
-            fix="check that the margins are consistent, collapse sparse cells or raise max_iter")
+            fix="check that the margins are consistent, collapse sparse cells (raise min_cell), rake on fewer "
+                "variables or raise max_iter")
     return RakeResult(base_weights * factor[cell_of], it, converged, err)
 
 

@@ -1,0 +1,92 @@
+"""From a weighting result to a survey design whose variances know about the weighting."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from ..errors import NeedsAnalysisError
+
+__all__ = ["calibrated_design", "CELL_PREFIX"]
+
+#: Prefix of the collapsed weighting variables added to the design data.
+CELL_PREFIX = "wcell_"
+
+
+def calibrated_design(result, *, base_weights=None, bounds=None, **design_kwargs):
+    """Survey design with the weights of a :class:`WeightResult` and calibration-aware variances.
+
+    Parameters
+    ----------
+    result : WeightResult
+        Output of :func:`needs_analysis.weighting.weight`.
+    base_weights : str or ndarray, optional
+        The starting weights used by :func:`weight` (default: equal
+        weights ``N / n``).
+    bounds : (float, float), optional
+        The bounds used for ``logit`` (or bounded linear) weighting; default
+        ``(0.3, 3)`` for logit, as :func:`weight`.
+    **design_kwargs
+        ``strata``, ``psu``, ``fpc``... passed to
+        :class:`~needs_analysis.design.SurveyDesign`.
+
+    Returns
+    -------
+    SurveyDesign
+        Data = ``result.data`` plus the collapsed weighting variables
+        (``wcell_<variable>``); weights equal ``result.data["weight"]``;
+        Taylor variances use the residuals of the weighted regression on the
+        weighting variables fitted with the base weights (R ``calibrate`` /
+        ``rake`` / ``postStratify``); ``.replicate()`` repeats the weighting
+        in every replicate.
+
+    Raises
+    ------
+    NeedsAnalysisError
+        The result has no margins (not made by :func:`weight`) or the
+        recomputed weights differ from the result's.
+
+    Notes
+    -----
+    After trimming, the final weights still satisfy the margins, so the
+    same residuals are used with the trimmed weights as the calibrated
+    weights (the usual approximation); replicates are re-raked without
+    trimming.
+    """
+    from ..design import SurveyDesign
+
+    if result.margins is None or result.cells is None:
+        raise NeedsAnalysisError("the weighting result has no margins", where="calibrated_design()",
+                                 expected="the result of weight()", fix="weight the data with weight() first")
+    summary = result.report["summary"].iloc[0]
+    method = str(summary["method"])
+    final = result.data[result.weight_column].to_numpy(dtype=float)
+    n, total = len(final), float(summary["N"])
+    data = result.data.assign(**{CELL_PREFIX + v: result.cells[v].to_numpy() for v in result.cells.columns})
+    if base_weights is None:
+        d = np.full(n, total / n)
+    elif isinstance(base_weights, str):
+        d = data[base_weights].to_numpy(dtype=float)
+    else:
+        d = np.asarray(base_weights, dtype=float)
+    data = data.assign(__base_weight__=d)
+    design = SurveyDesign(data, weights="__base_weight__", **design_kwargs)
+    margins = {CELL_PREFIX + v: m for v, m in result.margins.items()}
+    if method == "poststratify":
+        (var, cells), = margins.items()
+        cal = design.poststratify(var, cells)
+    elif method == "rake":
+        cal = design.rake(margins)
+    else:
+        bnd = bounds if bounds is not None else ((0.3, 3.0) if method == "logit" else None)
+        cal = design.calibrate(margins, method=method, bounds=bnd)
+    got = np.asarray(cal.weights, dtype=float)
+    if int(summary["n_trimmed"]) > 0:
+        step = dataclasses.replace(cal._calibrations[-1], w_after=final.copy())
+        cal = design._with_calibration(final, step)
+    elif not np.allclose(got, final, rtol=1e-6, atol=0):
+        raise NeedsAnalysisError("the design's weights differ from the weighting result", where="calibrated_design()",
+                                 expected="the same base weights and bounds as in weight()",
+                                 fix="pass base_weights= and bounds= as used in weight()")
+    return cal
