@@ -44,6 +44,9 @@ def run(
     out: Annotated[Optional[Path], typer.Option("--out", help="Folder for the report packs (default: reports/ beside the data folder).")] = None,
     margins: Annotated[Optional[Path], typer.Option("--margins", help="Population margins CSV (default: data/reference/population_margins.csv).")] = None,
     rake: Annotated[Optional[str], typer.Option("--rake", help="Comma-separated weighting variables with margins in the margins file (default: sex,agegrp,citgrp,permit_grounds,years_lt).")] = None,
+    weight_method: Annotated[str, typer.Option("--weight-method", help="rake, linear, logit or poststratify.")] = "rake",
+    trim: Annotated[Optional[str], typer.Option("--trim", help="Cap the weights: a multiple of the median (e.g. 5) or an absolute cap (e.g. 250abs).")] = None,
+    normalise: Annotated[bool, typer.Option("--normalise", help="Scale margins whose totals differ to a common total instead of stopping.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
     """Build the report pack of one municipality (or all six) from its raw survey export."""
@@ -62,6 +65,12 @@ def run(
             settings = settings.with_(out_dir=out)
         if margins is not None:
             settings = settings.with_(margins_file=margins)
+        if weight_method not in ("rake", "linear", "logit", "poststratify"):
+            raise NeedsAnalysisError(f"unknown weighting method {weight_method!r}", where="--weight-method",
+                                     expected="rake, linear, logit or poststratify", exit_code=2)
+        settings = settings.with_(weight_method=weight_method, normalise=normalise,
+                                  trim=(float(trim) if trim is not None and trim.replace(".", "", 1).isdigit()
+                                        else trim))
         if rake is not None:
             variables = tuple(v.strip() for v in rake.split(",") if v.strip())
             if not variables:

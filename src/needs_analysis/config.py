@@ -82,6 +82,13 @@ class RunSettings:
         Smallest sample cell kept in weighting before it is collapsed with a neighbour.
     processed_root : Path or None
         Where processed files go; ``None`` means ``data_dir/processed``.
+    weight_method : str
+        ``"rake"`` (default), ``"linear"``, ``"logit"`` or ``"poststratify"``
+        (see :func:`needs_analysis.weighting.weight`).
+    trim : float, str or None
+        Weight caps, e.g. ``5`` (5 x median) or ``"250abs"``; None: no trimming.
+    normalise : bool
+        Scale margins whose totals differ to a common total instead of failing.
     """
 
     data_dir: Path = field(default_factory=default_data_dir)
@@ -92,6 +99,9 @@ class RunSettings:
     ci_level: float = 0.95
     min_cell: int = 5
     processed_root: Path | None = None
+    weight_method: str = "rake"
+    trim: float | str | None = None
+    normalise: bool = False
 
     @property
     def raw_dir(self) -> Path:

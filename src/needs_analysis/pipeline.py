@@ -95,6 +95,7 @@ def weight_stage(cleaned: CleanResult, municipality: str, settings: RunSettings)
     while True:
         try:
             res = weight(frame, margins, municipality, variables=variables, min_cell=settings.min_cell,
+                         method=settings.weight_method, trim=settings.trim, normalise=settings.normalise,
                          source=str(settings.margins_path))
             break
         except ConvergenceError:
@@ -183,6 +184,9 @@ def pack_parameters(settings: RunSettings, municipality: str) -> dict:
         "ci_level": settings.ci_level,
         "ci_method": CI_METHOD,
         "min_cell": settings.min_cell,
+        "weight_method": settings.weight_method,
+        "trim": settings.trim,
+        "normalise": settings.normalise,
         "package_version": __version__,
     }
 
@@ -197,7 +201,7 @@ def _write_processed(run_dir: Path, cleaned: CleanResult, weighted: WeightResult
     run_dir.mkdir(parents=True, exist_ok=True)
     paths = {"responses": write_parquet(scrub_identifiers(weighted.data, codebook), run_dir / "responses.parquet")}
     paths["cleaning_log_csv"], paths["cleaning_log_xlsx"] = write_log(cleaned.log, run_dir)
-    for key in ("summary", "margins", "collapses", "imputed"):
+    for key in ("summary", "margins", "totals", "collapses", "imputed"):
         if key not in weighted.report:
             continue
         paths[f"weights_{key}"] = _write_csv(weighted.report[key], run_dir / f"weights_report_{key}.csv")
