@@ -36,8 +36,10 @@ TABLE_KEYS: tuple[str, ...] = ("01_sample_weighting", "01b_sample_margins", "02_
                                "04_services", "05_comparison", "06_data_processing")
 
 _SUMMARY_COLS = ("municipality", "n", "N", "deff_kish", "n_eff", "w_min", "w_max", "w_ratio", "w_cv",
+                 "method", "variables", "dropped_variables", "n_collapses", "n_trimmed", "normalised",
                  "iterations", "converged")
-_SUMMARY_FMT = {"n": INT_FORMAT, "N": INT_FORMAT, "deff_kish": DEC2_FORMAT, "n_eff": "0.0", "w_min": DEC3_FORMAT,
+_SUMMARY_TEXT = ("method", "variables", "dropped_variables")
+_SUMMARY_FMT = {"n": INT_FORMAT, "N": INT_FORMAT, "n_collapses": INT_FORMAT, "n_trimmed": INT_FORMAT, "deff_kish": DEC2_FORMAT, "n_eff": "0.0", "w_min": DEC3_FORMAT,
                 "w_max": DEC3_FORMAT, "w_ratio": "0.0", "w_cv": DEC2_FORMAT, "iterations": INT_FORMAT}
 _MARGIN_COLS = ("variable", "category", "sample_n", "sample_share", "weighted_total", "weighted_share",
                 "population_count", "population_share")
@@ -82,8 +84,10 @@ def _table_summary(weights_report: Mapping, lang: str) -> pd.DataFrame:
     formats = {}
     for c in cols:
         head = ui(f"col.{c}", lang)
-        if c == "converged":
+        if c in ("converged", "normalised"):
             out[head] = [_yes_no(v, lang) for v in summary[c]]
+        elif c in _SUMMARY_TEXT:
+            out[head] = ["" if pd.isna(v) else str(v).replace("+", ", ") for v in summary[c]]
         elif c == "municipality":
             out[head] = [_municipality_name(v, lang) for v in summary[c]]
         else:
