@@ -401,3 +401,13 @@ def test_pack_figures_all_eight_in_order(cat_est):
     with pytest.raises(NeedsAnalysisError):
         pack_figures(cat_est, None, None, lang="ru")
     assert MUNICIPALITY in set(cat_est["municipality"])
+
+
+def test_collapsed_weighting_categories_get_readable_labels():
+    from needs_analysis.figures import default_value_labels
+    from needs_analysis.figures._text import value_label
+
+    vl = default_value_labels()
+    assert value_label("agegrp", "45_64+65_plus", "en", vl) == (
+        value_label("agegrp", "45_64", "en", vl) + " + " + value_label("agegrp", "65_plus", "en", vl))
+    assert "+" in value_label("citgrp", "RU+IN", "lt", vl) and "RU" not in value_label("citgrp", "RU+IN", "lt", vl)

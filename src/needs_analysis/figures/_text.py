@@ -145,6 +145,7 @@ def value_label(variable: str, code, lang: str, value_labels=None) -> str:
         ``"lt"`` or ``"en"``.
     value_labels : dict, optional
         ``{(variable, code): {"lt": ..., "en": ...}}``; missing entries fall back to the code.
+        A collapsed category ``"a+b"`` is labelled "label of a + label of b".
 
     Returns
     -------
@@ -156,6 +157,8 @@ def value_label(variable: str, code, lang: str, value_labels=None) -> str:
         entry = value_labels.get((variable, code)) or value_labels.get((variable, str(code)))
         if entry and entry.get(lang):
             return str(entry[lang])
+        if "+" in str(code):  # categories collapsed in weighting, e.g. "45_64+65_plus"
+            return " + ".join(value_label(variable, part, lang, value_labels) for part in str(code).split("+"))
     return str(code)
 
 
