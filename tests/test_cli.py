@@ -38,3 +38,22 @@ def test_missing_raw_file_is_a_one_line_error(tmp_path):
     line = res.output.strip()
     assert "no raw export found" in line and "akmene.xlsx" in line and "demo-data" in line
     assert len(line.splitlines()) == 1 and res.exception is None or isinstance(res.exception, SystemExit)
+
+
+def test_run_writes_an_english_pack(tmp_path):
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parents[1] / "data"
+    work = tmp_path / "data"
+    work.mkdir()
+    for sub in ("raw", "reference"):
+        (work / sub).symlink_to(data / sub)
+    res = runner.invoke(app, ["run", "-m", "jonava", "--lang", "en", "--data-dir", str(work),
+                              "--out", str(tmp_path / "reports"), "-q"])
+    assert res.exit_code == 0, res.output
+    pack = tmp_path / "reports" / "jonava"
+    html = (pack / "report.html").read_text(encoding="utf-8")
+    assert "Survey of the needs of third-country nationals" in html and "Jonava district municipality" in html
+    assert "Nepatenkinti poreikiai" not in html  # no Lithuanian headings left in the English pack
+    assert len(list((pack / "figures").glob("*.svg"))) == 8
+    assert not (tmp_path / "reports" / "vilnius").exists()  # only the pack asked for
