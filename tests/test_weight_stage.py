@@ -69,3 +69,4 @@ def test_conflicting_margins_drop_the_last_variable_and_say_so(tmp_path):
     got = res.data.groupby("permit_grounds")["weight"].sum()
     assert got["permanent"] == pytest.approx(600, rel=1e-8) and got["work"] == pytest.approx(400, rel=1e-8)
     assert res.report["imputed"].empty  # years_lt no longer a weighting variable
+    assert res.data["years_lt"].isna().sum() == data["years_lt"].isna().sum()  # nor imputed in the data

@@ -105,7 +105,9 @@ def weight_stage(cleaned: CleanResult, municipality: str, settings: RunSettings)
                 raise
             dropped.insert(0, variables[-1])
             variables = variables[:-1]
-    data = res.data.assign(**{v: cleaned.data[v].to_numpy() for v in variables if v in cleaned.data.columns})
+    # the analysis data keep every imputed weighting variable as it was (missing)
+    data = res.data.assign(**{v: cleaned.data[v].to_numpy() for v in settings.rake_variables
+                              if v in cleaned.data.columns})
     summary = res.report["summary"].assign(dropped_variables=", ".join(dropped))
     imputed = imputed[imputed["variable"].isin(variables)].reset_index(drop=True)
     return dataclasses.replace(res, data=data, report={**res.report, "summary": summary, "imputed": imputed})
