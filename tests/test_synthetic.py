@@ -298,7 +298,7 @@ def test_write_demo_data_is_byte_identical_and_consistent(tmp_path, cb):
     sums = margins.groupby(["municipality", "variable"])["count"].sum()
     for (m, var), total in sums.items():
         assert total == sizes[m], (m, var)
-    assert set(margins["variable"]) == {"sex", "agegrp", "citgrp", "permit_grounds"}
+    assert set(margins["variable"]) == {"sex", "agegrp", "citgrp", "permit_grounds", "years_lt"}
     first = margins[(margins["municipality"] == "vilnius") & (margins["variable"] == "sex")]
     assert first.set_index("category")["count"].to_dict() == popf[popf["municipality"] == "vilnius"][
         "sex"].value_counts().to_dict()

@@ -340,3 +340,18 @@ def test_calibrated_design_after_trimming_keeps_the_trimmed_weights():
     np.testing.assert_allclose(d.weights, res.data["weight"], rtol=1e-12)
     t = d.total("wcell_sex")  # the margins still hold, and their residual variance is zero
     assert t["se"].max() < 1e-6 * t["estimate"].min()
+
+
+def test_weight_imputes_a_missing_weighting_variable_for_raking_only():
+    data = pd.DataFrame({"sex": ["female"] * 40 + ["male"] * 60,
+                         "citgrp": ["UA"] * 50 + ["BY"] * 50,
+                         "agegrp": (["18_29", "30_44", "30_44", None] * 25)})
+    margins = _margins_frame({"sex": {"female": 300, "male": 700},
+                              "agegrp": {"18_29": 400, "30_44": 600}})
+    res = weight(data, margins, "x", variables=("sex", "agegrp"))
+    imp = res.report["imputed"]
+    assert len(imp) == 25 and set(imp["value"]) == {"30_44"}  # the most common age group of each citgrp
+    assert res.data["agegrp"].isna().sum() == 25  # the data keep the missing value
+    assert res.data["weight"].sum() == pytest.approx(1000)
+    with pytest.raises(NeedsAnalysisError, match="25 respondent\\(s\\) have no value of 'agegrp'"):
+        weight(data, margins, "x", variables=("sex", "agegrp"), impute=False)

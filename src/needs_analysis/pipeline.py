@@ -26,7 +26,6 @@ from .indicators import compare_municipalities, estimate_indicators
 from .io import RawFile, find_raw_file, read_raw, write_parquet
 from .municipalities import MUNICIPALITY_IDS, get_municipality, resolve_municipalities
 from .weighting import WeightResult, read_margins, weight
-from .weighting._impute import impute_for_weighting
 
 __all__ = ["MunicipalityRun", "load_stage", "clean_stage", "weight_stage", "estimate_stage", "comparison_stage",
            "pack_parameters", "run_municipality", "run", "STAGES", "CI_METHOD"]
@@ -90,11 +89,10 @@ def weight_stage(cleaned: CleanResult, municipality: str, settings: RunSettings)
     """
     margins = read_margins(settings.margins_path)
     variables = tuple(settings.rake_variables)
-    frame, imputed = impute_for_weighting(cleaned.data, variables)
     dropped: list[str] = []
     while True:
         try:
-            res = weight(frame, margins, municipality, variables=variables, min_cell=settings.min_cell,
+            res = weight(cleaned.data, margins, municipality, variables=variables, min_cell=settings.min_cell,
                          method=settings.weight_method, trim=settings.trim, normalise=settings.normalise,
                          source=str(settings.margins_path))
             break
@@ -105,12 +103,8 @@ def weight_stage(cleaned: CleanResult, municipality: str, settings: RunSettings)
                 raise
             dropped.insert(0, variables[-1])
             variables = variables[:-1]
-    # the analysis data keep every imputed weighting variable as it was (missing)
-    data = res.data.assign(**{v: cleaned.data[v].to_numpy() for v in settings.rake_variables
-                              if v in cleaned.data.columns})
     summary = res.report["summary"].assign(dropped_variables=", ".join(dropped))
-    imputed = imputed[imputed["variable"].isin(variables)].reset_index(drop=True)
-    return dataclasses.replace(res, data=data, report={**res.report, "summary": summary, "imputed": imputed})
+    return dataclasses.replace(res, report={**res.report, "summary": summary})
 
 
 def estimate_stage(

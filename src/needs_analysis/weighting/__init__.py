@@ -27,12 +27,14 @@ from ._calibrate import (
     poststratify_weights,
 )
 from ._checks import check_categories, check_totals, margin_totals, normalise, validate_margins_frame
+from ._impute import impute_for_weighting
 from ._margins import MARGIN_COLUMNS, margins_for, read_margins
 from ._rake import CATCH_ALL, ORDINAL, RakeResult, collapse_sparse, rake_weights
 from ._report import build_report, margin_table, weight_diagnostics
 from ._trim import TrimResult, TrimRule, parse_trim, trim_and_rake, trim_weights
 
 __all__ = [
+    "impute_for_weighting",
     "WeightResult",
     "weight",
     "WEIGHT_METHODS",
@@ -139,6 +141,7 @@ def weight(
     max_iter: int = 2000,
     weight_column: str = "weight",
     source: str = "population margins",
+    impute: bool = True,
 ) -> WeightResult:
     """Weight the respondents of one municipality to its population margins.
 
@@ -179,6 +182,12 @@ def weight(
         Name of the weight column added.
     source : str
         Name used in error messages.
+    impute : bool, default True
+        A respondent with no value of a weighting variable joins the most
+        common category of their citizenship group for the weighting only
+        (:func:`impute_for_weighting`); the returned data keep the missing
+        value and ``report["imputed"]`` lists every imputation. With False,
+        a missing value is an error.
 
     Returns
     -------
@@ -220,6 +229,9 @@ def weight(
     targets = margins_for(margins, municipality, variables, source=source)
     targets, totals = check_totals(targets, normalise_totals=normalise, source=where)
     normalised = bool(normalise and len(totals) > 1 and np.any(np.abs(totals["relative_difference"]) > 1e-9))
+    imputed = None
+    if impute:
+        frame, imputed = impute_for_weighting(frame, [v for v in variables if v in frame.columns])
     check_categories(frame, targets, source=where)
     sub = frame[variables]
     if min_cell > 0:
@@ -259,4 +271,6 @@ def weight(
         variables=variables, iterations=iterations, converged=converged, collapses=collapses, totals=totals,
         normalised=normalised, n_trimmed=n_trimmed, trim_rule=rule.describe() if rule else "none", trim_caps=caps,
     )
+    if imputed is not None:
+        report["imputed"] = imputed
     return WeightResult(out, report, {v: dict(m) for v, m in cmargins.items()}, collapsed.astype(str), weight_column)
