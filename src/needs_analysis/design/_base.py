@@ -313,6 +313,56 @@ class EstimatorMixin:
             dom, f"{numerator}/{denominator}", None, core.estimate, var, core.n, d, dfv, lo, hi, "wald", "Ratio"
         )
 
+    def estimate_many(
+        self,
+        variables,
+        by=None,
+        *,
+        kinds=None,
+        ci_method: str = "logit",
+        level: float = 0.95,
+        deff: bool | str = True,
+    ) -> pd.DataFrame:
+        """Proportions and means of many variables by the same domains, in one pass.
+
+        Parameters
+        ----------
+        variables : sequence of str
+            0/1 (or bool) columns for proportions, numeric columns for means.
+        by : str or list of str, optional
+            Domain variables (as in :meth:`proportion`).
+        kinds : str or sequence of str, optional
+            ``"proportion"`` (default) or ``"mean"``, one per variable or one for all.
+        ci_method : str, default "logit"
+            Interval of the proportions (means get Wald intervals).
+        level : float, default 0.95
+        deff : True, "replace" or False
+
+        Returns
+        -------
+        pandas.DataFrame
+            The by-variables, then ``variable, level`` (NA), ``estimate, se,
+            ci_low, ci_high, n, deff, cv, df, ci_method``; one row per variable and domain, variable-major
+            (the rows of ``proportion(v, by=by)`` for every ``v`` in turn). The
+            numbers equal those of :meth:`proportion` / :meth:`mean`.
+
+        Notes
+        -----
+        Each domain is one block of rows: totals are matrix-vector products,
+        Taylor variances use the clusters of the domain plus a closed-form term
+        for the clusters without domain members, and replicate estimates are one
+        matrix product per domain (see :mod:`needs_analysis.design._many`).
+        Calibrated Taylor designs and ``ci_method="likelihood"`` use the
+        per-variable route.
+
+        References
+        ----------
+        Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley.
+        """
+        from ._many import estimate_many
+
+        return estimate_many(self, variables, by, kinds=kinds, ci_method=ci_method, level=level, deff=deff)
+
     def proportion(
         self,
         variable: str,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-__all__ = ["Stage", "VariancePlan", "taylor_vcov", "replicate_vcov", "LONELY_PSU_OPTIONS"]
+__all__ = ["Stage", "VariancePlan", "taylor_vcov", "replicate_vcov", "stage_scale", "LONELY_PSU_OPTIONS"]
 
 #: The lonely-PSU options R ``survey`` offers (``options(survey.lonely.psu=)``).
 LONELY_PSU_OPTIONS = ("fail", "remove", "adjust", "average", "certainty")
@@ -98,17 +98,16 @@ class VariancePlan:
     lonely_psu: str
 
 
-def _stage_contribution(z: np.ndarray, st: Stage, lonely_psu: str, full: bool) -> np.ndarray:
-    """Variance contribution of one stage (R ``onestage`` + ``onestrat``)."""
-    zc = np.asarray(st.aggregator() @ z)  # (C, p)
-    h_of_c = st.cluster_to_stratum
-    sums = np.zeros((st.n_strata, zc.shape[1]))
-    np.add.at(sums, h_of_c, zc)
-    means = sums / st.n_psu[:, None]
+def stage_scale(st: Stage, lonely_psu: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per-stratum variance multipliers of one stage and the strata whose mean is taken as 0.
+
+    Returns
+    -------
+    (scale, zero_mean) : ndarrays, shape (H,)
+        ``scale_h = m_h f_h n_h / (n_h - 1)`` after the lonely-PSU option, and
+        the strata (lonely, option ``adjust``) whose clusters deviate from 0.
+    """
     lonely = st.lonely()
-    if lonely_psu == "adjust":
-        means[lonely] = 0.0  # lonely clusters deviate from zero, not from their own mean
-    dev = zc - means[h_of_c]
     n = st.n_psu.astype(float)
     scale = np.where(n > 1, st.f * n / np.maximum(n - 1, 1), st.f)
     scale = np.where(st.self_representing(), 0.0, scale) * st.multiplier
@@ -121,6 +120,20 @@ def _stage_contribution(z: np.ndarray, st: Stage, lonely_psu: str, full: bool) -
         # a parent with no other stratum has nothing to average over (R: NaN); its lonely strata add 0
         factor = np.where(ok_par > 0, n_par / np.maximum(ok_par, 1), 0.0)
         scale = np.where(lonely, 0.0, scale * factor[parent])
+    zero_mean = lonely if lonely_psu == "adjust" else np.zeros(st.n_strata, dtype=bool)
+    return scale, zero_mean
+
+
+def _stage_contribution(z: np.ndarray, st: Stage, lonely_psu: str, full: bool) -> np.ndarray:
+    """Variance contribution of one stage (R ``onestage`` + ``onestrat``)."""
+    zc = np.asarray(st.aggregator() @ z)  # (C, p)
+    h_of_c = st.cluster_to_stratum
+    sums = np.zeros((st.n_strata, zc.shape[1]))
+    np.add.at(sums, h_of_c, zc)
+    means = sums / st.n_psu[:, None]
+    scale, zero_mean = stage_scale(st, lonely_psu)
+    means[zero_mean] = 0.0  # lonely clusters deviate from zero, not from their own mean
+    dev = zc - means[h_of_c]
     sc = scale[h_of_c]
     if full:
         return dev.T @ (dev * sc[:, None])

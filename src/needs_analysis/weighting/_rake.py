@@ -101,17 +101,19 @@ def rake_weights(
     targets = []
     for var in variables:
         cats = list(margins[var])
-        col = data[var].astype(object)
-        unknown = sorted(set(col.dropna().astype(str)) - set(map(str, cats)))
+        # code the column once (factorize runs in C), then work on the few distinct values only
+        raw_codes, uniques = pd.factorize(data[var], use_na_sentinel=True)
+        if (raw_codes < 0).any():
+            raise NeedsAnalysisError(f"{int((raw_codes < 0).sum())} respondent(s) have no value of {var!r}",
+                                     where=source, fix="impute or drop them in cleaning before weighting")
+        position = {str(c): k for k, c in enumerate(cats)}
+        unknown = sorted(str(u) for u in uniques if str(u) not in position)
         if unknown:
             raise NeedsAnalysisError(
                 f"sample category {unknown[0]!r} of {var!r} is not in the population margins",
                 where=source, expected="categories " + ", ".join(map(str, cats)),
                 fix="add the category to the margins file or recode it in the data")
-        if col.isna().any():
-            raise NeedsAnalysisError(f"{int(col.isna().sum())} respondent(s) have no value of {var!r}", where=source,
-                                     fix="impute or drop them in cleaning before weighting")
-        idx = pd.Categorical(col.astype(str), categories=[str(c) for c in cats]).codes
+        idx = np.array([position[str(u)] for u in uniques], dtype=np.int64)[raw_codes]
         tgt = np.array([float(margins[var][c]) for c in cats])
         present = np.bincount(idx, minlength=len(cats)) > 0
         empty = [str(c) for c, p, t in zip(cats, present, tgt) if not p and t > 0]

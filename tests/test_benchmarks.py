@@ -1,0 +1,59 @@
+"""The benchmark script runs at its smallest size (not timed), so that it cannot rot (issue 8)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import run as bench  # noqa: E402
+
+
+def test_quick_run_writes_results(tmp_path):
+    out = tmp_path / "results.md"
+    res = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--no-r", "--peers-python", "",
+         "--out", str(out), "--workdir", str(tmp_path / "work")],
+        capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert res.returncode == 0, res.stderr[-2000:]
+    text = out.read_text()
+    for title in ("Raking on 4 margins", "Taylor SEs", "bootstrap replicate weights", "## Machine"):
+        assert title in text
+    assert text.count("| 2,000 | needs_analysis |") == 3
+    # the raking answer really meets the margins
+    import json
+
+    spec = json.loads((tmp_path / "work" / "rake_2000" / "input" / "spec.json").read_text())
+    data = pd.read_parquet(tmp_path / "work" / "rake_2000" / "input" / "data.parquet")
+    w = pd.read_parquet(tmp_path / "work" / "rake_2000" / "needs_analysis" / "answer.parquet")["weight"]
+    for var, margin in spec["margins"].items():
+        got = w.groupby(data[var].to_numpy()).sum()
+        for cat, target in margin.items():
+            assert abs(got[cat] - target) <= 1e-8 * target
+
+
+def test_compare_weights_and_estimates():
+    a = pd.DataFrame({"weight": [1.0, 2.0, 3.0]})
+    assert bench.compare("rake", a, pd.DataFrame({"weight": [2.0, 4.0, 6.0]})) < 1e-15  # scale is free
+    assert bench.compare("rake", a, pd.DataFrame({"weight": [1.0, 2.0, 3.1]})) > 1e-3
+    ours = pd.DataFrame({"variable": ["x", "x", "y"], "domain": ["total", "sex", "sex"],
+                         "level": ["total", "f", "f"], "estimate": [0.5, 0.25, np.nan], "se": [0.1, 0.0, np.nan]})
+    peer = ours.iloc[:2].assign(se=[0.1 * (1 + 1e-9), 1e-17])  # empty cell left out; rounding-level SE
+    assert bench.compare("taylor", ours, peer) < 1e-6
+    assert bench.compare("taylor", ours, peer.assign(estimate=[0.5, 0.26])) > 1e-3
+    assert bench.compare("taylor", ours, peer.iloc[:1]) == float("inf")  # a missing estimate
+
+
+def test_table_ratio_and_disagreement():
+    rows = [bench.Row("rake", 10, "needs_analysis", [1.0, 2.0, 3.0], 5.0, True, 0.0),
+            bench.Row("rake", 10, "peer", [8.0], 1.0, True, 1e-9),
+            bench.Row("rake", 10, "wrong", [0.5], 1.0, False, 0.1)]
+    lines = bench.table(rows)
+    assert "| 10 | peer | 8.000 | 1 | 1 | 4.0x |" in lines[3]
+    assert "**differs**" in lines[4] and "| - |" in lines[4]
