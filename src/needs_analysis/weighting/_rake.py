@@ -132,11 +132,22 @@ def rake_weights(
     key = np.zeros(n, dtype=np.int64)
     for idx, tgt in zip(codes, targets):
         key = key * len(tgt) + idx
-    cell_keys, cell_of = np.unique(key, return_inverse=True)
+    sizes = [len(t) for t in targets]
+    n_full = int(np.prod(sizes, dtype=np.float64))
+    if n_full <= 5_000_000:  # the mixed-radix key indexes a table directly: no sort over the rows
+        cell_keys = np.flatnonzero(np.bincount(key, minlength=n_full))
+        remap = np.empty(n_full, dtype=np.int64)
+        remap[cell_keys] = np.arange(cell_keys.size)
+        cell_of = remap[key]
+    else:
+        cell_keys, cell_of = np.unique(key, return_inverse=True)
     cell_w = np.bincount(cell_of, weights=base_weights)
-    cell_codes = [np.bincount(cell_of, weights=idx, minlength=len(cell_keys)) /
-                  np.maximum(np.bincount(cell_of, minlength=len(cell_keys)), 1) for idx in codes]
-    cell_codes = [np.rint(c).astype(np.int64) for c in cell_codes]
+    # each cell's category of every variable, decoded from its key
+    cell_codes, rest = [], cell_keys.copy()
+    for size in reversed(sizes):
+        cell_codes.append(rest % size)
+        rest = rest // size
+    cell_codes.reverse()
     factor = np.ones_like(cell_w)
     converged, it, err = False, 0, np.inf
     for it in range(1, max_iter + 1):
