@@ -28,11 +28,12 @@ import io
 import re
 import sys
 import unicodedata
-import zipfile
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+
+from needs_analysis._deterministic import normalise_zip_bytes
 
 HERE = Path(__file__).resolve().parent
 SRC_DIR = HERE / "questionnaire"
@@ -43,7 +44,6 @@ DEFAULT_OUT = ROOT / "src" / "needs_analysis" / "resources" / "questionnaire.xls
 FIXED_TIME = dt.datetime(2021, 8, 1, 0, 0, 0)
 LANG_NAMES = ("Lietuvių (lt)", "English (en)", "Русский (ru)", "Українська (uk)")
 LABEL_COLS = tuple(f"label::{n}" for n in LANG_NAMES)
-_CORE_TIME = re.compile(r"(<dcterms:(?:created|modified)[^>]*>)([^<]*)(</dcterms:(?:created|modified)>)")
 _NO_LABEL_TYPES = {"start", "end", "end_group", "today", "deviceid", "calculate"}
 
 
@@ -122,20 +122,7 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: list[dict[str, str
 
 def deterministic_bytes(data: bytes) -> bytes:
     """Rewrite an xlsx (zip) archive with fixed entry times and fixed core-property times."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            zi = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = 0o644 << 16
-            content = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                text = content.decode("utf-8")
-                content = _CORE_TIME.sub(lambda m: m.group(1) + stamp + m.group(3), text).encode("utf-8")
-            dst.writestr(zi, content)
-    return out.getvalue()
+    return normalise_zip_bytes(data, timestamp=FIXED_TIME, mode=0o644)
 
 
 def build(src_dir: Path = SRC_DIR) -> bytes:

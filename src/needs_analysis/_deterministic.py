@@ -21,13 +21,17 @@ _CORE_TIME = re.compile(r"(<dcterms:(?:created|modified)[^>]*>)([^<]*)(</dcterms
 FIXED_TIMESTAMP = _dt.datetime(2021, 12, 1, 0, 0, 0)
 
 
-def normalise_zip_bytes(data: bytes) -> bytes:
+def normalise_zip_bytes(data: bytes, timestamp: _dt.datetime = FIXED_TIMESTAMP, mode: int = 0o600) -> bytes:
     """Rewrite a zip archive with fixed entry times and a fixed entry order.
 
     Parameters
     ----------
     data : bytes
         The archive as written by any zip writer.
+    timestamp : datetime
+        Time written into every entry and into the workbook's core properties.
+    mode : int
+        Unix permission bits recorded for every entry.
 
     Returns
     -------
@@ -38,13 +42,13 @@ def normalise_zip_bytes(data: bytes) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
-            zi = zipfile.ZipInfo(info.filename, date_time=FIXED_TIMESTAMP.timetuple()[:6])
+            zi = zipfile.ZipInfo(info.filename, date_time=timestamp.timetuple()[:6])
             zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = 0o600 << 16
+            zi.external_attr = mode << 16
             content = src.read(info.filename)
             if info.filename == "docProps/core.xml":
                 content = _CORE_TIME.sub(
-                    lambda m: m.group(1) + FIXED_TIMESTAMP.strftime("%Y-%m-%dT%H:%M:%SZ") + m.group(3),
+                    lambda m: m.group(1) + timestamp.strftime("%Y-%m-%dT%H:%M:%SZ") + m.group(3),
                     content.decode("utf-8"),
                 ).encode("utf-8")
             dst.writestr(zi, content)

@@ -19,7 +19,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 
-import numpy as np
 import pandas as pd
 
 from . import pipeline
@@ -413,14 +412,9 @@ class Survey:
         w = self._weighted
         if not calibrated:
             return SurveyDesign(w.data, weights="weight")
-        if not w.margins or w.cells is None:
-            raise NeedsAnalysisError("the weighting result has no margins to calibrate to",
-                                     where=f"Survey({self.municipality}).design(calibrated=True)",
-                                     fix="weight with method='rake' (the default)")
-        total = float(sum(next(iter(w.margins.values())).values()))
-        cal = {f"cal_{v}": w.cells[v].to_numpy() for v in w.cells.columns}
-        frame = w.data.assign(base_weight=np.full(len(w.data), total / len(w.data)), **cal)
-        return SurveyDesign(frame, weights="base_weight").rake({f"cal_{v}": dict(m) for v, m in w.margins.items()})
+        # the weighting module's own bridge: the same method (rake, calibration, post-stratification)
+        # and margins as the weights, with calibration residuals in the variance
+        return w.design()
 
     def figures(self, lang: str | None = None, keys: Sequence[str] | None = None) -> dict:
         """The report-pack figures of this survey (no file is written).

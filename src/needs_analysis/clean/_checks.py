@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..countries import EU_EEA, to_iso
-from ..harmonise import ID_COLUMN
+from ..harmonise import ID_COLUMN, META_COLUMNS
 from ._context import CleaningContext
 from ._log import empty_log, log_rows
 from ._values import (
@@ -35,7 +35,7 @@ from ._values import (
 __all__ = ["CleaningContext", "CHECKS", "CHECK_IDS", "QUESTION_META"]
 
 #: Columns that are not answers (ignored when comparing submissions).
-QUESTION_META = {ID_COLUMN, "_id", "_uuid", "start", "end", "_submission_time", "language", "device_id"}
+QUESTION_META = {ID_COLUMN, *META_COLUMNS}
 
 
 def _ids(df: pd.DataFrame, mask) -> pd.Series:

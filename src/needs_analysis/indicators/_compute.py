@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from ..codebook import MISSING_CODES
 from ..errors import NeedsAnalysisError
 from ._catalogue import DOMAINS, Indicator, load_catalogue, referenced_names
 
@@ -19,8 +20,6 @@ __all__ = [
     "ESTIMATE_COLUMNS",
 ]
 
-#: Answer codes that mean "no substantive answer" (treated as missing in analysis).
-MISSING_CODES: frozenset[str] = frozenset({"dont_know", "refused"})
 
 #: Column order of the tidy estimates table.
 ESTIMATE_COLUMNS: tuple[str, ...] = (

@@ -16,7 +16,6 @@ the run parameters.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -34,20 +33,12 @@ from ..figures._text import check_lang, default_value_labels
 from ..municipalities import get_municipality
 from ..tables import build_notes, build_tables, write_csv, write_excel
 from ._html import DEFAULT_THRESHOLDS, render_html
+from ..io import sha256_file
 
 __all__ = ["write_pack", "sha256_file", "MANIFEST_NAME"]
 
 MANIFEST_NAME = "manifest.json"
 _FIG_KEY = re.compile(r"\d\d_[a-z0-9_]+")
-
-
-def sha256_file(path: str | Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _jsonable(obj):
