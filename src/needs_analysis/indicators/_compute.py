@@ -11,6 +11,7 @@ from scipy import sparse
 from ..codebook import MISSING_CODES
 from ..errors import NeedsAnalysisError
 from ._catalogue import DOMAINS, Indicator, load_catalogue, referenced_names
+from ._expr import compile_expression
 
 __all__ = [
     "MISSING_CODES",
@@ -46,6 +47,14 @@ def _analysis_frame(df: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
 
 
 def _evaluate(frame: pd.DataFrame, expr: str, where: str) -> pd.Series:
+    compiled = compile_expression(expr)
+    if compiled is not None:
+        try:
+            value = compiled(frame)
+        except Exception:  # noqa: BLE001 - DataFrame.eval below gives the user-facing error
+            value = None
+        if value is not None:
+            return pd.Series(value, index=frame.index) if np.isscalar(value) else value
     used = [c for c in referenced_names(expr) if c in frame.columns]
     # eval resolves every column of the frame it is given: give it only the referenced ones
     sub = frame[used] if len(used) < frame.shape[1] else frame
