@@ -9,9 +9,11 @@ design:
 * for each municipality *m*, the "other five" estimate is the domain estimate
   of the respondents outside *m*; the difference ``est(m) - est(other five)``
   gets its design-based standard error from the joint covariance of the two
-  domain estimates (zero across strata, so in practice the sum of the two
+  domain estimates (zero across strata, so exactly the sum of the two
   variances), a t test on the design degrees of freedom, and a Holm
   correction across the indicators of that municipality.
+
+Every indicator is estimated in the same few vectorised design calls.
 """
 
 from __future__ import annotations
@@ -95,15 +97,64 @@ def _check_frames(frames: Mapping[str, pd.DataFrame], weights: str | None) -> li
     return ids
 
 
-def _first(res, col: str, row: int = 0) -> float:
-    v = res[col].to_numpy()[row]
-    return float(v) if v is not None and not pd.isna(v) else float("nan")
+def _pooled_design(frames: Mapping[str, pd.DataFrame], ids: list[str], weights: str | None,
+                   catalogue: Sequence[Indicator]):
+    """Respondent indicators of all municipalities in one frame, and the stratified design on it.
+
+    Municipality is the stratum (``_municipality``); every row is its own PSU.
+    ``_vs_{m}`` is ``"this"`` in municipality ``m`` and ``"rest"`` elsewhere.
+    """
+    from ..design import SurveyDesign
+
+    parts = []
+    for key, df in frames.items():
+        ind = respondent_indicators(df, catalogue).reset_index(drop=True)
+        ind[_STRATUM] = str(key)
+        if weights is not None:
+            ind[weights] = pd.to_numeric(df[weights], errors="coerce").to_numpy(dtype=float)
+        parts.append(ind)
+    data = pd.concat(parts, ignore_index=True)
+    mun = data[_STRATUM].to_numpy(dtype=object)
+    for m in ids:
+        data[f"_vs_{m}"] = np.where(mun == m, "this", "rest").astype(object)
+    data[_STRATUM] = data[_STRATUM].astype(object)
+    return data, mun, SurveyDesign(data, weights=weights, strata=_STRATUM)
 
 
-def _estimate(design, ind: Indicator, by: str | None, ci_method: str, level: float) -> pd.DataFrame:
-    if ind.kind == "proportion":
-        return pd.DataFrame(design.proportion(ind.id, by=by, ci_method=ci_method, level=level))
-    return pd.DataFrame(design.mean(ind.id, by=by, level=level))
+_VALUE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "n")
+_DIFF_COLUMNS = ("difference", "diff_se", "diff_ci_low", "diff_ci_high", "statistic", "df", "p_value")
+
+
+def _by_domain(res: pd.DataFrame, by: str | None, k: int) -> dict[str, dict[str, np.ndarray]]:
+    """``{domain value: {column: (K,) array}}`` from a variable-major ``estimate_many`` table.
+
+    Without domains (``by=None``) the one domain is :data:`POOLED`.
+    """
+    g = len(res) // k
+    labels = [POOLED] if by is None else res[by].astype(str).to_numpy()[:g]
+    out = {}
+    for j, lab in enumerate(labels):
+        out[str(lab)] = {c: res[c].to_numpy()[j::g] for c in (*_VALUE_COLUMNS, "ci_method")}
+    return out
+
+
+def _difference(this: dict, rest: dict, df: float, level: float) -> dict[str, np.ndarray]:
+    """``this - rest`` for domains in disjoint strata (zero covariance), as ``SurveyDesign.difference``."""
+    from scipy import stats
+
+    from ..design._ci import wald_ci
+
+    est = np.asarray(this["estimate"], float) - np.asarray(rest["estimate"], float)
+    se = np.sqrt(np.asarray(this["se"], float) ** 2 + np.asarray(rest["se"], float) ** 2)
+    se = np.where(np.isnan(est), np.nan, se)  # empty domain or base: no difference, no SE
+    dfk = np.full(est.shape, df)
+    lo, hi = wald_ci(est, se, dfk, level)
+    ok = se > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(ok, est / np.where(ok, se, 1.0), np.nan)
+    tail = stats.norm.sf(np.abs(t)) if np.isinf(df) else stats.t.sf(np.abs(t), df)
+    return {"difference": est, "diff_se": se, "diff_ci_low": lo, "diff_ci_high": hi, "statistic": t,
+            "df": dfk, "p_value": np.where(ok, 2 * tail, np.nan)}
 
 
 def compare_municipalities(
@@ -157,91 +208,73 @@ def compare_municipalities(
     The pooled data are a stratified design with municipality as stratum
     (``SurveyDesign(strata=municipality)``); every estimate is a domain
     estimate of that one design, so the SEs of municipality, other-five and
-    pooled estimates are mutually consistent. The difference test is
-    ``SurveyDesign.difference`` (R ``svycontrast`` on ``svyby``): a Wald t
-    test with the design degrees of freedom (respondents minus strata).
+    pooled estimates are mutually consistent.
+
+    All indicators are estimated at once: one
+    :meth:`~needs_analysis.design.SurveyDesign.estimate_many` call pooled, one
+    by municipality and one per municipality split (``this`` / ``rest``),
+    instead of separate calls per indicator. The difference test gives the
+    numbers of ``SurveyDesign.difference`` (R ``svycontrast`` on ``svyby``):
+    a Wald t test with the design degrees of freedom (respondents minus
+    strata). Its variance is ``se**2 + rest_se**2``: the municipality and the
+    other municipalities lie in disjoint strata and every respondent is its
+    own PSU, so the linearisation scores of the two domain estimates are
+    never non-zero in the same stratum and their covariance is exactly zero.
+    Where either estimate is missing (empty domain or base) the whole
+    difference test is missing.
 
     References
     ----------
     Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*, ch. 2
     and 3 (domains, contrasts). Holm, S. (1979), see :func:`holm_adjust`.
     """
-    from ..design import SurveyDesign
-
     ids = _check_frames(frames, weights)
     catalogue = tuple(catalogue) if catalogue is not None else load_catalogue()
-    parts = []
-    for key, df in frames.items():
-        ind = respondent_indicators(df, catalogue).reset_index(drop=True)
-        ind[_STRATUM] = str(key)
-        if weights is not None:
-            ind[weights] = pd.to_numeric(df[weights], errors="coerce").to_numpy(dtype=float)
-        parts.append(ind)
-    data = pd.concat(parts, ignore_index=True)
-    mun = data[_STRATUM].to_numpy(dtype=object)
-    groups = {}
-    for m in ids:
-        col = f"_vs_{m}"
-        data[col] = np.where(mun == m, "this", "rest").astype(object)
-        groups[m] = col
-    data[_STRATUM] = data[_STRATUM].astype(object)
-    design = SurveyDesign(data, weights=weights, strata=_STRATUM)
+    data, mun, design = _pooled_design(frames, ids, weights, catalogue)
+    names = [ind.id for ind in catalogue]
+    kinds = [ind.kind for ind in catalogue]
+    k = len(names)
 
-    rows = []
-    for ind in catalogue:
-        y = data[ind.id].to_numpy(dtype=float)
-        meta = {"indicator": ind.id, "label_lt": ind.label_lt, "label_en": ind.label_en, "area": ind.area,
-                "headline": ind.headline, "kind": ind.kind, "sensitive": ind.sensitive}
-        is_prop = ind.kind == "proportion"
-        pooled = _estimate(design, ind, None, ci_method, level)
-        rows.append({"municipality": POOLED, **meta, **_values(pooled, 0, "", y == 1 if is_prop else None,
-                                                              np.ones(len(y), bool))})
-        by_mun = _estimate(design, ind, _STRATUM, ci_method, level)
-        mun_rows = {str(v): i for i, v in enumerate(by_mun[_STRATUM].astype(str))}
-        for m in ids:
-            in_m = mun == m
-            rec = {"municipality": m, **meta, **_values(by_mun, mun_rows[m], "", y == 1 if is_prop else None, in_m)}
-            split = _estimate(design, ind, groups[m], ci_method, level)
-            rest_row = {str(v): i for i, v in enumerate(split[groups[m]].astype(str))}["rest"]
-            rec.update(_values(split, rest_row, "rest_", y == 1 if is_prop else None, ~in_m))
-            rec.pop("rest_ci_method", None)
-            rec.update(_difference(design, ind.id, groups[m], level))
-            rows.append(rec)
-    out = pd.DataFrame(rows)
+    def many(by: str | None) -> pd.DataFrame:
+        return design.estimate_many(names, by=by, kinds=kinds, ci_method=ci_method, level=level, deff=False)
+
+    # unweighted numerator counts (proportions only): per municipality, pooled, rest
+    is_prop = np.array([kd == "proportion" for kd in kinds])
+    hits = data[names].to_numpy(dtype=float, na_value=np.nan) == 1
+    own_count = {m: np.where(is_prop, hits[mun == m].sum(axis=0), np.nan) for m in ids}
+    all_count = np.where(is_prop, hits.sum(axis=0), np.nan)
+
+    meta = {"indicator": np.asarray(names, dtype=object),
+            "label_lt": np.asarray([i.label_lt for i in catalogue], dtype=object),
+            "label_en": np.asarray([i.label_en for i in catalogue], dtype=object),
+            "area": np.asarray([i.area for i in catalogue], dtype=object),
+            "headline": np.asarray([i.headline for i in catalogue], dtype=bool),
+            "kind": np.asarray(kinds, dtype=object),
+            "sensitive": np.asarray([i.sensitive for i in catalogue], dtype=bool)}
+    blank = np.full(k, np.nan)
+
+    def block(m: str, own: dict, count: np.ndarray, rest: dict | None, rest_count, diff: dict | None) -> pd.DataFrame:
+        cols = {"municipality": np.full(k, m, dtype=object), **meta,
+                **{c: own[c] for c in _VALUE_COLUMNS}, "count": count}
+        for c in _VALUE_COLUMNS:
+            cols[f"rest_{c}"] = rest[c] if rest is not None else blank
+        cols["rest_count"] = rest_count
+        cols.update(diff if diff is not None else {c: blank for c in _DIFF_COLUMNS})
+        cols["p_holm"] = holm_adjust(cols["p_value"]) if diff is not None else blank
+        cols["ci_method"] = own["ci_method"]
+        return pd.DataFrame(cols)
+
+    blocks = [block(POOLED, _by_domain(many(None), None, k)[POOLED], all_count,
+                    None, blank, None)]
+    by_mun = _by_domain(many(_STRATUM), _STRATUM, k)
+    df = float(design.degf())
     for m in ids:
-        sel = (out["municipality"] == m).to_numpy()
-        out.loc[sel, "p_holm"] = holm_adjust(out.loc[sel, "p_value"].to_numpy(dtype=float))
-    for c in COMPARISON_COLUMNS:
-        if c not in out.columns:
-            out[c] = np.nan
-    order = {k: i for i, k in enumerate([POOLED, *ids])}
-    ind_order = {i.id: k for k, i in enumerate(catalogue)}
-    out = out.assign(_m=out["municipality"].map(order), _i=out["indicator"].map(ind_order))
-    out = out.sort_values(["_m", "_i"], kind="mergesort").drop(columns=["_m", "_i"])
+        rest = _by_domain(many(f"_vs_{m}"), f"_vs_{m}", k)["rest"]
+        blocks.append(block(m, by_mun[m], own_count[m], rest, all_count - own_count[m],
+                            _difference(by_mun[m], rest, df, level)))
+    out = pd.concat(blocks, ignore_index=True)
     for c in ("n", "rest_n"):
         out[c] = pd.to_numeric(out[c], errors="coerce").astype("Int64")
-    return out[list(COMPARISON_COLUMNS)].reset_index(drop=True)
-
-
-def _values(res: pd.DataFrame, row: int, prefix: str, hits: np.ndarray | None, members: np.ndarray) -> dict:
-    out = {f"{prefix}{c}": _first(res, c, row) for c in ("estimate", "se", "ci_low", "ci_high")}
-    out[f"{prefix}n"] = int(res["n"].to_numpy()[row])
-    out[f"{prefix}count"] = float(np.sum(hits & members)) if hits is not None else float("nan")
-    if not prefix:
-        out["ci_method"] = str(res["ci_method"].to_numpy()[row]) if "ci_method" in res else ""
-    return out
-
-
-def _difference(design, variable: str, by: str, level: float) -> dict:
-    try:
-        d = pd.DataFrame(design.difference(variable, by, "this", "rest", level=level))
-    except NeedsAnalysisError:
-        d = None
-    keys = {"difference": "estimate", "diff_se": "se", "diff_ci_low": "ci_low", "diff_ci_high": "ci_high",
-            "statistic": "statistic", "df": "df", "p_value": "p_value"}
-    if d is None or d.empty:
-        return {k: float("nan") for k in keys}
-    out = {k: _first(d, v) for k, v in keys.items()}
-    if not (out["diff_se"] > 0):
-        out.update(statistic=float("nan"), p_value=float("nan"))
-    return out
+    for c in ("municipality", "indicator", "label_lt", "label_en", "area", "kind", "ci_method"):
+        out[c] = out[c].astype(str)
+    return out[list(COMPARISON_COLUMNS)]
