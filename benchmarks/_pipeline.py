@@ -2,23 +2,24 @@
 
 Usage::
 
-    python _pipeline.py OUTPUT_DIR REPEATS
+    python _pipeline.py OUTPUT_DIR REPEATS [JOBS]
 
 Runs ``needs_analysis.pipeline.run("all", ...)`` into temporary folders (never
-the repository's ``data/processed`` or ``reports``), ``REPEATS`` times,
-recording the wall time, the time spent in each stage (from the pipeline's
-``on_stage`` callback: a stage lasts until the next callback) and the peak
-resident memory. Writes ``result.json``.
-
-The pipeline compares every municipality with the other five, so the six runs
-are not independent and are not split over processes here; the stage shares
-show where parallel work would pay (see results.md).
+the repository's ``data/processed`` or ``reports``), ``REPEATS`` times in one
+process (``jobs=1``) and ``REPEATS`` times with ``JOBS`` worker processes
+(default: one per available core). The one-process runs record the time spent
+in each stage (from the pipeline's ``on_stage`` callback: a stage lasts until
+the next callback) and the peak resident memory; the parallel runs record the
+wall time, the calling process's peak memory and the largest worker's peak
+(``getrusage(RUSAGE_CHILDREN)``). Checks that both wrote byte-identical files.
+Writes ``result.json``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-import os
+import resource
 import sys
 import tempfile
 import time
@@ -28,13 +29,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _worker import PeakMemory  # noqa: E402
 
 
-def _settings(root: Path):
+def _settings(root: Path, jobs: int | None):
     from needs_analysis.config import RunSettings
 
-    return RunSettings(out_dir=root / "reports", processed_root=root / "processed")
+    return RunSettings(out_dir=root / "reports", processed_root=root / "processed", jobs=jobs)
 
 
-def _sequential(root: Path) -> tuple[float, dict[str, float]]:
+def _digest(root: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if p.is_file():
+            h.update(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()
+
+
+def _one(jobs: int | None) -> tuple[float, dict[str, float], str]:
     from needs_analysis.pipeline import run
 
     stage_time: dict[str, float] = {}
@@ -45,25 +54,40 @@ def _sequential(root: Path) -> tuple[float, dict[str, float]]:
         stage_time[current["stage"]] = stage_time.get(current["stage"], 0.0) + now - current["t"]
         current.update(stage=stage, t=now)
 
-    t0 = current["t"]
-    run("all", _settings(root), on_stage=on_stage)
-    end = time.perf_counter()
-    on_stage("", "end")
-    return end - t0, stage_time
+    with tempfile.TemporaryDirectory(prefix="na-bench-pipeline-") as tmp:
+        t0 = current["t"]
+        run("all", _settings(Path(tmp), jobs), on_stage=on_stage)
+        end = time.perf_counter()
+        on_stage("", "end")
+        digest = _digest(Path(tmp))
+    return end - t0, stage_time, digest
 
 
 def main(argv: list[str]) -> int:
+    from needs_analysis._parallel import available_cores
+
     out_dir, repeats = Path(argv[0]), int(argv[1])
+    jobs = int(argv[2]) if len(argv) > 2 else available_cores()
     out_dir.mkdir(parents=True, exist_ok=True)
-    walls, stages = [], []
+    walls, stages, digests = [], [], set()
     with PeakMemory() as mem:
         for _ in range(repeats):
-            with tempfile.TemporaryDirectory(prefix="na-bench-pipeline-") as tmp:
-                wall, st = _sequential(Path(tmp))
+            wall, st, digest = _one(1)
             walls.append(wall)
             stages.append(st)
-    (out_dir / "result.json").write_text(json.dumps({"times": walls, "stages": stages, "peak_mb": mem.mb,
-                                                     "cpu_count": os.cpu_count()}))
+            digests.add(digest)
+    par_walls = []
+    with PeakMemory() as par_mem:
+        for _ in range(repeats):
+            wall, _st, digest = _one(jobs)
+            par_walls.append(wall)
+            digests.add(digest)
+    worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # kB on Linux
+    (out_dir / "result.json").write_text(json.dumps({
+        "times": walls, "stages": stages, "peak_mb": mem.mb,
+        "jobs": jobs, "parallel_times": par_walls, "parallel_peak_mb": par_mem.mb, "worker_peak_mb": worker_mb,
+        "cores": available_cores(), "identical_files": len(digests) == 1,
+    }))
     return 0
 
 

@@ -57,3 +57,20 @@ def test_table_ratio_and_disagreement():
     lines = bench.table(rows)
     assert "| 10 | peer | 8.000 | 1 | 1 | 4.0x |" in lines[3]
     assert "**differs**" in lines[4] and "| - |" in lines[4]
+
+
+def test_pipeline_targets_are_judged_on_the_numbers():
+    pipe = {"times": [60.0], "parallel_times": [36.0], "jobs": 2, "identical_files": True,
+            "stages": [{"load": 5.0, "compare": 3.0, "estimate": 4.0, "weight": 0.5, "figures": 35.0,
+                        "tables": 9.0, "html": 3.5}]}
+    lines = bench.targets([], pipe)
+    assert "figure rendering 58 %" in lines[0] and "statistics (weight, compare, estimate incl. writing) 12 %" \
+        in lines[0] and "met" in lines[0] and "not met" not in lines[0]
+    assert "1.67x" in lines[1] and "not met" not in lines[1]
+    slow_stats = dict(pipe, stages=[dict(pipe["stages"][0], compare=40.0)])
+    assert "**not met**" in bench.targets([], slow_stats)[0]
+    different = dict(pipe, identical_files=False)
+    assert "**not met**" in bench.targets([], different)[1]
+    text = "\n".join(bench.pipeline_lines(dict(pipe, peak_mb=300.0, parallel_peak_mb=20.0, worker_peak_mb=400.0,
+                                               cores=2)))
+    assert "**1.67x** the one-process speed" in text and "byte-identical" in text and "| figures | 35.00 | 58 % |" in text

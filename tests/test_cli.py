@@ -57,3 +57,19 @@ def test_run_writes_an_english_pack(tmp_path):
     assert "Nepatenkinti poreikiai" not in html  # no Lithuanian headings left in the English pack
     assert len(list((pack / "figures").glob("*.svg"))) == 8
     assert not (tmp_path / "reports" / "vilnius").exists()  # only the pack asked for
+
+
+def test_an_error_inside_a_worker_process_is_still_one_line(tmp_path):
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parents[1] / "data"
+    work = tmp_path / "data"
+    work.mkdir()
+    (work / "raw").symlink_to(data / "raw")
+    missing = tmp_path / "margins_2021.csv"
+    res = runner.invoke(app, ["run", "-m", "all", "--data-dir", str(work), "--out", str(tmp_path / "reports"),
+                              "--margins", str(missing), "-j", "2", "-q"])
+    assert res.exit_code == 1, res.output
+    line = res.output.strip()
+    assert len(line.splitlines()) == 1 and "margins_2021.csv" in line, line
+    assert not (tmp_path / "reports").exists()

@@ -31,9 +31,12 @@ def raw_before():
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory, raw_before):
+    # two worker processes here; test_second_run_gives_identical_files repeats packs in one process
     settings = RunSettings(data_dir=DATA, out_dir=tmp_path_factory.mktemp("reports"),
-                           processed_root=tmp_path_factory.mktemp("processed"))
-    return settings, {r.municipality: r for r in pipeline.run("all", settings)}
+                           processed_root=tmp_path_factory.mktemp("processed"), jobs=2)
+    seen: list[tuple[str, str]] = []
+    results = pipeline.run("all", settings, on_stage=lambda m, stage: seen.append((m, stage)))
+    return settings, {r.municipality: r for r in results}, seen
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +46,7 @@ def truth():
 
 
 def test_six_complete_packs(runs):
-    settings, res = runs
+    settings, res, _ = runs
     assert sorted(res) == sorted(MUNICIPALITY_IDS)
     for m in MUNICIPALITY_IDS:
         pack = settings.reports_dir / m
@@ -60,19 +63,29 @@ def test_six_complete_packs(runs):
             assert (processed / name).is_file(), f"{m}: {name}"
 
 
+def test_progress_from_the_worker_processes_reaches_the_caller(runs):
+    _, results, seen = runs
+    assert len(results) == 6
+    for m in results:
+        assert [stage for mid, stage in seen if mid == m] == list(pipeline.STAGES)
+    assert seen.count(("all", "compare")) == 1
+    first_pack_step = min(i for i, (_m, stage) in enumerate(seen) if stage == "figures")
+    assert seen.index(("all", "compare")) < first_pack_step  # packs wait for the comparison
+
+
 def test_raw_files_never_written(runs, raw_before):
     assert _digests(DATA / "raw") == raw_before
 
 
 def test_no_identifiers_in_processed_data(runs):
-    settings, _ = runs
+    settings, _, _ = runs
     for m in MUNICIPALITY_IDS:
         cols = set(pd.read_parquet(settings.processed_dir / m / "responses.parquet").columns)
         assert not cols & {"contact_email", "comments", "device_id", "citizenship_other", "lt_barriers_other"}
 
 
 def test_row_accounting_adds_up(runs):
-    _, res = runs
+    _, res, _ = runs
     for m, r in res.items():
         s = r.cleaned.summary
         received = s.loc[s.step == "received", "n"].item()
@@ -83,7 +96,7 @@ def test_row_accounting_adds_up(runs):
 
 
 def test_weights_reproduce_population_margins(runs):
-    settings, res = runs
+    settings, res, _ = runs
     margins = pd.read_csv(DATA / "reference" / "population_margins.csv")
     for m, r in res.items():
         w = r.weighted.data
@@ -96,7 +109,7 @@ def test_weights_reproduce_population_margins(runs):
 
 def test_weighting_brings_estimates_closer_to_the_population_truth(runs, truth):
     """Non-response favours women, the tertiary-educated and long-stayers; raking must undo much of it."""
-    _, res = runs
+    _, res, _ = runs
     rows = []
     for m, r in res.items():
         kw = dict(municipality=m, domains=())
@@ -126,7 +139,7 @@ def test_published_confidence_intervals_cover_the_population_truth(runs):
     shown subgroup estimates cover the truth; the shortfall in subgroups comes from non-response that the
     weighting variables do not fully explain (education drives response too).
     """
-    _, res = runs
+    _, res, _ = runs
     t = pd.read_csv(DATA / "reference" / "population_truth.csv", keep_default_na=False, na_values=[""])
     est = pd.concat([r.estimates for r in res.values()], ignore_index=True)
     d = est.merge(t.astype({"domain_value": str}), on=["municipality", "indicator", "domain", "domain_value"],
@@ -143,8 +156,9 @@ def test_published_confidence_intervals_cover_the_population_truth(runs):
 
 
 def test_second_run_gives_identical_files(runs, tmp_path):
-    settings, _ = runs
-    again = settings.with_(out_dir=tmp_path / "reports", processed_root=tmp_path / "processed")
+    """Byte-identical packs and processed files again, and whether one process or two wrote them."""
+    settings, _, _ = runs
+    again = settings.with_(out_dir=tmp_path / "reports", processed_root=tmp_path / "processed", jobs=1)
     for m in ("jonava", "akmene"):
         pipeline.run(m, again)
         assert _digests(again.reports_dir / m) == _digests(settings.reports_dir / m)

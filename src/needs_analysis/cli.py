@@ -47,6 +47,8 @@ def run(
     weight_method: Annotated[str, typer.Option("--weight-method", help="rake, linear, logit or poststratify.")] = "rake",
     trim: Annotated[Optional[str], typer.Option("--trim", help="Cap the weights: a multiple of the median (e.g. 5) or an absolute cap (e.g. 250abs).")] = None,
     normalise: Annotated[bool, typer.Option("--normalise", help="Scale margins whose totals differ to a common total instead of stopping.")] = False,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1,
+                                                help="Worker processes (default: one per core; 1: no workers). The output is the same for any number.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
     """Build the report pack of one municipality (or all six) from its raw survey export."""
@@ -58,7 +60,7 @@ def run(
         if lang not in ("lt", "en"):
             raise NeedsAnalysisError(f"unknown language {lang!r}", where="--lang", expected="lt or en", exit_code=2)
         targets = resolve_municipalities(municipality)
-        settings = RunSettings(lang=lang)
+        settings = RunSettings(lang=lang, jobs=jobs)
         if data_dir is not None:
             settings = settings.with_(data_dir=data_dir)
         if out is not None:

@@ -89,6 +89,10 @@ class RunSettings:
         Weight caps, e.g. ``5`` (5 x median) or ``"250abs"``; None: no trimming.
     normalise : bool
         Scale margins whose totals differ to a common total instead of failing.
+    jobs : int or None
+        Worker processes for the municipalities' independent steps (1: all in
+        this process; ``None``: one per available core). The output does not
+        depend on it. See :func:`needs_analysis.pipeline.run`.
     """
 
     data_dir: Path = field(default_factory=default_data_dir)
@@ -102,6 +106,7 @@ class RunSettings:
     weight_method: str = "rake"
     trim: float | str | None = None
     normalise: bool = False
+    jobs: int | None = 1
 
     @property
     def raw_dir(self) -> Path:

@@ -24,14 +24,16 @@ from .errors import ConvergenceError, NeedsAnalysisError
 from .harmonise import Harmonised, harmonise
 from .indicators import compare_municipalities, estimate_indicators
 from .io import RawFile, find_raw_file, read_raw, write_parquet
+from ._parallel import Workers, resolve_jobs
 from .municipalities import MUNICIPALITY_IDS, get_municipality, resolve_municipalities
 from .weighting import WeightResult, read_margins, weight
 
 __all__ = ["MunicipalityRun", "load_stage", "clean_stage", "weight_stage", "estimate_stage", "comparison_stage",
            "pack_parameters", "run_municipality", "run", "STAGES", "CI_METHOD"]
 
-#: Stage names in order (progress display, timings).
-STAGES: tuple[str, ...] = ("load", "clean", "weight", "estimate", "report")
+#: Stage names of one municipality, in order (progress display, timings); the report pack is written in the
+#: last three (figures, then tables, then the HTML report).
+STAGES: tuple[str, ...] = ("load", "clean", "weight", "estimate", "figures", "tables", "html")
 #: Confidence-interval method for proportions throughout the packs.
 CI_METHOD = "logit"
 
@@ -152,13 +154,7 @@ def comparison_stage(
     """
     cb = codebook or load_codebook()
     frames = {m: w.data for m, w in weighted.items()}
-    for m in MUNICIPALITY_IDS:
-        if m in frames:
-            continue
-        try:
-            find_raw_file(settings.raw_dir, m)
-        except NeedsAnalysisError:
-            continue  # no export for this municipality: it is not compared
+    for m in _with_export(settings, exclude=frames):
         raw, harmonised = load_stage(m, settings, cb)
         cleaned = clean_stage(harmonised, m, source=str(raw.path), codebook=cb)
         frames[m] = weight_stage(cleaned, m, settings).data
@@ -169,6 +165,20 @@ def comparison_stage(
     ordered = {m: frames[m] for m in MUNICIPALITY_IDS if m in frames}
     return apply_comparison_disclosure(compare_municipalities(ordered, weights="weight", level=settings.ci_level,
                                                               ci_method=CI_METHOD))
+
+
+def _with_export(settings: RunSettings, exclude=()) -> list[str]:
+    """Municipalities (not in ``exclude``) that have a raw export; the others are not compared."""
+    out = []
+    for m in MUNICIPALITY_IDS:
+        if m in exclude:
+            continue
+        try:
+            find_raw_file(settings.raw_dir, m)
+        except NeedsAnalysisError:
+            continue
+        out.append(m)
+    return out
 
 
 def pack_parameters(settings: RunSettings, municipality: str) -> dict:
@@ -226,7 +236,6 @@ def _finish(m: str, raw: RawFile, cleaned: CleanResult, weighted: WeightResult, 
     notify(m, "estimate")
     estimates = estimate_stage(weighted, m, settings)
     _write_processed(settings.processed_dir / m, cleaned, weighted, estimates, cb)
-    notify(m, "report")
     manifest = write_pack(
         settings.reports_dir / m,
         municipality=m,
@@ -238,8 +247,20 @@ def _finish(m: str, raw: RawFile, cleaned: CleanResult, weighted: WeightResult, 
         parameters=pack_parameters(settings, m),
         comparison=comparison,
         value_labels=default_value_labels(cb),
+        on_step=lambda step: notify(m, step),
     )
     return MunicipalityRun(m, raw, cleaned, weighted, estimates, manifest, comparison)
+
+
+def _prepare_task(m: str, settings: RunSettings, notify) -> tuple[RawFile, CleanResult, WeightResult]:
+    """:func:`_prepare` as a worker-process task (the codebook is loaded, once, in each process)."""
+    return _prepare(m, settings, load_codebook(), notify)
+
+
+def _finish_task(m: str, prepared: tuple, comparison: pd.DataFrame | None, settings: RunSettings,
+                 notify) -> MunicipalityRun:
+    """:func:`_finish` as a worker-process task."""
+    return _finish(m, *prepared, comparison, settings, load_codebook(), notify)
 
 
 def _write_comparison(comparison: pd.DataFrame | None, settings: RunSettings) -> None:
@@ -277,15 +298,37 @@ def run(
     Every pack compares its municipality with the other five, so the other
     municipalities' exports (where present) are loaded, cleaned and weighted
     too; their packs are written only when asked for.
+
+    With ``settings.jobs`` other than 1, the municipalities are loaded,
+    cleaned and weighted, and their packs written, in that many worker
+    processes (``None``: one per core); the comparison runs in between, in the
+    calling process. The files written are byte-for-byte the same for any
+    number of processes. A script that sets ``jobs`` must keep its top-level
+    code under ``if __name__ == "__main__":`` (worker processes import the
+    script); notebooks and the CLI need nothing.
     """
     settings = settings or RunSettings()
     targets = [m.id for m in resolve_municipalities(municipality)]
     notify = on_stage or (lambda _m, _s: None)
     cb = load_codebook()
-    prepared = {m: _prepare(m, settings, cb, notify) for m in targets}
-    comparison = comparison_stage({m: p[2] for m, p in prepared.items()}, settings, cb, on_stage=on_stage)
-    _write_comparison(comparison, settings)
-    return [_finish(m, *prepared[m], comparison, settings, cb, notify) for m in targets]
+    others = _with_export(settings, exclude=targets)
+    names = targets + others
+    size = [_export_size(settings, m) for m in names]
+    with Workers(resolve_jobs(settings.jobs, len(names)), notify) as workers:
+        done = workers.map(_prepare_task, [(m, settings) for m in names],
+                           report=[m in targets for m in names], cost=size)
+        prepared = dict(zip(names, done, strict=True))
+        comparison = comparison_stage({m: p[2] for m, p in prepared.items()}, settings, cb, on_stage=on_stage)
+        _write_comparison(comparison, settings)
+        return workers.map(_finish_task, [(m, prepared[m], comparison, settings) for m in targets],
+                           cost=[len(prepared[m][2].data) for m in targets])
+
+
+def _export_size(settings: RunSettings, m: str) -> float:
+    try:
+        return float(find_raw_file(settings.raw_dir, m).stat().st_size)
+    except (NeedsAnalysisError, OSError):
+        return 0.0
 
 
 def run_municipality(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path, PurePath
 
 import pandas as pd
@@ -95,6 +95,7 @@ def write_pack(
     extra_figures: Mapping[str, Figure] | None = None,
     comparison: pd.DataFrame | None = None,
     catalogue=None,
+    on_step: Callable[[str], None] | None = None,
 ) -> dict:
     """Write the full report pack of one municipality.
 
@@ -135,6 +136,9 @@ def write_pack(
         here if it has no ``flag`` column; withheld values are masked again.
     catalogue : sequence of Indicator, optional
         Catalogue the estimates were computed with (default: packaged).
+    on_step : callable, optional
+        Called with ``"figures"``, ``"tables"`` and ``"html"`` as each part of
+        the pack is started (progress display, timings).
 
     Returns
     -------
@@ -159,7 +163,9 @@ def write_pack(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
+    step = on_step or (lambda _name: None)
 
+    step("figures")
     own = est["municipality"].astype(str) == mun.id
     figs = pack_figures(est[own] if own.any() else est, cmp, weights_report, lang=lang, value_labels=value_labels,
                         municipality=mun.id if own.any() else None, catalogue=catalogue, thresholds=th)
@@ -182,12 +188,14 @@ def write_pack(
             if fmt == "svg":
                 svgs[key] = data
 
+    step("tables")
     tables = build_tables(est, weights_report, cleaning_summary, lang, value_labels=value_labels,
                           min_n=int(th["min_n"]), comparison=cmp, municipality=mun.id, catalogue=catalogue)
     notes = build_notes(est, weights_report, lang, thresholds=th, catalogue=catalogue, comparison=cmp is not None)
     written.append(write_excel(tables, notes, out / "tables.xlsx"))
     written.extend(write_csv(tables, out / "tables"))
 
+    step("html")
     html = render_html(municipality=mun.id, estimates=est, weights_report=weights_report,
                        cleaning_summary=cleaning_summary, figures=svgs, lang=lang, tables=tables,
                        value_labels=value_labels, thresholds=th, catalogue=catalogue,
