@@ -152,6 +152,21 @@ def _taylor_var(design, rows: np.ndarray, z: np.ndarray) -> np.ndarray:
     return out
 
 
+def _calibrated_var(design, rows: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Taylor variances (K,) of scores ``z`` (rows of one domain) after the design's calibration steps.
+
+    The scores are residualised on the calibration variables over the whole
+    sample (:func:`~needs_analysis.design._calibration.apply_calibrations`),
+    so rows outside the domain get non-zero residuals too.
+    """
+    from ._calibration import apply_calibrations
+
+    full = np.zeros((design._w.size, z.shape[1]))
+    full[rows] = z
+    everyone = np.arange(design._w.size)
+    return _taylor_var(design, everyone, apply_calibrations(full, design._calibrations))
+
+
 def _rows_are_psus(design) -> bool:
     """One-stage design in which every row is its own PSU (weights, strata and fpc only)."""
     plan = getattr(design, "_plan", None)
@@ -229,6 +244,7 @@ def _domain_blocks(design, y: np.ndarray, codes: np.ndarray, g: int) -> dict[str
     vs = (valid if identity else valid[order]).astype(float)
     ws = w if identity else w[order]
     replicate = hasattr(design, "_rw")
+    calibrated = bool(getattr(design, "_calibrations", ()))
     if replicate:
         rws = design._rw if identity else design._rw[order]
         patterns = _base_patterns(valid)
@@ -247,6 +263,8 @@ def _domain_blocks(design, y: np.ndarray, codes: np.ndarray, g: int) -> dict[str
         res["est"][gi], res["tx"][gi] = est, tx
         if replicate:
             res["var"][gi] = _replicate_var(design, rws[lo:hi], yg, vg, est, patterns)
+        elif calibrated:
+            res["var"][gi] = _calibrated_var(design, order[lo:hi], wg[:, None] * r)
         else:
             res["var"][gi] = _taylor_var(design, order[lo:hi], wg[:, None] * r)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -313,7 +331,7 @@ def estimate_many(
     level = _check_level(level)
     deff = _check_deff(deff)
     variables, kinds, method = _check_inputs(design, variables, kinds, ci_method)
-    if method == "likelihood" or getattr(design, "_calibrations", ()):
+    if method == "likelihood":
         return _loop(design, variables, kinds, by, method, level, deff)
     dom = design._domains(by)
     g, k = dom.n_domains, len(variables)
@@ -321,7 +339,7 @@ def estimate_many(
     def values() -> np.ndarray:
         return _cached(design, "values", variables, kinds, lambda: _read_values(design._data, variables, kinds))
 
-    if _rows_are_psus(design) and is_prop.any():
+    if _rows_are_psus(design) and is_prop.any() and not getattr(design, "_calibrations", ()):
         mat = _cached(design, "ones_zeros", variables, kinds, lambda: _ones_zeros(values(), is_prop))
         res = _proportion_moments(design, mat, dom.codes, g)
         if not is_prop.all():
