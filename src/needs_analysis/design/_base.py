@@ -95,6 +95,52 @@ class EstimatorMixin:
             cache[key] = make_domains(self._data, by, forbidden=forbidden)
         return cache[key]
 
+    def with_columns(self, columns: pd.DataFrame):
+        """The same design with columns added to (or replaced in) its data.
+
+        Parameters
+        ----------
+        columns : DataFrame
+            One row per design row, in the design's row order (the index is
+            ignored). Columns that define the design (weights, strata, PSUs,
+            fpc) cannot be replaced.
+
+        Returns
+        -------
+        SurveyDesign or ReplicateDesign
+            Same weights, structure, calibration steps and replicate weights;
+            the data has the new columns. The original is unchanged.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from needs_analysis import SurveyDesign
+        >>> d = SurveyDesign(pd.DataFrame({"w": [1.0, 3.0]}), weights="w")
+        >>> float(d.with_columns(pd.DataFrame({"y": [0.0, 1.0]})).mean("y")["estimate"].iloc[0])
+        0.75
+        """
+        cols = pd.DataFrame(columns)
+        if len(cols) != len(self._w):
+            raise NeedsAnalysisError(f"{len(cols)} rows of new columns for a design of {len(self._w)} rows",
+                                     where="with_columns()", expected="one row per design row, in order",
+                                     fix="build the columns from the design's data")
+        spec = getattr(self, "_spec", {}) or {}
+        fixed = {self._weight_name} | {c for v in spec.values() for c in (v if isinstance(v, (list, tuple)) else [v])
+                                       if isinstance(c, str)}
+        clash = sorted(set(map(str, cols.columns)) & fixed)
+        if clash:
+            raise NeedsAnalysisError(f"column(s) {', '.join(clash)} define the design", where="with_columns()",
+                                     expected="analysis variables only", fix="rename the new columns")
+        cols = cols.set_axis(self._data.index)
+        data = pd.concat([self._data.drop(columns=[c for c in cols.columns if c in self._data.columns]), cols],
+                         axis=1)
+        new = object.__new__(type(self))
+        for k, v in self.__dict__.items():
+            if k not in ("_many_cache", "_domain_cache"):  # both derived from the data
+                object.__setattr__(new, k, v)
+        object.__setattr__(new, "_data", data)
+        return new
+
     def _row_mask(self, rows) -> np.ndarray:
         """Boolean row mask from a mask or a ``DataFrame.eval`` expression (missing -> False)."""
         if isinstance(rows, str):

@@ -151,12 +151,18 @@ def _tidy(res: pd.DataFrame, domain: str) -> pd.DataFrame:
     return out
 
 
-def _prepare(df, weights, catalogue, domains, design_kwargs):
+def _prepare(df, weights, catalogue, domains, design_kwargs, design=None):
     """Catalogue, analysis data (domains + weights + indicator columns) and the design."""
     from ..design import SurveyDesign  # local: keeps import of this module light
 
     catalogue = tuple(catalogue) if catalogue is not None else load_catalogue()
+    if design is not None and design.n != len(df):
+        raise NeedsAnalysisError(f"the design has {design.n} rows, the responses {len(df)}",
+                                 where="estimate_indicators(design=)", expected="a design over the same respondents",
+                                 fix="build the design from these responses (e.g. WeightResult.design())")
     ind_frame = respondent_indicators(df, catalogue)
+    if design is not None:
+        weights, design_kwargs = None, None
     keep = [c for c in dict.fromkeys([*(domains or ()), *([weights] if weights else []),
                                       *((design_kwargs or {}).values())]) if isinstance(c, str) and c in df.columns]
     data = pd.concat([df[keep].reset_index(drop=True), ind_frame.reset_index(drop=True)], axis=1)
@@ -165,6 +171,8 @@ def _prepare(df, weights, catalogue, domains, design_kwargs):
             raise NeedsAnalysisError(f"domain variable {dom!r} not in the data", where="estimate_indicators",
                                      fix="derive it in cleaning or drop it from domains")
         data[dom] = data[dom].astype(object)
+    if design is not None:
+        return catalogue, data, design.with_columns(data)
     design = SurveyDesign(data, weights=weights, **(design_kwargs or {}))
     return catalogue, data, design
 
@@ -258,6 +266,7 @@ def estimate_indicators(
     ci_method: str = "logit",
     level: float = 0.95,
     design_kwargs: dict | None = None,
+    design=None,
 ) -> pd.DataFrame:
     """Every indicator, overall and by every domain, with design-based CIs.
 
@@ -280,6 +289,11 @@ def estimate_indicators(
     design_kwargs : dict, optional
         Extra arguments for :class:`~needs_analysis.design.SurveyDesign`
         (strata, psu, fpc).
+    design : SurveyDesign or ReplicateDesign, optional
+        A design over the rows of ``df`` (same order) to estimate with
+        instead of one built from ``weights`` and ``design_kwargs`` (both
+        then ignored): e.g. ``WeightResult.design()``, whose variances
+        account for the calibration of the weights, or a replicate design.
 
     Returns
     -------
@@ -299,7 +313,7 @@ def estimate_indicators(
     once); the numbers equal those of one ``proportion`` / ``mean`` call per
     indicator and domain.
     """
-    catalogue, data, design = _prepare(df, weights, catalogue, domains, design_kwargs)
+    catalogue, data, design = _prepare(df, weights, catalogue, domains, design_kwargs, design)
     pieces = _estimates_vectorised(catalogue, data, design, domains, ci_method, level)
     return _finish(pieces, catalogue, municipality, domains)
 
