@@ -2,9 +2,9 @@
 
 Usage::
 
-    python _pipeline.py OUTPUT_DIR REPEATS [JOBS]
+    python _pipeline.py OUTPUT_DIR REPEATS [JOBS [MUNICIPALITY]]
 
-Runs ``needs_analysis.pipeline.run("all", ...)`` into temporary folders (never
+Runs ``needs_analysis.pipeline.run(MUNICIPALITY, ...)`` (default ``"all"``) into temporary folders (never
 the repository's ``data/processed`` or ``reports``), ``REPEATS`` times in one
 process (``jobs=1``) and ``REPEATS`` times with ``JOBS`` worker processes
 (default: one per available core). The one-process runs record the time spent
@@ -43,7 +43,7 @@ def _digest(root: Path) -> str:
     return h.hexdigest()
 
 
-def _one(jobs: int | None) -> tuple[float, dict[str, float], str]:
+def _one(jobs: int | None, municipality: str) -> tuple[float, dict[str, float], str]:
     from needs_analysis.pipeline import run
 
     stage_time: dict[str, float] = {}
@@ -56,7 +56,7 @@ def _one(jobs: int | None) -> tuple[float, dict[str, float], str]:
 
     with tempfile.TemporaryDirectory(prefix="na-bench-pipeline-") as tmp:
         t0 = current["t"]
-        run("all", _settings(Path(tmp), jobs), on_stage=on_stage)
+        run(municipality, _settings(Path(tmp), jobs), on_stage=on_stage)
         end = time.perf_counter()
         on_stage("", "end")
         digest = _digest(Path(tmp))
@@ -67,26 +67,27 @@ def main(argv: list[str]) -> int:
     from needs_analysis._parallel import available_cores
 
     out_dir, repeats = Path(argv[0]), int(argv[1])
-    jobs = int(argv[2]) if len(argv) > 2 else available_cores()
+    jobs = int(argv[2]) if len(argv) > 2 and argv[2] else available_cores()
+    municipality = argv[3] if len(argv) > 3 else "all"
     out_dir.mkdir(parents=True, exist_ok=True)
     walls, stages, digests = [], [], set()
     with PeakMemory() as mem:
         for _ in range(repeats):
-            wall, st, digest = _one(1)
+            wall, st, digest = _one(1, municipality)
             walls.append(wall)
             stages.append(st)
             digests.add(digest)
     par_walls = []
     with PeakMemory() as par_mem:
         for _ in range(repeats):
-            wall, _st, digest = _one(jobs)
+            wall, _st, digest = _one(jobs, municipality)
             par_walls.append(wall)
             digests.add(digest)
     worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # kB on Linux
     (out_dir / "result.json").write_text(json.dumps({
         "times": walls, "stages": stages, "peak_mb": mem.mb,
         "jobs": jobs, "parallel_times": par_walls, "parallel_peak_mb": par_mem.mb, "worker_peak_mb": worker_mb,
-        "cores": available_cores(), "identical_files": len(digests) == 1,
+        "cores": available_cores(), "identical_files": len(digests) == 1, "municipality": municipality,
     }))
     return 0
 

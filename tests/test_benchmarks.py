@@ -23,8 +23,12 @@ def test_quick_run_writes_results(tmp_path):
         capture_output=True, text=True, timeout=300, cwd=ROOT)
     assert res.returncode == 0, res.stderr[-2000:]
     text = out.read_text()
-    for title in ("Raking on 4 margins", "Taylor SEs", "bootstrap replicate weights", "## Machine"):
+    for title in ("Raking on 4 margins", "Taylor SEs", "bootstrap replicate weights", "## Machine",
+                  "## Whole pipeline, one municipality (akmene"):
         assert title in text
+    # the pipeline harness ran both ways and found the same files
+    assert "`pipeline.run(\"akmene\")` in one process" in text and "byte-identical to the one-process run" in text
+    assert "| figures |" in text and "| compare |" in text
     assert text.count("| 2,000 | needs_analysis |") == 3
     # the raking answer really meets the margins
     import json

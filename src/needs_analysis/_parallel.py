@@ -49,12 +49,8 @@ def _relay(municipality: str, stage: str) -> None:
         _RELAY.put((municipality, stage))
 
 
-def _quiet(_municipality: str, _stage: str) -> None:
-    return None
-
-
-def _call(fn: Callable, args: tuple, report: bool) -> Any:
-    return fn(*args, _relay if report else _quiet)
+def _call(fn: Callable, args: tuple) -> Any:
+    return fn(*args, _relay)
 
 
 class Workers:
@@ -99,8 +95,7 @@ class Workers:
         while not self._queue.empty():
             self.notify(*self._queue.get())
 
-    def map(self, fn: Callable, tasks: Sequence[tuple], *, report: Sequence[bool] | None = None,
-            cost: Sequence[float] | None = None) -> list:
+    def map(self, fn: Callable, tasks: Sequence[tuple], *, cost: Sequence[float] | None = None) -> list:
         """``[fn(*task, notify) for task in tasks]``, in the workers.
 
         Parameters
@@ -110,8 +105,6 @@ class Workers:
             task's arguments and a progress callback last.
         tasks : sequence of tuple
             Arguments of each call (picklable).
-        report : sequence of bool, optional
-            Per task, whether its progress reaches ``notify`` (default: all).
         cost : sequence of float, optional
             Expected relative cost of each task; the most expensive start
             first, which shortens the wall time (longest-processing-time
@@ -123,11 +116,10 @@ class Workers:
             The results in the order of ``tasks``. The first exception raised
             by a task (in task order) is raised here, after the others ended.
         """
-        report = list(report) if report is not None else [True] * len(tasks)
         if self._pool is None:
-            return [fn(*task, self.notify if rep else _quiet) for task, rep in zip(tasks, report, strict=True)]
+            return [fn(*task, self.notify) for task in tasks]
         order = sorted(range(len(tasks)), key=lambda i: -(cost[i] if cost is not None else 0.0))
-        futures: dict[int, Future] = {i: self._pool.submit(_call, fn, tasks[i], report[i]) for i in order}
+        futures: dict[int, Future] = {i: self._pool.submit(_call, fn, tasks[i]) for i in order}
         pending = set(futures.values())
         while pending:
             _done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)

@@ -90,10 +90,14 @@ def run(
                 task = progress.add_task("starting", total=steps)
                 started = []
 
+                counted = {m.id for m in targets} | {"all"}  # not the municipalities read only for the comparison
+
                 def on_stage(mid: str, stage: str) -> None:
                     # a stage starting means the previous one has finished
-                    progress.update(task, description=f"{mid}: {stage}", advance=1 if started else 0)
-                    started.append(stage)
+                    step = mid in counted
+                    progress.update(task, description=f"{mid}: {stage}", advance=1 if step and started else 0)
+                    if step:
+                        started.append(stage)
 
                 results = run_pipeline(municipality, settings, on_stage=on_stage)
                 progress.update(task, completed=steps, description="done")

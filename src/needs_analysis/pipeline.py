@@ -287,7 +287,10 @@ def run(
         Paths and options (default settings if None).
     on_stage : callable, optional
         Called as ``on_stage(municipality, stage)`` when a stage starts
-        (the CLI's progress display); stages are :data:`STAGES`.
+        (the CLI's progress display): every requested municipality goes
+        through :data:`STAGES`, the others (read only for the comparison)
+        through ``load``, ``clean`` and ``weight``; ``("all", "compare")``
+        once in between.
 
     Returns
     -------
@@ -315,8 +318,7 @@ def run(
     names = targets + others
     size = [_export_size(settings, m) for m in names]
     with Workers(resolve_jobs(settings.jobs, len(names)), notify) as workers:
-        done = workers.map(_prepare_task, [(m, settings) for m in names],
-                           report=[m in targets for m in names], cost=size)
+        done = workers.map(_prepare_task, [(m, settings) for m in names], cost=size)
         prepared = dict(zip(names, done, strict=True))
         comparison = comparison_stage({m: p[2] for m, p in prepared.items()}, settings, cb, on_stage=on_stage)
         _write_comparison(comparison, settings)
