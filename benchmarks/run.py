@@ -145,22 +145,8 @@ def machine_description(peers_python: str | None, threads: int) -> list[str]:
 
 
 # ---------------------------------------------------------------- running tools
-def _run_python_tool(python: str, task: str, tool: str, in_dir: Path, out_dir: Path, repeats: int,
-                     budget: float, timeout: float, env: dict) -> tuple[dict | None, str]:
-    cmd = [python, str(HERE / "_worker.py"), task, tool, str(in_dir), str(out_dir), str(repeats), str(budget)]
-    try:
-        res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
-    except subprocess.TimeoutExpired:
-        return None, f"timed out after {timeout:.0f} s"
-    if res.returncode != 0:
-        last = (res.stderr.strip().splitlines() or ["?"])[-1]
-        return None, f"failed: {last[:160]}"
-    return json.loads((out_dir / "result.json").read_text()), ""
-
-
-def _run_r(task: str, in_dir: Path, out_dir: Path, repeats: int, budget: float, timeout: float,
-           env: dict) -> tuple[dict | None, str]:
-    cmd = ["Rscript", str(HERE / "_bench.R"), task, str(in_dir), str(out_dir), str(repeats), str(budget)]
+def _run_tool(cmd: list[str], out_dir: Path, timeout: float, env: dict) -> tuple[dict | None, str]:
+    """Run one tool's process; its result.json, or None and why not."""
     try:
         res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
@@ -228,6 +214,24 @@ def compare(task: str, ours: pd.DataFrame, other: pd.DataFrame, se_factor: dict 
 
 
 # ---------------------------------------------------------------- the tasks
+def _record(row: Row, res: dict, out_dir: Path, in_dir: Path, ours_answer: pd.DataFrame | None):
+    """Fill ``row`` from a tool's result and answer (checked against ours); returns our answer."""
+    times = res["times"]
+    row.times = [float(t) for t in (times if isinstance(times, list) else [times])]
+    row.peak_mb = float(res["peak_mb"])
+    ans = _answer(out_dir)
+    if row.tool == OURS:
+        row.agree, row.max_rel_diff = True, 0.0
+        return ans
+    if ours_answer is not None:
+        factor = samplics_se_factor(in_dir) if (row.tool == "samplics" and row.task == "taylor") else None
+        row.max_rel_diff = compare(row.task, ours_answer, ans, factor)
+        if factor:
+            row.note = "SE rescaled by sqrt((n'/(n'-1))/(n/(n-1))), see notes"
+        row.agree = bool(row.max_rel_diff <= RTOL)
+    return ours_answer
+
+
 def run_task(task: str, sizes: list[int], args, env: dict, work: Path, pop: pd.DataFrame) -> list[Row]:
     rows: list[Row] = []
     for n in sizes:
@@ -248,25 +252,13 @@ def run_task(task: str, sizes: list[int], args, env: dict, work: Path, pop: pd.D
         for tool, python in tools:
             out_dir = work / f"{task}_{n}" / tool.replace(" ", "_")
             row = Row(task, n, tool)
-            if python is None:
-                res, note = _run_r(task, in_dir, out_dir, args.repeats, args.budget, args.timeout, env)
-            else:
-                res, note = _run_python_tool(python, task, tool, in_dir, out_dir, args.repeats, args.budget,
-                                             args.timeout, env)
+            common = [str(in_dir), str(out_dir), str(args.repeats), str(args.budget)]
+            cmd = (["Rscript", str(HERE / "_bench.R"), task, *common] if python is None
+                   else [python, str(HERE / "_worker.py"), task, tool, *common])
+            res, note = _run_tool(cmd, out_dir, args.timeout, env)
             row.note = note
             if res is not None:
-                times = res["times"]
-                row.times = [float(t) for t in (times if isinstance(times, list) else [times])]
-                row.peak_mb = float(res["peak_mb"])
-                ans = _answer(out_dir)
-                if tool == OURS:
-                    ours_answer, row.agree, row.max_rel_diff = ans, True, 0.0
-                elif ours_answer is not None:
-                    factor = samplics_se_factor(in_dir) if (tool == "samplics" and task == "taylor") else None
-                    row.max_rel_diff = compare(task, ours_answer, ans, factor)
-                    if factor:
-                        row.note = "SE rescaled by sqrt((n'/(n'-1))/(n/(n-1))), see notes"
-                    row.agree = bool(row.max_rel_diff <= RTOL)
+                ours_answer = _record(row, res, out_dir, in_dir, ours_answer)
             rows.append(row)
             status = (f"{row.median:.3f} s median of {len(row.times)}, peak {row.peak_mb:.0f} MB, "
                       f"max rel diff {row.max_rel_diff:.1e}") if row.times else row.note
@@ -278,15 +270,10 @@ def run_pipeline(args, env: dict, work: Path) -> dict | None:
     out = work / "pipeline"
     cmd = [sys.executable, str(HERE / "_pipeline.py"), str(out), str(args.pipeline_repeats)]
     cmd += [str(args.pipeline_jobs or ""), args.pipeline_municipality]
-    try:
-        res = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout * 3, env=env)
-    except subprocess.TimeoutExpired:
-        print("[pipeline] timed out", flush=True)
+    info, note = _run_tool(cmd, out, args.timeout * 3, env)
+    if info is None:
+        print(f"[pipeline] {note}", flush=True)
         return None
-    if res.returncode != 0:
-        print("[pipeline] failed:", res.stderr.strip()[-400:], flush=True)
-        return None
-    info = json.loads((out / "result.json").read_text())
     print(f"[pipeline] one process: median {statistics.median(info['times']):.1f} s, "
           f"peak {info['peak_mb']:.0f} MB; {info['jobs']} processes: median "
           f"{statistics.median(info['parallel_times']):.1f} s; identical files: {info['identical_files']}",
@@ -512,17 +499,7 @@ def rebuild(args) -> int:
                 row = Row(task, n, tool, note=notes.get((task, n, tool), ""))
                 res_file = out_dir / "result.json"
                 if res_file.exists():
-                    res = json.loads(res_file.read_text())
-                    times = res["times"]
-                    row.times = [float(t) for t in (times if isinstance(times, list) else [times])]
-                    row.peak_mb = float(res["peak_mb"])
-                    ans = _answer(out_dir)
-                    if tool == OURS:
-                        ours_answer, row.agree, row.max_rel_diff = ans, True, 0.0
-                    elif ours_answer is not None:
-                        factor = samplics_se_factor(d / "input") if (tool == "samplics" and task == "taylor") else None
-                        row.max_rel_diff = compare(task, ours_answer, ans, factor)
-                        row.agree = bool(row.max_rel_diff <= RTOL)
+                    ours_answer = _record(row, json.loads(res_file.read_text()), out_dir, d / "input", ours_answer)
                 elif not row.note:
                     continue
                 rows.append(row)

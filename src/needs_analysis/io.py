@@ -32,7 +32,8 @@ __all__ = ["RawFile", "read_raw", "find_raw_file", "sha256_file", "write_parquet
 
 #: File types a raw export may have, in the order they are looked for.
 RAW_SUFFIXES: tuple[str, ...] = (".xlsx", ".csv", ".tsv", ".sav", ".dta")
-_ENCODINGS: tuple[str, ...] = ("utf-8-sig", "utf-8", "cp1257", "cp1251")
+#: utf-8-sig also reads UTF-8 without a byte-order mark.
+_ENCODINGS: tuple[str, ...] = ("utf-8-sig", "cp1257", "cp1251")
 _MAGIC: tuple[tuple[bytes, str, str], ...] = (
     (b"PK\x03\x04", "an Excel .xlsx workbook (zip archive)", ".xlsx"),
     (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook", ".xls (save it as .xlsx)"),
@@ -171,8 +172,6 @@ def detect_encoding(data: bytes, where: str = "file") -> tuple[str, str]:
                                 else sum(ch in _LT_LETTERS for ch in t))
             enc = max(scores, key=lambda k: (scores[k], k == enc))
             text = data.decode(enc)
-        if enc == "utf-8":
-            enc = "utf-8-sig"
         return _no_controls(text, enc, where), enc
     raise NeedsAnalysisError("the text cannot be decoded in any supported encoding", where=where,
                              expected="UTF-8, UTF-16, Windows-1257 (Baltic) or Windows-1251 (Cyrillic)",
@@ -237,13 +236,14 @@ def _read_text(path: Path, sep: str) -> tuple[pd.DataFrame, str, str]:
         raise NeedsAnalysisError("the file is empty", where=str(path), expected="a header row and responses")
     _sniff_type(data, path, "a text (CSV/TSV) file")
     text, enc = detect_encoding(data, str(path))
-    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    text = text.lstrip("\ufeff")
+    first = text.split("\n", 1)[0]
     if sep == "," and first.count(";") > first.count(",") and first.count(";") >= 1:
         sep = ";"
     if sep == "," and first.count("\t") > first.count(",") and first.count("\t") >= 1:
         sep = "\t"
     try:
-        rows = list(csv.reader(_io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=sep, strict=True))
+        rows = list(csv.reader(_io.StringIO(text, newline=""), delimiter=sep, strict=True))
     except csv.Error as exc:
         raise NeedsAnalysisError(f"not a valid {'TSV' if sep == chr(9) else 'CSV'} file ({exc})", where=str(path),
                                  fix="check the delimiter and quoting (re-export from the survey platform)") from None
@@ -251,10 +251,16 @@ def _read_text(path: Path, sep: str) -> tuple[pd.DataFrame, str, str]:
     return _frame_from_rows(rows, str(path), "file"), enc, sep
 
 
+def _head(path: Path, size: int) -> bytes:
+    """The first ``size`` bytes of a file (its type signature), without reading the rest."""
+    with path.open("rb") as fh:
+        return fh.read(size)
+
+
 def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[pd.DataFrame, str]:
     from openpyxl import load_workbook
 
-    head = path.read_bytes()[:8]
+    head = _head(path, 8)
     if not head:
         raise NeedsAnalysisError("the file is empty", where=str(path), expected="an xlsx workbook")
     if head.startswith(b"\xd0\xcf\x11\xe0"):
@@ -306,7 +312,7 @@ def _read_stat(path: Path) -> pd.DataFrame:
     except ImportError:  # pragma: no cover - optional dependency
         raise NeedsAnalysisError("reading SPSS/Stata files needs pyreadstat", where=str(path),
                                  fix="pip install pyreadstat") from None
-    data = path.read_bytes()[:16]
+    data = _head(path, 16)
     if not data:
         raise NeedsAnalysisError("the file is empty", where=str(path), expected=f"a {path.suffix} file")
     is_sav = path.suffix.lower() == ".sav"

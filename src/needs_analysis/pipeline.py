@@ -167,17 +167,16 @@ def comparison_stage(
                                                               ci_method=CI_METHOD))
 
 
-def _with_export(settings: RunSettings, exclude=()) -> list[str]:
-    """Municipalities (not in ``exclude``) that have a raw export; the others are not compared."""
-    out = []
+def _with_export(settings: RunSettings, exclude=()) -> dict[str, Path]:
+    """Municipalities (not in ``exclude``) that have a raw export, and its path; the others are not compared."""
+    out = {}
     for m in MUNICIPALITY_IDS:
         if m in exclude:
             continue
         try:
-            find_raw_file(settings.raw_dir, m)
+            out[m] = find_raw_file(settings.raw_dir, m)
         except NeedsAnalysisError:
             continue
-        out.append(m)
     return out
 
 
@@ -314,9 +313,9 @@ def run(
     targets = [m.id for m in resolve_municipalities(municipality)]
     notify = on_stage or (lambda _m, _s: None)
     cb = load_codebook()
-    others = _with_export(settings, exclude=targets)
-    names = targets + others
-    size = [_export_size(settings, m) for m in names]
+    exports = _with_export(settings)
+    names = targets + [m for m in exports if m not in targets]
+    size = [float(exports[m].stat().st_size) if m in exports else 0.0 for m in names]  # largest first
     with Workers(resolve_jobs(settings.jobs, len(names)), notify) as workers:
         done = workers.map(_prepare_task, [(m, settings) for m in names], cost=size)
         prepared = dict(zip(names, done, strict=True))
@@ -324,13 +323,6 @@ def run(
         _write_comparison(comparison, settings)
         return workers.map(_finish_task, [(m, prepared[m], comparison, settings) for m in targets],
                            cost=[len(prepared[m][2].data) for m in targets])
-
-
-def _export_size(settings: RunSettings, m: str) -> float:
-    try:
-        return float(find_raw_file(settings.raw_dir, m).stat().st_size)
-    except (NeedsAnalysisError, OSError):
-        return 0.0
 
 
 def run_municipality(

@@ -195,16 +195,13 @@ def validate_file(
         from .weighting import read_margins
 
         table = read_margins(margins)
-        if "municipality" in table.columns and not (table["municipality"] == mid).any():
+        if not (table["municipality"] == mid).any():
             raise NeedsAnalysisError(f"no margins for {mid}", where=str(margins),
                                      expected=f"rows with municipality {mid}", fix="add them or pass another file")
     blocking = []
     kept = len(result.data)
     if kept < min_kept:
         blocking.append(f"{kept} respondents left after cleaning (at least {min_kept} needed)")
-    for var in ("sex", "birth_year", "citizenship"):
-        if kept and result.data[var].isna().all():
-            blocking.append(f"{var} is missing for every kept respondent (needed for weighting)")
     log_paths: tuple[Path, ...] = ()
     if out_dir is not None:
         log_paths = tuple(write_log(result.log, _resolve_out(Path(out_dir), path)))

@@ -9,11 +9,7 @@ from openpyxl import Workbook
 from .._deterministic import save_workbook
 from ..errors import NeedsAnalysisError
 
-__all__ = ["EXPORT_META", "to_export_frame", "write_export_xlsx", "label_columns"]
-
-#: meta columns of the export, in order
-EXPORT_META: tuple[str, ...] = ("_id", "_uuid", "start", "end", "_submission_time", "language", "device_id")
-
+__all__ = ["to_export_frame", "write_export_xlsx", "label_columns"]
 
 def label_columns(cb) -> list[str]:
     """Export columns that hold a select_one label (candidates for label faults)."""

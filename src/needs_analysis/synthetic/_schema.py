@@ -12,11 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["SERVICES", "QUESTIONS", "MULTIPLE_CHOICES", "MISSING_CODES", "question_names", "relevance_masks"]
+__all__ = ["SERVICES", "QUESTIONS", "MULTIPLE_CHOICES", "question_names", "relevance_masks"]
 
 SERVICES: tuple[str, ...] = ("migration", "employment", "social", "info_centre", "legal")
 
-MISSING_CODES: tuple[str, ...] = ("dont_know", "refused")
 
 #: choice codes of every select_multiple question, in form order
 MULTIPLE_CHOICES: dict[str, tuple[str, ...]] = {
