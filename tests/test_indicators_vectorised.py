@@ -89,3 +89,15 @@ def test_with_columns_keeps_the_design_and_leaves_the_original():
         d.with_columns(pd.DataFrame({"w": [1, 1, 1, 1]}))
     with pytest.raises(NeedsAnalysisError, match="one row per design row"):
         d.with_columns(pd.DataFrame({"z": [1.0]}))
+
+
+def test_with_columns_protects_only_design_columns():
+    from needs_analysis.design import SurveyDesign
+
+    df = pd.DataFrame({"w": [1.0, 2.0, 3.0, 4.0], "st": ["a", "a", "b", "b"]})
+    d = SurveyDesign(df, weights="w", strata="st", lonely_psu="adjust")
+    # "adjust" is an option value, not a column: a column of that name may be added
+    d2 = d.with_columns(pd.DataFrame({"adjust": [1.0, 0.0, 1.0, 0.0]}))
+    assert d2.mean("adjust")["estimate"].iloc[0] == pytest.approx(0.4)
+    with pytest.raises(Exception, match="define the design"):
+        d.with_columns(pd.DataFrame({"st": ["x"] * 4}))

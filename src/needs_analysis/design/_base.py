@@ -124,7 +124,7 @@ class EstimatorMixin:
             raise NeedsAnalysisError(f"{len(cols)} rows of new columns for a design of {len(self._w)} rows",
                                      where="with_columns()", expected="one row per design row, in order",
                                      fix="build the columns from the design's data")
-        spec = getattr(self, "_spec", {}) or {}
+        spec = {k: v for k, v in (getattr(self, "_spec", {}) or {}).items() if k in ("strata", "psu", "fpc")}
         fixed = {self._weight_name} | {c for v in spec.values() for c in (v if isinstance(v, (list, tuple)) else [v])
                                        if isinstance(c, str)}
         clash = sorted(set(map(str, cols.columns)) & fixed)
@@ -398,7 +398,8 @@ class EstimatorMixin:
         Taylor variances use the clusters of the domain plus a closed-form term
         for the clusters without domain members, and replicate estimates are one
         matrix product per domain (see :mod:`needs_analysis.design._many`).
-        Calibrated Taylor designs and ``ci_method="likelihood"`` use the
+        Calibrated Taylor designs residualise each domain's scores on the
+        calibration variables; ``ci_method="likelihood"`` uses the
         per-variable route.
 
         References

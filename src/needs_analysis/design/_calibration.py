@@ -126,13 +126,6 @@ def calibrate_design(
     from ..weighting import calibrate_weights, calibration_matrix
 
     x, totals, names = calibration_matrix(design._data, population, intercept=intercept, source="calibrate()")
-    if np.isnan(x).any():
-        raise NeedsAnalysisError(
-            "calibration variables have missing values",
-            where="calibrate()",
-            expected="a value for every respondent",
-            fix="impute or drop them first",
-        )
     b = (-np.inf, np.inf) if bounds is None else (float(bounds[0]), float(bounds[1]))
     res = calibrate_weights(
         x, design._w, totals, method=method, bounds=b, tol=tol, max_iter=max_iter, source="calibrate()", names=names

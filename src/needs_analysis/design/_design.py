@@ -66,8 +66,6 @@ class SurveyDesign(EstimatorMixin):
       M       0.6  2
     """
 
-    _frozen = False
-
     def __init__(
         self,
         df: pd.DataFrame,
@@ -115,13 +113,12 @@ class SurveyDesign(EstimatorMixin):
         object.__setattr__(self, "_n_stages", st.n_stages)
         object.__setattr__(self, "_has_strata", st.has_strata)
         object.__setattr__(self, "_calibrations", ())
-        object.__setattr__(self, "_frozen", True)
 
     # ------------------------------------------------------------ immutability
     def __setattr__(self, name, value):
         raise AttributeError("SurveyDesign is immutable; methods return new objects")
 
-    def _with_weights(self, w: np.ndarray, caption: str | None = None) -> "SurveyDesign":
+    def _with_weights(self, w: np.ndarray) -> "SurveyDesign":
         new = object.__new__(type(self))
         for k, v in self.__dict__.items():
             object.__setattr__(new, k, v)

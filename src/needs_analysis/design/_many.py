@@ -17,9 +17,9 @@ variables and ``G`` domains, the numbers of ``K`` calls of
   replicate estimates are one matrix product ``rw' Y`` per domain, identical
   base patterns sharing one denominator product.
 
-Calibrated Taylor designs (whose scores are residualised on the calibration
-variables over all rows) and likelihood intervals use the per-estimate
-route, so results never depend on the route taken.
+Calibrated Taylor designs take the block route too, with each domain's
+scores residualised on the calibration variables over all rows; likelihood
+intervals use the per-estimate route. Results never depend on the route.
 
 References
 ----------
@@ -47,7 +47,7 @@ __all__ = ["estimate_many", "MANY_KINDS"]
 MANY_KINDS = ("proportion", "mean")
 
 
-def _check_inputs(design, variables, kinds, ci_method) -> tuple[list[str], list[str], str]:
+def _check_inputs(variables, kinds, ci_method) -> tuple[list[str], list[str], str]:
     variables = [variables] if isinstance(variables, str) else list(variables)
     if not variables:
         raise NeedsAnalysisError("no variables given", where="estimate_many()", expected="one or more column names",
@@ -330,7 +330,7 @@ def estimate_many(
 
     level = _check_level(level)
     deff = _check_deff(deff)
-    variables, kinds, method = _check_inputs(design, variables, kinds, ci_method)
+    variables, kinds, method = _check_inputs(variables, kinds, ci_method)
     if method == "likelihood":
         return _loop(design, variables, kinds, by, method, level, deff)
     dom = design._domains(by)
