@@ -124,5 +124,4 @@ class Workers:
         while pending:
             _done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
             self._drain()
-        self._drain()
         return [futures[i].result() for i in range(len(tasks))]

@@ -55,6 +55,7 @@ def run(
     from .config import RunSettings
     from .municipalities import resolve_municipalities
     from .pipeline import STAGES, run as run_pipeline
+    from .weighting import WEIGHT_METHODS
 
     try:
         if lang not in ("lt", "en"):
@@ -67,7 +68,7 @@ def run(
             settings = settings.with_(out_dir=out)
         if margins is not None:
             settings = settings.with_(margins_file=margins)
-        if weight_method not in ("rake", "linear", "logit", "poststratify"):
+        if weight_method not in WEIGHT_METHODS:
             raise NeedsAnalysisError(f"unknown weighting method {weight_method!r}", where="--weight-method",
                                      expected="rake, linear, logit or poststratify", exit_code=2)
         settings = settings.with_(weight_method=weight_method, normalise=normalise,

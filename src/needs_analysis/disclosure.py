@@ -54,12 +54,15 @@ import pandas as pd
 from .errors import NeedsAnalysisError
 
 __all__ = ["FLAGS", "WITHHELD_FLAGS", "MASKED_COLUMNS", "apply_disclosure", "mask_withheld",
-           "secondary_suppression", "apply_comparison_disclosure", "mask_comparison", "catalogue_partitions"]
+           "secondary_suppression", "apply_comparison_disclosure", "mask_comparison", "catalogue_partitions", "DEFAULT_THRESHOLDS"]
 
 #: Flag values, in order of severity.
 FLAGS: tuple[str, ...] = ("", "caution", "suppressed", "not_shown")
 #: Flags whose estimates are never published.
 WITHHELD_FLAGS: tuple[str, ...] = ("not_shown", "suppressed")
+#: The default thresholds of :func:`apply_disclosure`, as quoted in figures, tables and the report.
+DEFAULT_THRESHOLDS: dict[str, float] = {"min_n": 30, "caution_n": 50, "max_rse": 0.30, "min_count": 5,
+                                        "min_count_sensitive": 10}
 #: Columns blanked on withheld rows.
 MASKED_COLUMNS: tuple[str, ...] = ("estimate", "se", "ci_low", "ci_high", "count", "deff")
 

@@ -155,9 +155,7 @@ def comparison_stage(
     cb = codebook or load_codebook()
     frames = {m: w.data for m, w in weighted.items()}
     for m in _with_export(settings, exclude=frames):
-        raw, harmonised = load_stage(m, settings, cb)
-        cleaned = clean_stage(harmonised, m, source=str(raw.path), codebook=cb)
-        frames[m] = weight_stage(cleaned, m, settings).data
+        frames[m] = _prepare(m, settings, cb, lambda _m, _s: None)[2].data
     if len(frames) < 2:
         return None
     if on_stage:

@@ -15,12 +15,14 @@ from functools import lru_cache
 from importlib import resources
 
 from ..errors import NeedsAnalysisError
+from ..indicators._catalogue import DOMAINS
 
 __all__ = ["REPORT_LANGS", "check_lang", "ui", "has_ui", "fmt_pct", "fmt_num", "fmt_int", "value_label",
            "default_value_labels", "DOMAIN_VARIABLES"]
 
 #: Breakdown variables of the report pack (codebook or derived).
-DOMAIN_VARIABLES: tuple[str, ...] = ("sex", "agegrp", "citgrp", "years_lt", "permit_grounds")
+#: The subgroup variables of the estimates (the indicator engine's domains).
+DOMAIN_VARIABLES: tuple[str, ...] = DOMAINS
 
 #: Languages a report pack can be written in.
 REPORT_LANGS: tuple[str, ...] = ("lt", "en")

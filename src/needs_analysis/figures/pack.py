@@ -7,6 +7,7 @@ from collections.abc import Mapping
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..disclosure import DEFAULT_THRESHOLDS
 from ._bars import as_bool, prepare_estimates, single_municipality
 from ._text import check_lang
 from .bars import needs_overview
@@ -74,7 +75,7 @@ def pack_figures(
         indicators is in ``estimates``.
     """
     check_lang(lang)
-    th = {"min_n": 30, "caution_n": 50, "max_rse": 0.30}
+    th = {k: DEFAULT_THRESHOLDS[k] for k in ("min_n", "caution_n", "max_rse")}
     th.update({k: v for k, v in dict(thresholds or {}).items() if k in th})
     kw = {"min_n": int(th["min_n"]), "caution_n": int(th["caution_n"]), "max_rse": float(th["max_rse"])}
     est = prepare_estimates(estimates)

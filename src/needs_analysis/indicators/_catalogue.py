@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -166,19 +167,32 @@ def load_catalogue(path: str | Path | None = None) -> tuple[Indicator, ...]:
     ------
     NeedsAnalysisError
         Missing file or columns, duplicate ids, unknown area or kind.
+
+    Notes
+    -----
+    The packaged catalogue is read once per process (the result is an
+    immutable tuple of frozen records); a file given by ``path`` is read on
+    every call.
     """
     if path is None:
-        src = resources.files("needs_analysis") / "resources" / "indicators.csv"
-        name = "indicators.csv (packaged)"
-        with src.open("r", encoding="utf-8") as fh:
-            frame = pd.read_csv(fh, dtype=str, keep_default_na=False)
-    else:
-        path = Path(path)
-        name = str(path)
-        if not path.is_file():
-            raise NeedsAnalysisError("file not found", where=name, expected="an indicator catalogue CSV",
-                                     fix="check the path")
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        return _packaged_catalogue()
+    path = Path(path)
+    if not path.is_file():
+        raise NeedsAnalysisError("file not found", where=str(path), expected="an indicator catalogue CSV",
+                                 fix="check the path")
+    return _parse_catalogue(pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig"), str(path))
+
+
+@lru_cache(maxsize=1)
+def _packaged_catalogue() -> tuple[Indicator, ...]:
+    src = resources.files("needs_analysis") / "resources" / "indicators.csv"
+    with src.open("r", encoding="utf-8") as fh:
+        frame = pd.read_csv(fh, dtype=str, keep_default_na=False)
+    return _parse_catalogue(frame, "indicators.csv (packaged)")
+
+
+def _parse_catalogue(frame: pd.DataFrame, name: str) -> tuple[Indicator, ...]:
+    """Validate the catalogue table and turn its rows into :class:`Indicator` records."""
     missing = [c for c in _REQUIRED if c not in frame.columns]
     if missing:
         raise NeedsAnalysisError(f"missing column(s) {', '.join(missing)}", where=name,

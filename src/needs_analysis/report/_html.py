@@ -15,6 +15,7 @@ import jinja2
 import pandas as pd
 
 from .. import __version__, config
+from ..disclosure import DEFAULT_THRESHOLDS
 from ..errors import NeedsAnalysisError
 from ..figures._bars import as_bool, prepare_estimates
 from ..figures._text import check_lang, fmt_int, fmt_num, fmt_pct, has_ui, ui
@@ -23,8 +24,6 @@ from ..tables import build_notes, build_tables, flag_text
 
 __all__ = ["render_html", "DEFAULT_THRESHOLDS"]
 
-DEFAULT_THRESHOLDS: dict[str, float] = {"min_n": 30, "caution_n": 50, "max_rse": 0.30, "min_count": 5,
-                                        "min_count_sensitive": 10}
 
 
 def _template() -> jinja2.Template:
@@ -114,6 +113,7 @@ def render_html(
     top_n: int = 3,
     captions: Mapping[str, str] | None = None,
     catalogue=None,
+    notes: pd.DataFrame | None = None,
 ) -> str:
     """Render the municipality report as one self-contained HTML page.
 
@@ -143,6 +143,10 @@ def render_html(
         Captions of figures without a ``fig.name.<key>`` UI string (default: the key).
     catalogue : sequence of Indicator, optional
         Catalogue for the indicator definitions in the notes (default: packaged).
+    notes : DataFrame, optional
+        The Notes table from :func:`needs_analysis.tables.build_notes` for the
+        same estimates, language and thresholds (the pack's workbook has it
+        already); built here if omitted.
 
     Returns
     -------
@@ -193,8 +197,9 @@ def render_html(
     main_tables = [_html_table(k, df, lang, flag_col) for k, df in tables.items() if k != "06_data_processing"]
     proc_tables = [_html_table(k, df, lang) for k, df in tables.items() if k == "06_data_processing"]
 
-    notes = build_notes(est, weights_report, lang, thresholds=th, catalogue=catalogue,
-                        comparison="05_comparison" in tables)
+    if notes is None:
+        notes = build_notes(est, weights_report, lang, thresholds=th, catalogue=catalogue,
+                            comparison="05_comparison" in tables)
     sec_m = ui("notes.section.method", lang)
     method_texts = [str(t) for s, t in zip(notes.iloc[:, 0], notes.iloc[:, 2]) if s == sec_m]
     fmt = lambda v, d: fmt_num(v, lang, d)  # noqa: E731

@@ -198,7 +198,7 @@ def write_pack(
     step("html")
     html = render_html(municipality=mun.id, estimates=est, weights_report=weights_report,
                        cleaning_summary=cleaning_summary, figures=svgs, lang=lang, tables=tables,
-                       value_labels=value_labels, thresholds=th, catalogue=catalogue,
+                       value_labels=value_labels, thresholds=th, catalogue=catalogue, notes=notes,
                        captions={k: f.get_label() for k, f in figs.items() if f.get_label()})
     html_path = out / "report.html"
     html_path.write_bytes(html.encode("utf-8"))

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ..disclosure import mask_withheld
+from ..disclosure import DEFAULT_THRESHOLDS, mask_withheld
 from ..errors import NeedsAnalysisError
 from ..figures._bars import prepare_estimates
 from ..figures._text import check_lang, fmt_num, has_ui, ui, value_label
@@ -268,7 +268,7 @@ def build_notes(
         (universe) and the integration framework the indicator follows.
     """
     check_lang(lang)
-    th = {"min_n": 30, "caution_n": 50, "max_rse": 0.30, "min_count": 5, "min_count_sensitive": 10}
+    th = dict(DEFAULT_THRESHOLDS)
     th.update(dict(thresholds or {}))
     est = prepare_estimates(estimates)
     rows: list[tuple[str, str, str]] = []
