@@ -305,7 +305,7 @@ class EstimatorMixin:
         col = self._data[variable] if variable in self._data.columns else None
         levels = None
         if col is not None and not (pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype)):
-            levels, ind, _ = category_values(self._data, variable, "total()")
+            levels, ind = category_values(self._data, variable, "total()")
             valid = ~np.isnan(ind[:, 0]) if na_rm else np.ones(len(ind), dtype=bool)
             inp = RatioInput(
                 np.where(valid[:, None], ind, 0.0) if na_rm else ind, None, valid, dom.codes, dom.n_domains
@@ -465,7 +465,7 @@ class EstimatorMixin:
                 fix='use ci_method="logit" (default)',
             )
         dom = self._domains(by)
-        levels, ind, _binary = category_values(self._data, variable, "proportion()")
+        levels, ind = category_values(self._data, variable, "proportion()")
         valid = ~np.isnan(ind[:, 0]) if na_rm else np.ones(len(ind), dtype=bool)
         y = np.where(valid[:, None], ind, 0.0) if na_rm else ind
         inp = RatioInput(y, np.ones_like(y), valid, dom.codes, dom.n_domains)

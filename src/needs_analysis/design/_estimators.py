@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import NeedsAnalysisError
+from ._domains import _factorize
 
 __all__ = [
     "RatioInput",
@@ -112,12 +113,12 @@ def numeric_values(df: pd.DataFrame, column: str, where: str) -> np.ndarray:
     )
 
 
-def category_values(df: pd.DataFrame, column: str, where: str) -> tuple[np.ndarray | None, np.ndarray, bool]:
+def category_values(df: pd.DataFrame, column: str, where: str) -> tuple[np.ndarray | None, np.ndarray]:
     """Indicator matrix of a 0/1, bool or categorical variable.
 
     Returns
     -------
-    (levels, indicators, binary)
+    (levels, indicators)
         ``levels`` is ``None`` for a binary variable (the share of 1/True is
         estimated); ``indicators`` has shape (n, K) with NaN rows for missing.
     """
@@ -136,18 +137,13 @@ def category_values(df: pd.DataFrame, column: str, where: str) -> tuple[np.ndarr
         and set(np.unique(s.to_numpy(dtype=float, na_value=np.nan)[~missing])) <= {0.0, 1.0}
     ):
         v = s.astype("float64").to_numpy(dtype=float, na_value=np.nan)
-        return None, v[:, None], True
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        codes = s.cat.codes.to_numpy().astype(np.int64)
-        levels = np.asarray(s.cat.categories, dtype=object)
-    else:
-        codes, uniq = pd.factorize(s, sort=True, use_na_sentinel=True)
-        levels = np.asarray(uniq, dtype=object)
+        return None, v[:, None]
+    codes, levels = _factorize(s)
     ind = np.zeros((len(s), len(levels)))
     ok = codes >= 0
     ind[np.nonzero(ok)[0], codes[ok]] = 1.0
     ind[~ok] = np.nan
-    return levels, ind, False
+    return levels, ind
 
 
 def _group_sum(codes: np.ndarray, values: np.ndarray, g: int) -> np.ndarray:

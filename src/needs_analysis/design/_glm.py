@@ -8,7 +8,7 @@ from scipy import stats
 
 from ..errors import NeedsAnalysisError
 from ._base import _check_level
-from ._domains import as_list
+from ._domains import _factorize, as_list
 from ._result import GlmResult
 
 __all__ = ["svyglm", "model_matrix", "irls"]
@@ -46,12 +46,7 @@ def model_matrix(data: pd.DataFrame, predictors: list[str]) -> tuple[np.ndarray,
             cols.append(np.nan_to_num(v))
             names.append(p if not pd.api.types.is_bool_dtype(s.dtype) else f"{p}TRUE")
         else:
-            if isinstance(s.dtype, pd.CategoricalDtype):
-                codes = s.cat.codes.to_numpy()
-                levels = list(s.cat.categories)
-            else:
-                codes, uniq = pd.factorize(s, sort=True, use_na_sentinel=True)
-                levels = list(uniq)
+            codes, levels = _factorize(s)
             complete &= codes >= 0
             for j in range(1, len(levels)):
                 cols.append((codes == j).astype(float))

@@ -8,7 +8,6 @@ from scipy import stats
 
 from ..errors import NeedsAnalysisError
 from ._ci import wald_ci
-from ._domains import make_domains
 from ._estimators import RatioInput, category_values, ratio_point
 from ._result import ChisqResult, EstimateTable, make_table
 
@@ -17,8 +16,8 @@ __all__ = ["rao_scott", "domain_difference"]
 
 def _cell_input(design, row: str, col: str) -> tuple[RatioInput, list, list]:
     data = design._data
-    lr, ir, _ = category_values(data, row, "chisq()")
-    lc, ic, _ = category_values(data, col, "chisq()")
+    lr, ir = category_values(data, row, "chisq()")
+    lc, ic = category_values(data, col, "chisq()")
     if lr is None:
         lr, ir = np.array([0.0, 1.0], dtype=object), np.column_stack([1 - ir[:, 0], ir[:, 0]])
     if lc is None:
@@ -163,7 +162,7 @@ def domain_difference(
     from ._base import _check_level, level_label
 
     level = _check_level(level)
-    dom = make_domains(design._data, by, forbidden={design._weight_name: "weight"} if design._weight_name else {})
+    dom = design._domains(by)
     names = dom.names
     keys = [tuple(r) for r in dom.frame.astype(object).itertuples(index=False, name=None)]
 
@@ -189,7 +188,7 @@ def domain_difference(
         y = col.astype("float64").to_numpy(dtype=float, na_value=np.nan)[:, None]
         levels = None
     else:
-        levels, y, _ = category_values(design._data, variable, "difference()")
+        levels, y = category_values(design._data, variable, "difference()")
         if levels is not None:
             if category is None or category not in list(levels):
                 raise NeedsAnalysisError(

@@ -107,6 +107,13 @@ class WeightResult:
         return calibrated_design(self, **kwargs)
 
 
+def _default_bounds(method: str, bounds) -> tuple[float, float]:
+    """The g-weight bounds of a calibration: as given, else (0.3, 3) for logit and none otherwise."""
+    if bounds is not None:
+        return bounds
+    return (0.3, 3.0) if method == "logit" else (-np.inf, np.inf)
+
+
 def _base_weights(data: pd.DataFrame, base_weights, total: float) -> np.ndarray:
     n = len(data)
     if base_weights is None:
@@ -250,7 +257,7 @@ def weight(
         pres = poststratify_weights(collapsed, variables[0], cmargins[variables[0]], base_weights=d, source=where)
         w, iterations, converged = pres.weights, pres.iterations, pres.converged
     else:
-        bnd = bounds if bounds is not None else ((0.3, 3.0) if method == "logit" else (-np.inf, np.inf))
+        bnd = _default_bounds(method, bounds)
         x, t, names = calibration_matrix(collapsed, cmargins, source=where)
         cres = calibrate_weights(x, d, t, method=method, bounds=bnd, tol=tol, max_iter=max_iter, source=where,
                                  names=names)

@@ -55,6 +55,7 @@ def calibrated_design(result, *, base_weights=None, bounds=None, **design_kwargs
     trimming.
     """
     from ..design import SurveyDesign
+    from . import _base_weights, _default_bounds
 
     if result.margins is None or result.cells is None:
         raise NeedsAnalysisError("the weighting result has no margins", where="calibrated_design()",
@@ -64,13 +65,7 @@ def calibrated_design(result, *, base_weights=None, bounds=None, **design_kwargs
     final = result.data[result.weight_column].to_numpy(dtype=float)
     n, total = len(final), float(summary["N"])
     data = result.data.assign(**{CELL_PREFIX + v: result.cells[v].to_numpy() for v in result.cells.columns})
-    if base_weights is None:
-        d = np.full(n, total / n)
-    elif isinstance(base_weights, str):
-        d = data[base_weights].to_numpy(dtype=float)
-    else:
-        d = np.asarray(base_weights, dtype=float)
-    data = data.assign(__base_weight__=d)
+    data = data.assign(__base_weight__=_base_weights(data, base_weights, total))
     design = SurveyDesign(data, weights="__base_weight__", **design_kwargs)
     margins = {CELL_PREFIX + v: m for v, m in result.margins.items()}
     if method == "poststratify":
@@ -79,8 +74,7 @@ def calibrated_design(result, *, base_weights=None, bounds=None, **design_kwargs
     elif method == "rake":
         cal = design.rake(margins)
     else:
-        bnd = bounds if bounds is not None else ((0.3, 3.0) if method == "logit" else None)
-        cal = design.calibrate(margins, method=method, bounds=bnd)
+        cal = design.calibrate(margins, method=method, bounds=_default_bounds(method, bounds))
     got = np.asarray(cal.weights, dtype=float)
     if int(summary["n_trimmed"]) > 0:
         step = dataclasses.replace(cal._calibrations[-1], w_after=final.copy())
