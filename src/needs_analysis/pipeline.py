@@ -29,7 +29,7 @@ from .municipalities import MUNICIPALITY_IDS, get_municipality, resolve_municipa
 from .weighting import WeightResult, read_margins, weight
 
 __all__ = ["MunicipalityRun", "load_stage", "clean_stage", "weight_stage", "estimate_stage", "comparison_stage",
-           "pack_parameters", "run_municipality", "run", "STAGES", "CI_METHOD"]
+           "pack_stage", "pack_parameters", "run_municipality", "run", "STAGES", "CI_METHOD"]
 
 #: Stage names of one municipality, in order (progress display, timings); the report pack is written in the
 #: last three (figures, then tables, then the HTML report).
@@ -73,9 +73,12 @@ def load_stage(municipality: str, settings: RunSettings, codebook: Codebook | No
 
 
 def clean_stage(harmonised: Harmonised, municipality: str, source: str = "raw file",
-                codebook: Codebook | None = None) -> CleanResult:
-    """Run the cleaning checks (see :mod:`needs_analysis.clean`); ``source`` names the file in messages."""
-    return clean(harmonised, municipality, codebook=codebook, source=source)
+                codebook: Codebook | None = None, **options) -> CleanResult:
+    """Run the cleaning checks (see :mod:`needs_analysis.clean`); ``source`` names the file in messages.
+
+    ``options`` are passed on to :func:`needs_analysis.clean.clean` (the pipeline uses its defaults).
+    """
+    return clean(harmonised, municipality, codebook=codebook, source=source, **options)
 
 
 def weight_stage(cleaned: CleanResult, municipality: str, settings: RunSettings) -> WeightResult:
@@ -225,27 +228,52 @@ def _prepare(m: str, settings: RunSettings, cb: Codebook, notify) -> tuple[RawFi
     return raw, cleaned, weight_stage(cleaned, m, settings)
 
 
-def _finish(m: str, raw: RawFile, cleaned: CleanResult, weighted: WeightResult, comparison: pd.DataFrame | None,
-            settings: RunSettings, cb: Codebook, notify) -> MunicipalityRun:
+def pack_stage(
+    municipality: str,
+    raw_path: Path,
+    cleaned: CleanResult,
+    weighted: WeightResult,
+    estimates: pd.DataFrame,
+    comparison: pd.DataFrame | None,
+    settings: RunSettings,
+    codebook: Codebook | None = None,
+    *,
+    parameters: dict | None = None,
+    catalogue=None,
+    out_dir: Path | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> dict:
+    """Write one municipality's report pack to ``out_dir/<municipality>`` (default: the settings' reports folder).
+
+    ``parameters`` default to :func:`pack_parameters`; returns the manifest (see
+    :func:`needs_analysis.report.write_pack`).
+    """
     from .figures import default_value_labels
     from .report import write_pack
 
-    notify(m, "estimate")
-    estimates = estimate_stage(weighted, m, settings)
-    _write_processed(settings.processed_dir / m, cleaned, weighted, estimates, cb)
-    manifest = write_pack(
-        settings.reports_dir / m,
-        municipality=m,
+    return write_pack(
+        Path(out_dir if out_dir is not None else settings.reports_dir) / municipality,
+        municipality=municipality,
         estimates=estimates,
         weights_report=weighted.report,
         cleaning_summary=cleaned.summary,
         lang=settings.lang,
-        inputs={"raw": raw.path, "margins": settings.margins_path},
-        parameters=pack_parameters(settings, m),
+        inputs={"raw": raw_path, "margins": settings.margins_path},
+        parameters=parameters if parameters is not None else pack_parameters(settings, municipality),
         comparison=comparison,
-        value_labels=default_value_labels(cb),
-        on_step=lambda step: notify(m, step),
+        value_labels=default_value_labels(codebook or load_codebook()),
+        catalogue=catalogue,
+        on_step=on_step,
     )
+
+
+def _finish(m: str, raw: RawFile, cleaned: CleanResult, weighted: WeightResult, comparison: pd.DataFrame | None,
+            settings: RunSettings, cb: Codebook, notify) -> MunicipalityRun:
+    notify(m, "estimate")
+    estimates = estimate_stage(weighted, m, settings)
+    _write_processed(settings.processed_dir / m, cleaned, weighted, estimates, cb)
+    manifest = pack_stage(m, raw.path, cleaned, weighted, estimates, comparison, settings, cb,
+                          on_step=lambda step: notify(m, step))
     return MunicipalityRun(m, raw, cleaned, weighted, estimates, manifest, comparison)
 
 

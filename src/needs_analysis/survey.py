@@ -23,7 +23,7 @@ import pandas as pd
 
 from . import pipeline
 from ._survey_repr import survey_html, survey_text
-from .clean import CleanResult, clean as clean_data
+from .clean import CleanResult
 from .codebook import Codebook, load_codebook
 from .config import RunSettings
 from .errors import NeedsAnalysisError
@@ -257,11 +257,8 @@ class Survey:
         Survey
             Stage ``"cleaned"``; weights and estimates of ``self`` are not carried over.
         """
-        if options:
-            result = clean_data(self.harmonised, self.municipality, codebook=self.codebook,
-                                source=str(self.raw.path), **options)
-        else:
-            result = pipeline.clean_stage(self.harmonised, self.municipality)
+        result = pipeline.clean_stage(self.harmonised, self.municipality, source=str(self.raw.path),
+                                      codebook=self.codebook, **options)
         return dataclasses.replace(self, _cleaned=result, _weighted=None, _estimates=None, catalogue=None)
 
     def weight(self, *, margins: str | Path | None = None, variables: Sequence[str] | None = None,
@@ -475,9 +472,6 @@ class Survey:
         dict
             The manifest (see :func:`needs_analysis.report.write_pack`).
         """
-        from .figures import default_value_labels
-        from .report import write_pack
-
         self._require("estimated", "a report pack")
         lang = lang or self.settings.lang
         s = self.settings
@@ -490,12 +484,9 @@ class Survey:
             parameters["load_options"] = {
                 k: ({kk: (dict(vv) if isinstance(vv, Mapping) else vv) for kk, vv in v.items()}
                     if isinstance(v, Mapping) else v) for k, v in self.load_options.items()}
-        target = Path(out) if out is not None else s.reports_dir
-        return write_pack(target / self.municipality, municipality=self.municipality, estimates=self._estimates,
-                          weights_report=self._weighted.report, cleaning_summary=self._cleaned.summary, lang=lang,
-                          inputs={"raw": self.raw.path, "margins": s.margins_path}, parameters=parameters,
-                          catalogue=self.catalogue, comparison=comparison,
-                          value_labels=default_value_labels(self.codebook))
+        return pipeline.pack_stage(self.municipality, self.raw.path, self._cleaned, self._weighted, self._estimates,
+                                   comparison, s.with_(lang=lang), self.codebook, parameters=parameters,
+                                   catalogue=self.catalogue, out_dir=out)
 
     # ------------------------------------------------------------------ display
     def __repr__(self) -> str:
