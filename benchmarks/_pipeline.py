@@ -70,23 +70,24 @@ def main(argv: list[str]) -> int:
     jobs = int(argv[2]) if len(argv) > 2 and argv[2] else available_cores()
     municipality = argv[3] if len(argv) > 3 else "all"
     out_dir.mkdir(parents=True, exist_ok=True)
-    walls, stages, digests = [], [], set()
-    with PeakMemory() as mem:
-        for _ in range(repeats):
-            wall, st, digest = _one(1, municipality)
-            walls.append(wall)
-            stages.append(st)
-            digests.add(digest)
-    par_walls = []
-    with PeakMemory() as par_mem:
-        for _ in range(repeats):
-            wall, _st, digest = _one(jobs, municipality)
-            par_walls.append(wall)
-            digests.add(digest)
+    digests: set[str] = set()
+
+    def timed(jobs_: int) -> tuple[list[float], list[dict], float]:
+        walls_, stages_ = [], []
+        with PeakMemory() as mem:
+            for _ in range(repeats):
+                wall, st, digest = _one(jobs_, municipality)
+                walls_.append(wall)
+                stages_.append(st)
+                digests.add(digest)
+        return walls_, stages_, mem.mb
+
+    walls, stages, peak_mb = timed(1)
+    par_walls, _par_stages, par_mb = timed(jobs)
     worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # kB on Linux
     (out_dir / "result.json").write_text(json.dumps({
-        "times": walls, "stages": stages, "peak_mb": mem.mb,
-        "jobs": jobs, "parallel_times": par_walls, "parallel_peak_mb": par_mem.mb, "worker_peak_mb": worker_mb,
+        "times": walls, "stages": stages, "peak_mb": peak_mb,
+        "jobs": jobs, "parallel_times": par_walls, "parallel_peak_mb": par_mb, "worker_peak_mb": worker_mb,
         "cores": available_cores(), "identical_files": len(digests) == 1, "municipality": municipality,
     }))
     return 0

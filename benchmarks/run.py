@@ -53,6 +53,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from _data import population, write_indicator_inputs, write_rake_inputs  # noqa: E402
 
+#: The timed tasks, in report order.
+TASKS: tuple[str, ...] = ("rake", "taylor", "bootstrap")
 PEERS = {"rake": ("samplics", "weightipy", "balance", "ipfn"), "taylor": ("samplics",), "bootstrap": ("samplics",)}
 OURS = "needs_analysis"
 RTOL = 1e-6
@@ -319,7 +321,7 @@ def table(rows: list[Row]) -> list[str]:
 def scaling(rows: list[Row]) -> list[str]:
     """This project's time per million rows at every size (linear growth: constant)."""
     out = []
-    for task in ("rake", "taylor", "bootstrap"):
+    for task in TASKS:
         mine = sorted((r.n, r.median) for r in rows if r.task == task and r.tool == OURS and r.times)
         if len(mine) > 1:
             per = ", ".join(f"{n:,}: {t / n * 1e6:.2f} s" for n, t in mine)
@@ -373,7 +375,7 @@ def write_results(path: Path, rows: list[Row], pipe: dict | None, machine: list[
              f"- load average (1, 5, 15 min) before: {load_before}; after: {load_after}", "",
              "Every answer is checked against this project's before its time is compared: raking weights "
              f"(scaled to the same total) and estimates and SEs must agree to {RTOL:g} relative.", ""]
-    for task in ("rake", "taylor", "bootstrap"):
+    for task in TASKS:
         sub = [r for r in rows if r.task == task]
         if sub:
             lines += [f"## {_TASK_TITLE[task]}", "", *table(sub), ""]
@@ -446,7 +448,7 @@ def targets(rows: list[Row], pipe: dict | None) -> list[str]:
         verdict = "met" if ratio >= 2 else "**not met**"
         out.append(f"- {label} at {n:,} rows: fastest peer {tool} {prefix}{_fmt_s(best)} s vs this project "
                    f"{_fmt_s(mine.median)} s = {prefix}{ratio:.1f}x (target >= 2x: {verdict})")
-    for task in ("rake", "taylor", "bootstrap"):
+    for task in TASKS:
         mine = sorted((r.n, r.median) for r in rows if r.task == task and r.tool == OURS and r.times)
         if len(mine) > 1:
             (n0, t0), (n1, t1) = mine[0], mine[-1]
@@ -490,7 +492,7 @@ def rebuild(args) -> int:
             tool = line[:19].strip()
             notes[(task, n, tool)] = line[19:].strip()
     rows: list[Row] = []
-    for task in ("rake", "taylor", "bootstrap"):
+    for task in TASKS:
         for d in sorted(work.glob(f"{task}_*"), key=lambda p: int(p.name.split("_")[1])):
             n = int(d.name.split("_")[1])
             ours_answer = None
@@ -570,7 +572,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="na-bench-") as tmp:
         work = Path(args.workdir) if args.workdir else Path(tmp)
-        for task in ("rake", "taylor", "bootstrap"):
+        for task in TASKS:
             if task in tasks:
                 rows += run_task(task, [int(s) for s in sizes[task].split(",")], args, env, work, pop)
         pipe = run_pipeline(args, env, work) if "pipeline" in tasks else None

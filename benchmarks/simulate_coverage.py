@@ -37,13 +37,13 @@ import pandas as pd
 from needs_analysis.config import RunSettings
 from needs_analysis.design import SurveyDesign
 from needs_analysis.errors import NeedsAnalysisError
-from needs_analysis.indicators import population_truth, respondent_indicators
+from needs_analysis.municipalities import MUNICIPALITY_IDS
+from needs_analysis.indicators import load_catalogue, population_truth, respondent_indicators
 from needs_analysis.synthetic import draw_sample
 from needs_analysis.weighting import weight
 
 ROOT = Path(__file__).resolve().parents[1]
-HEADLINE = ("need_language", "need_employment", "need_housing", "need_health", "need_children", "need_social",
-            "need_information", "need_discrimination")
+HEADLINE = tuple(i.id for i in load_catalogue() if i.headline)  # the catalogue's unmet-need indicators
 ESTIMATORS = ("unweighted", "raked_fixed", "raked_calibrated")
 
 
@@ -146,7 +146,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--draws", type=int, default=500)
     ap.add_argument("--first-seed", type=int, default=1)
-    ap.add_argument("--municipalities", default="vilnius,kaunas,klaipeda,siauliai,jonava,akmene")
+    ap.add_argument("--municipalities", default=",".join(MUNICIPALITY_IDS))
     ap.add_argument("--variables", default=",".join(RunSettings().rake_variables),
                     help="raking variables (default: the pipeline's)")
     ap.add_argument("--population", default=str(ROOT / "data" / "reference" / "synthetic_population.parquet"))

@@ -24,10 +24,11 @@ from functools import lru_cache
 
 import pandas as pd
 
+from ._catalogue import _QUOTED
+
 __all__ = ["compile_expression"]
 
 _BACKTICK = re.compile(r"`([^`]*)`")
-_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 
 _COMPARE = {ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt, ast.LtE: operator.le,
             ast.Gt: operator.gt, ast.GtE: operator.ge}

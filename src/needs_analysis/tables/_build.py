@@ -22,15 +22,11 @@ from ..disclosure import DEFAULT_THRESHOLDS, mask_withheld
 from ..errors import NeedsAnalysisError
 from ..figures._bars import prepare_estimates
 from ..figures._text import check_lang, fmt_num, has_ui, ui, value_label
-from ._pack_tables import table_comparison, table_services
+from ._pack_tables import DEC2_FORMAT, DEC3_FORMAT, INT_FORMAT, PCT_FORMAT, table_comparison, table_services
 
 __all__ = ["build_tables", "build_notes", "flag_text", "PCT_FORMAT", "INT_FORMAT", "DEC2_FORMAT",
            "TABLE_KEYS"]
 
-PCT_FORMAT = "0.0%"
-INT_FORMAT = "0"
-DEC2_FORMAT = "0.00"
-DEC3_FORMAT = "0.000"
 #: Sheet / CSV names of the tables, in report order.
 TABLE_KEYS: tuple[str, ...] = ("01_sample_weighting", "01b_sample_margins", "02_indicators", "03_subgroups",
                                "04_services", "05_comparison", "06_data_processing")

@@ -6,16 +6,17 @@ import numpy as np
 import pandas as pd
 
 from ..disclosure import mask_withheld
-from ..figures._text import fmt_num, has_ui, ui
+from ..figures._text import has_ui, ui
 
 __all__ = ["table_services", "table_comparison", "SERVICES_FIGURE"]
 
 #: Catalogue figure whose indicators make up the services table.
 SERVICES_FIGURE = "06_services"
-_PCT = "0.0%"
-_DEC2 = "0.00"
-_DEC3 = "0.000"
-_INT = "0"
+#: Excel number formats of the table columns (re-exported by ``tables._build``).
+PCT_FORMAT = "0.0%"
+INT_FORMAT = "0"
+DEC2_FORMAT = "0.00"
+DEC3_FORMAT = "0.000"
 
 
 def _catalogue(catalogue):
@@ -74,7 +75,7 @@ def table_services(est: pd.DataFrame, lang: str, *, catalogue=None, min_n: int =
     out = pd.DataFrame(rows)
     out[h["n_base"]] = pd.to_numeric(out[h["n_base"]], errors="coerce")
     out.attrs["title"] = ui("table.04_services", lang)
-    out.attrs["formats"] = {h["estimate"]: _PCT, h["ci_low"]: _PCT, h["ci_high"]: _PCT, h["n_base"]: _INT}
+    out.attrs["formats"] = {h["estimate"]: PCT_FORMAT, h["ci_low"]: PCT_FORMAT, h["ci_high"]: PCT_FORMAT, h["n_base"]: INT_FORMAT}
     return out
 
 
@@ -137,16 +138,15 @@ def table_comparison(comparison: pd.DataFrame, municipality: str, lang: str, *, 
     out[h["significant"]] = [("" if np.isnan(v) else ui("yes" if v < alpha else "no", lang)) for v in p]
     out[h["flag"]] = _flag_texts(own["flag"] if "flag" in own else [""] * len(own), lang, min_n)
     is_prop = (own["kind"].astype(str) == "proportion").to_numpy()
-    val_fmt = [_PCT if x else _DEC2 for x in is_prop]
+    val_fmt = [PCT_FORMAT if x else DEC2_FORMAT for x in is_prop]
     formats: dict[str, object] = {col: val_fmt for col in
                                   (*[own_cols[c] for c in ("estimate", "ci_low", "ci_high")],
                                    *[h[c] for c in ("rest_estimate", "rest_ci_low", "rest_ci_high", "all_estimate",
                                                     "all_ci_low", "all_ci_high", "difference", "diff_ci_low",
                                                     "diff_ci_high")])}
-    formats[own_cols["n"]] = _INT
-    formats[h["p_value"]] = _DEC3
-    formats[h["p_holm"]] = _DEC3
+    formats[own_cols["n"]] = INT_FORMAT
+    formats[h["p_value"]] = DEC3_FORMAT
+    formats[h["p_holm"]] = DEC3_FORMAT
     out.attrs["title"] = ui("table.05_comparison", lang)
     out.attrs["formats"] = formats
-    out.attrs["alpha_text"] = fmt_num(alpha, lang, 2)
     return out
