@@ -27,13 +27,13 @@ import datetime as dt
 import io
 import re
 import sys
-import unicodedata
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from needs_analysis._deterministic import normalise_zip_bytes
+from needs_analysis.codebook import normalise_text
 
 HERE = Path(__file__).resolve().parent
 SRC_DIR = HERE / "questionnaire"
@@ -55,10 +55,6 @@ def read_csv(path: Path) -> tuple[list[str], list[dict[str, str]]]:
         return list(reader.fieldnames or []), rows
 
 
-def _norm(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
-
-
 def validate(survey: list[dict[str, str]], choices: list[dict[str, str]]) -> None:
     """Check the questionnaire content; raise ``ValueError`` listing every problem."""
     problems: list[str] = []
@@ -73,7 +69,7 @@ def validate(survey: list[dict[str, str]], choices: list[dict[str, str]]) -> Non
         for r in rows:
             if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", r["name"]):
                 problems.append(f"choices list {list_name!r}: choice name {r['name']!r} is not ASCII snake_case")
-            keys = {_norm(r["name"])} | {_norm(r[c]) for c in LABEL_COLS}
+            keys = {normalise_text(r["name"])} | {normalise_text(r[c]) for c in LABEL_COLS}
             for c in LABEL_COLS:
                 if not r[c].strip():
                     problems.append(f"choices list {list_name!r}, choice {r['name']!r}: empty {c}")
@@ -120,11 +116,6 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: list[dict[str, str
     ws.freeze_panes = "A2"
 
 
-def deterministic_bytes(data: bytes) -> bytes:
-    """Rewrite an xlsx (zip) archive with fixed entry times and fixed core-property times."""
-    return normalise_zip_bytes(data, timestamp=FIXED_TIME, mode=0o644)
-
-
 def build(src_dir: Path = SRC_DIR) -> bytes:
     """Build the questionnaire workbook from ``src_dir`` and return its bytes."""
     s_head, survey = read_csv(src_dir / "survey.csv")
@@ -141,7 +132,8 @@ def build(src_dir: Path = SRC_DIR) -> bytes:
     wb.properties.modified = FIXED_TIME
     buf = io.BytesIO()
     wb.save(buf)
-    return deterministic_bytes(buf.getvalue())
+    # fixed zip entry times and core-property times
+    return normalise_zip_bytes(buf.getvalue(), timestamp=FIXED_TIME, mode=0o644)
 
 
 def main(argv: list[str] | None = None) -> int:

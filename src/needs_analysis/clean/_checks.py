@@ -18,9 +18,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..countries import EU_EEA, to_iso
+from ..countries import EU_EEA
 from ..harmonise import ID_COLUMN, META_COLUMNS
 from ._context import CleaningContext
+from ._derive import citizenship_iso
 from ._log import empty_log, log_rows
 from ._values import (
     check_arrival_year,
@@ -62,18 +63,9 @@ def check_municipality(df: pd.DataFrame, ctx: CleaningContext) -> pd.DataFrame:
     ], ignore_index=True)
 
 
-def _citizenship_iso(df: pd.DataFrame) -> pd.Series:
-    """Citizenship as ISO alpha-2: the code, or the country typed for 'other country'."""
-    cit = df["citizenship"].astype(object)
-    if "citizenship_other" in df.columns:
-        typed = df["citizenship_other"].map(to_iso)
-        cit = cit.where(cit.ne("other_country"), typed)
-    return cit
-
-
 def check_citizenship(df: pd.DataFrame, ctx: CleaningContext) -> pd.DataFrame:
     """Drop EU/EEA/Swiss (and Lithuanian) citizens: they are not third-country nationals."""
-    iso = _citizenship_iso(df)
+    iso = citizenship_iso(df)
     mask = iso.isin(sorted(EU_EEA))
     return log_rows(_ids(df, mask), check_id="eligible_citizenship", action="drop_respondent",
                     variable="citizenship", old=iso[mask], reason="ineligible: EU/EEA citizen")

@@ -8,7 +8,8 @@ import pandas as pd
 from ..config import SURVEY_YEAR
 from ..countries import EU_EEA, to_iso
 
-__all__ = ["AGE_GROUPS", "CITIZENSHIP_GROUPS", "YEARS_GROUPS", "EU_EEA", "derive_variables", "citizenship_group"]
+__all__ = ["AGE_GROUPS", "CITIZENSHIP_GROUPS", "YEARS_GROUPS", "EU_EEA", "derive_variables", "citizenship_group",
+           "citizenship_iso"]
 
 #: Age groups (ordinal), with their inclusive lower bounds.
 AGE_GROUPS: tuple[tuple[str, int], ...] = (("18_29", 18), ("30_44", 30), ("45_64", 45), ("65_plus", 65))
@@ -39,6 +40,19 @@ def citizenship_group(citizenship: pd.Series) -> pd.Series:
     return out.astype(object)
 
 
+def citizenship_iso(df: pd.DataFrame) -> pd.Series:
+    """Citizenship as ISO alpha-2: the listed code, or the country typed for 'other country'.
+
+    ``other_country`` becomes the ISO code of ``citizenship_other`` (NaN if
+    that names no known country, or if the column is absent).
+    """
+    iso = df["citizenship"].astype(object).where(df["citizenship"].ne("other_country"), np.nan)
+    if "citizenship_other" in df.columns:
+        typed = df["citizenship_other"].map(to_iso)
+        iso = iso.where(df["citizenship"].ne("other_country"), typed)
+    return iso
+
+
 def derive_variables(df: pd.DataFrame, survey_year: int = SURVEY_YEAR) -> pd.DataFrame:
     """Return a copy of ``df`` with ``age, agegrp, citgrp, years_lt, citizenship_iso`` added.
 
@@ -52,10 +66,7 @@ def derive_variables(df: pd.DataFrame, survey_year: int = SURVEY_YEAR) -> pd.Dat
         Reference year for ages and years in Lithuania.
     """
     age = survey_year - pd.to_numeric(df["birth_year"], errors="coerce")
-    iso = df["citizenship"].astype(object).where(df["citizenship"].ne("other_country"), np.nan)
-    if "citizenship_other" in df.columns:
-        typed = df["citizenship_other"].map(to_iso)
-        iso = iso.where(df["citizenship"].ne("other_country"), typed)
+    iso = citizenship_iso(df)
     if "arrival_year" in df.columns:
         years_lt = _bands(survey_year - pd.to_numeric(df["arrival_year"], errors="coerce"), YEARS_GROUPS)
     else:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import NeedsAnalysisError
+from ._tables import read_text_table
 
 __all__ = ["LOG_COLUMNS", "ACTIONS", "empty_log", "log_rows", "write_log", "read_log", "redact",
            "EMAIL_RE", "PHONE_RE", "free_text_placeholder"]
@@ -174,21 +175,9 @@ def read_log(path: str | Path) -> pd.DataFrame:
         Missing or unreadable file, missing columns, unknown actions.
     """
     path = Path(path)
-    if not path.is_file():
-        raise NeedsAnalysisError("cleaning log not found", where=str(path), fix="check the path")
-    try:
-        if path.suffix.lower() == ".xlsx":
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
-        else:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except Exception as exc:  # openpyxl/pandas raise many types for broken files
-        raise NeedsAnalysisError(f"cannot read the cleaning log ({type(exc).__name__})", where=str(path),
-                                 expected="a CSV or xlsx written by needs-analysis") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    missing = [c for c in LOG_COLUMNS if c not in frame.columns]
-    if missing:
-        raise NeedsAnalysisError(f"cleaning log lacks column(s) {', '.join(missing)}", where=str(path),
-                                 expected="columns " + ", ".join(LOG_COLUMNS), fix="restore the header row")
+    frame = read_text_table(path, what="cleaning log", required=LOG_COLUMNS,
+                            read_expected="a CSV or xlsx written by needs-analysis",
+                            columns_expected="columns " + ", ".join(LOG_COLUMNS), columns_fix="restore the header row")
     frame = frame[list(LOG_COLUMNS)].astype(object)
     frame = frame.where(frame.notna(), "").map(lambda v: str(v).strip())
     bad = ~frame["action"].isin(ACTIONS)

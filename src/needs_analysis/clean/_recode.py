@@ -28,6 +28,7 @@ import pandas as pd
 
 from ..codebook import Codebook, normalise_text
 from ..errors import NeedsAnalysisError
+from ._tables import read_text_table
 
 __all__ = ["RECODE_COLUMNS", "read_recode_table", "default_recode_path", "recode_lookup"]
 
@@ -61,21 +62,9 @@ def read_recode_table(path: str | Path | None = None, codebook: Codebook | None 
         text mapped to two different codes.
     """
     p = Path(path) if path is not None else default_recode_path()
-    if not p.is_file():
-        raise NeedsAnalysisError("recode table not found", where=str(p), fix="check the path")
-    try:
-        if p.suffix.lower() == ".xlsx":
-            table = pd.read_excel(p, dtype=str, keep_default_na=False, engine="openpyxl")
-        else:
-            table = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except Exception as exc:  # pandas/openpyxl raise many types for broken files
-        raise NeedsAnalysisError(f"cannot read the recode table ({type(exc).__name__})", where=str(p),
-                                 expected="a UTF-8 CSV or xlsx with columns " + ", ".join(RECODE_COLUMNS)) from None
-    table.columns = [str(c).strip() for c in table.columns]
-    missing = [c for c in RECODE_COLUMNS[:4] if c not in table.columns]
-    if missing:
-        raise NeedsAnalysisError(f"recode table lacks column(s) {', '.join(missing)}", where=str(p),
-                                 expected="columns " + ", ".join(RECODE_COLUMNS))
+    table = read_text_table(p, what="recode table", required=RECODE_COLUMNS[:4],
+                            read_expected="a UTF-8 CSV or xlsx with columns " + ", ".join(RECODE_COLUMNS),
+                            columns_expected="columns " + ", ".join(RECODE_COLUMNS))
     if "note" not in table.columns:
         table["note"] = ""
     table = table[list(RECODE_COLUMNS)].map(lambda v: str(v).strip())

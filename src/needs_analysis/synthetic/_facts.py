@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..clean._derive import AGE_GROUPS, CITIZENSHIP_GROUPS
+
 __all__ = [
     "Fact",
     "FACTS",
@@ -22,7 +24,6 @@ __all__ = [
     "MARGINS_SOURCE",
     "CITGRPS",
     "AGEGRPS",
-    "YEARS_LT_GROUPS",
 ]
 
 
@@ -106,9 +107,9 @@ SAMPLE_TARGETS: dict[str, int] = {
     "akmene": 60,
 }
 
-CITGRPS: tuple[str, ...] = ("UA", "BY", "RU", "central_asia", "IN", "other_third")
-AGEGRPS: tuple[str, ...] = ("18_29", "30_44", "45_64", "65_plus")
-YEARS_LT_GROUPS: tuple[str, ...] = ("lt_1", "y1_4", "y5_9", "y10_plus")
+#: Citizenship and age groups, in the order of :mod:`needs_analysis.clean._derive` (the single definition).
+CITGRPS: tuple[str, ...] = tuple(CITIZENSHIP_GROUPS)
+AGEGRPS: tuple[str, ...] = tuple(label for label, _ in AGE_GROUPS)
 
 #: Illustrative citizenship-group composition per municipality (shares sum to 1). Vilnius: more BY, RU,
 #: IN and Central Asian; Klaipėda: UA and RU (port city); Kaunas: UA, BY and Central Asian drivers;

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ._export import label_columns, to_export_frame
-from ._sample import make_meta, new_uuids, response_propensity
+from ._sample import META_COLUMNS, make_meta, new_uuids, response_propensity
 from ._schema import relevance_masks
 from ._texts import LT_BARRIER_OTHER, NATIVE_COUNTRY_NAMES, OTHER_COUNTRY_I18N
 
@@ -104,6 +104,12 @@ def _pick(rng: np.random.Generator, pool: pd.DataFrame, used: set, ok=None) -> i
     return i
 
 
+def _rotating(rng: np.random.Generator, kinds: tuple[str, ...], n: int) -> list[str]:
+    """``n`` kinds in turn from a random start (the start is drawn even when ``n`` is 0)."""
+    off = int(rng.integers(len(kinds)))
+    return [kinds[(k + off) % len(kinds)] for k in range(n)]
+
+
 def _extra_rows(rng: np.random.Generator, donors: pd.DataFrame, counts: dict[str, int]) -> tuple[pd.DataFrame, list]:
     """Build the planted extra rows (codes level) from donor persons."""
     rows, info, dur = [], [], []
@@ -128,10 +134,8 @@ def _extra_rows(rng: np.random.Generator, donors: pd.DataFrame, counts: dict[str
         bad = (1890, 2015, true % 100)[(k + int(rng.integers(3))) % 3]
         r["birth_year"] = bad
         add("birth_year_out_of_range", "birth_year", f"birth_year {bad}; true birth_year {true}", r)
-    kinds = ("employed_no_occupation", "arrival_before_birth", "no_problems_with_problems")
-    off = int(rng.integers(3))
-    for k in range(counts["inconsistent"]):
-        kind = kinds[(k + off) % 3]
+    for kind in _rotating(rng, ("employed_no_occupation", "arrival_before_birth", "no_problems_with_problems"),
+                          counts["inconsistent"]):
         if kind == "employed_no_occupation":
             r = donors.loc[_pick(rng, donors, used, donors["emp_status"] == "employed")].copy()
             r["occupation_level"] = np.nan
@@ -147,10 +151,7 @@ def _extra_rows(rng: np.random.Generator, donors: pd.DataFrame, counts: dict[str
             r["housing_problems"] = str(r["housing_problems"]) + " no_problems"
             r["housing_problems/no_problems"] = 1
             add("inconsistent", "housing_problems", f"no_problems ticked with {r['housing_problems']!r}", r)
-    kinds = ("eu_citizen", "other_municipality", "under_18")
-    off = int(rng.integers(3))
-    for k in range(counts["ineligible"]):
-        kind = kinds[(k + off) % 3]
+    for kind in _rotating(rng, ("eu_citizen", "other_municipality", "under_18"), counts["ineligible"]):
         if kind == "eu_citizen":
             r = donors.loc[_pick(rng, donors, used)].copy()
             r["citizenship"] = _EU[int(rng.integers(len(_EU)))]
@@ -172,8 +173,7 @@ def _extra_rows(rng: np.random.Generator, donors: pd.DataFrame, counts: dict[str
 def _donor_pool(rng, resp: pd.DataFrame, pop: pd.DataFrame | None, m: str, k: int) -> pd.DataFrame:
     """Persons to build extra rows from: non-respondents of ``m`` (by response propensity) or respondents."""
     if pop is None:
-        src = resp[resp["municipality"] == m].drop(columns=["_id", "_uuid", "start", "end", "_submission_time",
-                                                            "lang", "device_id", "response_prob"])
+        src = resp[resp["municipality"] == m].drop(columns=[*META_COLUMNS, "response_prob"])
         return src.reset_index(drop=True)
     src = pop[(pop["municipality"] == m) & ~pop["person_id"].isin(resp["person_id"])]
     rho = response_propensity(src)

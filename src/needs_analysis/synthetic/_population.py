@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..clean._derive import YEARS_GROUPS, derive_variables
 from ..config import SURVEY_YEAR
 from ..errors import NeedsAnalysisError
 from . import _models as M
@@ -22,7 +23,7 @@ from ._schema import MULTIPLE_CHOICES, QUESTIONS, SERVICES, relevance_masks
 
 __all__ = ["build_population", "derive_groups", "population_sizes"]
 
-_YEARS_BANDS = ("lt_1", "y1_4", "y5_9", "y10_plus")
+_YEARS_BANDS = tuple(label for label, _ in YEARS_GROUPS)
 _PERMITS = ("work", "family", "study", "permanent", "other_permit")
 _SMALL = ("siauliai", "jonava", "akmene")
 #: housing problems proper (``no_problems`` excluded)
@@ -61,29 +62,18 @@ def derive_groups(df: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        A copy with the four columns (re)computed: age = SURVEY_YEAR -
-        birth_year; agegrp 18_29/30_44/45_64/65_plus; citgrp UA/BY/RU/
-        central_asia/IN/other_third; years_lt lt_1 (<1), y1_4, y5_9, y10_plus
-        from SURVEY_YEAR - arrival_year.
+        A copy with the four columns (re)computed by
+        :func:`needs_analysis.clean.derive_variables` (the same derivation the
+        cleaning step uses): age = SURVEY_YEAR - birth_year (``Int64``);
+        agegrp 18_29/30_44/45_64/65_plus; citgrp UA/BY/RU/central_asia/IN/
+        other_third; years_lt lt_1 (<1), y1_4, y5_9, y10_plus from
+        SURVEY_YEAR - arrival_year (groups as ``str``).
     """
+    derived = derive_variables(df[["birth_year", "citizenship", "arrival_year"]], SURVEY_YEAR)
     out = df.copy()
-    age = SURVEY_YEAR - pd.to_numeric(out["birth_year"], errors="coerce")
-    out["age"] = age.astype("Int64")
-    out["agegrp"] = pd.Series(
-        pd.cut(age, [-np.inf, 29, 44, 64, np.inf], labels=["18_29", "30_44", "45_64", "65_plus"]).astype(object),
-        index=out.index, dtype="str",
-    ).where(age >= 18)
-    cit = out["citizenship"]
-    grp = pd.Series("other_third", index=out.index, dtype="str")
-    for code in ("UA", "BY", "RU", "IN"):
-        grp = grp.mask(cit == code, code)
-    grp = grp.mask(cit.isin(["UZ", "TJ", "KG", "KZ"]), "central_asia")
-    out["citgrp"] = grp.where(cit.notna())
-    yrs = SURVEY_YEAR - pd.to_numeric(out["arrival_year"], errors="coerce")
-    out["years_lt"] = pd.Series(
-        pd.cut(yrs, [-np.inf, 0, 4, 9, np.inf], labels=list(_YEARS_BANDS)).astype(object),
-        index=out.index, dtype="str",
-    ).where(yrs.notna())
+    out["age"] = derived["age"].astype("Int64")
+    for col in ("agegrp", "citgrp", "years_lt"):
+        out[col] = derived[col].astype("str")
     return out
 
 
@@ -201,6 +191,10 @@ def _ordinal(rng, cov, name, n, extra_const: float | np.ndarray = 0.0) -> np.nda
     return draw_ordinal(rng, linpred(cov, coefs, n) + extra_const, cuts, cats)
 
 
+def _multi(rng, cov, q, n) -> dict[str, np.ndarray]:
+    return draw_multiple(rng, cov, M.MULTI[q], MULTIPLE_CHOICES[q], M.MULTI_FALLBACK[q], n)
+
+
 def _answers(rng: np.random.Generator, d: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], dict]:
     """Draw every answer (substantive values, before item non-response and skip rules).
 
@@ -250,11 +244,9 @@ def _answers(rng: np.random.Generator, d: dict[str, np.ndarray]) -> tuple[dict[s
     a["lt_course_12m"] = _yes_no(_logit_yes(rng, cov, "lt_course_12m", n))
     want = _logit_yes(rng, cov, "lt_course_want", n)
     a["lt_course_want"] = _yes_no(want)
-    multi["lt_barriers"] = draw_multiple(rng, cov, M.MULTI["lt_barriers"], MULTIPLE_CHOICES["lt_barriers"],
-                                         M.MULTI_FALLBACK["lt_barriers"], n)
+    multi["lt_barriers"] = _multi(rng, cov, "lt_barriers", n)
 
-    hp = draw_multiple(rng, cov, M.MULTI["housing_problems"], MULTIPLE_CHOICES["housing_problems"],
-                       M.MULTI_FALLBACK["housing_problems"], n)
+    hp = _multi(rng, cov, "housing_problems", n)
     multi["housing_problems"] = hp
     cov["n_problems"] = sum(hp[c].astype(float) for c in MULTI_PROBLEMS)
     housing_help = _logit_yes(rng, cov, "housing_help", n)
@@ -268,9 +260,7 @@ def _answers(rng: np.random.Generator, d: dict[str, np.ndarray]) -> tuple[dict[s
     cov["no_gp"], cov["no_insurance"] = (~gp).astype(float), (~ins).astype(float)
     unmet = _logit_yes(rng, cov, "unmet_medical", n)
     a["unmet_medical"] = _yes_no(unmet)
-    multi["unmet_medical_why"] = draw_multiple(rng, cov, M.MULTI["unmet_medical_why"],
-                                               MULTIPLE_CHOICES["unmet_medical_why"],
-                                               M.MULTI_FALLBACK["unmet_medical_why"], n)
+    multi["unmet_medical_why"] = _multi(rng, cov, "unmet_medical_why", n)
 
     prob = _logit_yes(rng, cov, "child_problems", n)
     serious = _logit_yes(rng, cov, "child_serious", n)
@@ -285,8 +275,7 @@ def _answers(rng: np.random.Generator, d: dict[str, np.ndarray]) -> tuple[dict[s
     discr = _logit_yes(rng, cov, "discr_any", n)
     a["discr_any"] = _yes_no(discr)
     cov["discr"] = discr.astype(float)
-    multi["discr_settings"] = draw_multiple(rng, cov, M.MULTI["discr_settings"], MULTIPLE_CHOICES["discr_settings"],
-                                            M.MULTI_FALLBACK["discr_settings"], n)
+    multi["discr_settings"] = _multi(rng, cov, "discr_settings", n)
     a["discr_reported"] = _yes_no(_logit_yes(rng, cov, "discr_reported", n))
 
     svc_need = {}
@@ -298,8 +287,7 @@ def _answers(rng: np.random.Generator, d: dict[str, np.ndarray]) -> tuple[dict[s
         svc_need[s] = _logit_yes(rng, cov, f"svc_need_{s}", n)
         a[f"svc_need_{s}"] = _yes_no(svc_need[s])
 
-    multi["info_sources"] = draw_multiple(rng, cov, M.MULTI["info_sources"], MULTIPLE_CHOICES["info_sources"],
-                                          M.MULTI_FALLBACK["info_sources"], n)
+    multi["info_sources"] = _multi(rng, cov, "info_sources", n)
     il = draw_categorical(rng, _table_probs(d["citgrp"], M.INFO_LANGUAGE_PROBS), M.INFO_LANGUAGE)
     to_lt = (cov["lt_adv"] > 0) & draw_binary(rng, np.full(n, M.INFO_LANGUAGE_LT_IF_ADVANCED))
     a["info_language"] = np.where(to_lt, "lt", il).astype(object)

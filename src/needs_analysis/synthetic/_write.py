@@ -8,6 +8,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..clean._derive import YEARS_GROUPS
 from ._export import write_export_xlsx
 from ._facts import AGEGRPS, CITGRPS, FACTS, MARGINS_SOURCE, POPULATION_SIZES, SAMPLE_TARGETS
 from ._faults import FAULT_RATES, add_faults
@@ -23,7 +24,7 @@ MARGIN_CATEGORIES: dict[str, tuple[str, ...]] = {
     "citgrp": CITGRPS,
     "permit_grounds": ("work", "family", "study", "permanent", "other_permit"),
     # years since arrival, as the residence-permit register's date of first permit would give it
-    "years_lt": ("lt_1", "y1_4", "y5_9", "y10_plus"),
+    "years_lt": tuple(label for label, _ in YEARS_GROUPS),
 }
 
 
