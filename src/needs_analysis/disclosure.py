@@ -95,6 +95,11 @@ def mask_withheld(estimates: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def as_bool(values) -> np.ndarray:
+    """Boolean array from a column that may hold bools, 0/1, None or NaN (missing → False)."""
+    return np.array([False if pd.isna(v) else bool(v) for v in pd.Series(values).astype(object)], dtype=bool)
+
+
 def _check_thresholds(min_n, caution_n, max_rse, min_count, min_count_sensitive) -> None:
     bad = []
     if not (min_n >= 1):
@@ -186,7 +191,7 @@ def apply_disclosure(
     else:
         is_prop = np.ones(k, dtype=bool)
     if "sensitive" in out.columns:
-        sensitive = np.array([False if pd.isna(v) else bool(v) for v in out["sensitive"].astype(object)], dtype=bool)
+        sensitive = as_bool(out["sensitive"])
     else:
         sensitive = np.zeros(k, dtype=bool)
 

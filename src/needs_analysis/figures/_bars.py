@@ -11,20 +11,23 @@ Rules every bar chart follows:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from .. import config
-from ..disclosure import WITHHELD_FLAGS, mask_withheld
+from ..disclosure import WITHHELD_FLAGS, as_bool, mask_withheld
 from ..errors import NeedsAnalysisError
-from ._style import COLORS, FONT_FAMILY, number_formatter, percent_formatter
-from ._text import fmt_num, fmt_pct, ui
+from ._style import COLORS, FONT_FAMILY, OKABE_ITO, number_formatter, percent_formatter
+from ._text import fmt_int, fmt_num, fmt_pct, ui
 
-__all__ = ["REQUIRED_ESTIMATE_COLUMNS", "prepare_estimates", "draw_hbars", "style_value_axis", "flag_notes",
-           "source_note", "single_municipality", "as_bool"]
+__all__ = ["REQUIRED_ESTIMATE_COLUMNS", "prepare_estimates", "draw_hbars", "draw_series", "style_value_axis",
+           "flag_notes", "n_note", "figure_notes", "finish_on_ax", "shown_first", "source_note",
+           "single_municipality", "as_bool"]
 
 REQUIRED_ESTIMATE_COLUMNS: tuple[str, ...] = (
     "municipality", "indicator", "label_lt", "label_en", "area", "kind", "domain", "domain_value",
@@ -32,11 +35,6 @@ REQUIRED_ESTIMATE_COLUMNS: tuple[str, ...] = (
 )
 
 HATCH = "////"
-
-
-def as_bool(values) -> np.ndarray:
-    """Boolean array from a column that may hold bools, 0/1, None or NaN (missing → False)."""
-    return np.array([False if pd.isna(v) else bool(v) for v in pd.Series(values).astype(object)], dtype=bool)
 
 
 def prepare_estimates(estimates: pd.DataFrame, where: str = "estimates") -> pd.DataFrame:
@@ -119,6 +117,112 @@ def flag_notes(flags: Sequence[str], lang: str, *, min_n: int = 30, caution_n: i
     return notes
 
 
+def n_note(n, lang: str, *, in_labels: bool = False, prefix: str | None = None) -> str:
+    """The base line ``n = …`` printed under a figure.
+
+    Parameters
+    ----------
+    n : array-like
+        Unweighted bases of the estimates drawn (non-numeric and missing
+        values are ignored).
+    lang : str
+        Language of the note.
+    in_labels : bool
+        The bars' labels carry their own bases: a range of bases is worded as
+        "see the labels" (``note.n_range``) instead of a plain range
+        (``note.n_range_plain``).
+    prefix : str, optional
+        Text put before the note as ``"<prefix>: "`` (e.g. the municipality
+        whose bases are quoted).
+
+    Returns
+    -------
+    str
+        ``n = 598``, or the range ``lo–hi``; ``""`` when no base is known.
+    """
+    vals = pd.to_numeric(n, errors="coerce").dropna()
+    if vals.empty:
+        return ""
+    lo, hi = int(vals.min()), int(vals.max())
+    if lo == hi:
+        text = ui("note.n", lang, n=fmt_int(lo, lang))
+    else:
+        key = "note.n_range" if in_labels else "note.n_range_plain"
+        text = ui(key, lang, lo=fmt_int(lo, lang), hi=fmt_int(hi, lang))
+    return text if prefix is None else f"{prefix}: {text}"
+
+
+def figure_notes(base: str, flags: Sequence[str], lang: str, municipality: str, source: str | None = None, *,
+                 min_n: int = 30, caution_n: int = 50, max_rse: float = 0.30,
+                 extra: Sequence[str] = ()) -> list[str]:
+    """The standard lines under a bar chart with CIs.
+
+    Parameters
+    ----------
+    base : str
+        The base line, usually from :func:`n_note`.
+    flags : sequence of str
+        Disclosure flags of the estimates drawn (selects the flag footnotes).
+    lang : str
+        Language of the notes.
+    municipality : str
+        Municipality id for the source line (``""``: the whole survey).
+    source : str, optional
+        Source line replacing the default one.
+    min_n, caution_n, max_rse : optional
+        Thresholds quoted in the flag footnotes.
+    extra : sequence of str
+        Lines put after the confidence-interval note, before the flag footnotes.
+
+    Returns
+    -------
+    list of str
+        Base, CI note, ``extra``, flag footnotes, source line.
+    """
+    return [base, ui("note.ci", lang), *extra,
+            *flag_notes(flags, lang, min_n=min_n, caution_n=caution_n, max_rse=max_rse),
+            source_note(municipality, lang, source)]
+
+
+def finish_on_ax(ax: Axes, title: str) -> Figure:
+    """End a figure drawn into a caller's axes: title on the axes, no title block or notes.
+
+    Parameters
+    ----------
+    ax : Axes
+        The caller's axes.
+    title : str
+        Figure title, put left above the axes.
+
+    Returns
+    -------
+    Figure
+        The figure holding ``ax``.
+    """
+    ax.set_title(title, loc="left")
+    return ax.figure
+
+
+def shown_first(rows: pd.DataFrame) -> pd.DataFrame:
+    """Shown estimates from the largest to the smallest, withheld ones last.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Rows with ``estimate`` and ``flag``.
+
+    Returns
+    -------
+    DataFrame
+        The shown rows sorted by ``estimate`` descending (stable), then the
+        withheld rows (flag in :data:`~needs_analysis.disclosure.WITHHELD_FLAGS`
+        or no estimate) in their original order.
+    """
+    withheld = rows["flag"].isin(WITHHELD_FLAGS) | rows["estimate"].isna()
+    shown = rows[~withheld].sort_values("estimate", ascending=False, kind="mergesort")
+    return pd.concat([shown, rows[withheld]])
+
+
 def draw_hbars(
     ax: Axes,
     y: np.ndarray,
@@ -129,9 +233,7 @@ def draw_hbars(
     height: float = 0.7,
     kind: str = "proportion",
     min_n: int = 30,
-    value_text: bool = True,
-    label: str | None = None,
-) -> list:
+) -> None:
     """Draw one horizontal bar (with 95% CI) per row at positions ``y``.
 
     Parameters
@@ -152,15 +254,11 @@ def draw_hbars(
         Proportions are labelled in percent.
     min_n : int
         Threshold quoted in the empty slot of ``not_shown`` rows.
-    value_text : bool
-        Write the estimate at the end of each bar.
-    label : str, optional
-        Legend label of the bars.
 
-    Returns
-    -------
-    list
-        The bar patches drawn (withheld rows draw none).
+    Notes
+    -----
+    Each shown bar gets its estimate written at its end (at the end of the CI
+    when there is one); withheld rows get the slot text instead.
     """
     est = rows["estimate"].to_numpy(dtype=float)
     lo = rows["ci_low"].to_numpy(dtype=float)
@@ -168,15 +266,13 @@ def draw_hbars(
     flags = rows["flag"].astype(str).to_numpy()
     y = np.asarray(y, dtype=float)
     shown = ~np.isin(flags, WITHHELD_FLAGS) & np.isfinite(est)
-    patches = []
     if shown.any():
         hatch_mask = flags == "caution"
         bars = ax.barh(y[shown], est[shown], height=height, color=color, edgecolor="white", linewidth=0.0,
-                       label=label, zorder=2)
+                       zorder=2)
         for patch, is_caution in zip(bars.patches, hatch_mask[shown]):
             if is_caution:
                 patch.set_hatch(HATCH)
-        patches = list(bars.patches)
         elo = np.clip(est[shown] - lo[shown], 0, None)
         ehi = np.clip(hi[shown] - est[shown], 0, None)
         ok = np.isfinite(elo) & np.isfinite(ehi)
@@ -187,16 +283,81 @@ def draw_hbars(
     span = span if np.isfinite(span) and span > 0 else 1.0
     for i in range(len(rows)):
         if shown[i]:
-            if value_text:
-                end = hi[i] if np.isfinite(hi[i]) else est[i]
-                txt = fmt_pct(est[i], lang) if kind == "proportion" else fmt_num(est[i], lang, 1)
-                ax.text(end + 0.012 * span, y[i], txt, va="center", ha="left", fontsize=6.5, color=COLORS["text"],
-                        fontfamily=FONT_FAMILY, zorder=4)
+            end = hi[i] if np.isfinite(hi[i]) else est[i]
+            txt = fmt_pct(est[i], lang) if kind == "proportion" else fmt_num(est[i], lang, 1)
+            ax.text(end + 0.012 * span, y[i], txt, va="center", ha="left", fontsize=6.5, color=COLORS["text"],
+                    fontfamily=FONT_FAMILY, zorder=4)
         else:
             key = "slot.not_shown" if flags[i] == "not_shown" else "slot.suppressed"
             ax.text(0.01 * span, y[i], ui(key, lang, min_n=min_n), va="center", ha="left", fontsize=6.5,
                     color=COLORS["muted"], fontstyle="italic", fontfamily=FONT_FAMILY, zorder=4)
-    return patches
+
+
+def draw_series(
+    ax: Axes,
+    rows: pd.DataFrame,
+    series: Sequence[str],
+    *,
+    series_col: str | None,
+    key_col: str,
+    order: Mapping[str, int],
+    labels: Sequence[str],
+    lang: str,
+    kind: str = "proportion",
+    min_n: int = 30,
+    width: float = 0.84,
+) -> list[Patch]:
+    """Draw groups of bars, one bar per series in each category slot, and style the axes.
+
+    Parameters
+    ----------
+    ax : Axes
+        Target axes.
+    rows : DataFrame
+        Rows of all series with ``estimate, ci_low, ci_high, flag``, the
+        category key ``key_col`` and (if grouped) the series ``series_col``.
+    series : sequence of str
+        Series values in drawing order; series ``j`` takes Okabe–Ito colour ``j``.
+    series_col : str or None
+        Column naming each row's series. ``None``: ``rows`` is one series
+        (``series`` has one element), drawn as full-height bars at the
+        category positions.
+    key_col : str
+        Column with each row's category key.
+    order : mapping of str to int
+        Category key → slot position (0 at the top).
+    labels : sequence of str
+        Category labels, one per slot, top to bottom.
+    lang : str
+        Language of value texts and axis.
+    kind : {"proportion", "mean"}
+        Value kind of the axis and value texts.
+    min_n : int
+        Threshold quoted in the empty slot of ``not_shown`` rows.
+    width : float
+        Share of a category slot taken by its group of bars.
+
+    Returns
+    -------
+    list of Patch
+        Legend handles, one per series.
+    """
+    slot = width / len(series)
+    handles = []
+    for j, s in enumerate(series):
+        sub = rows if series_col is None else rows[rows[series_col].astype(str) == s]
+        sub = sub.assign(_o=sub[key_col].astype(str).map(order)).sort_values("_o", kind="mergesort")
+        y = sub["_o"].to_numpy(dtype=float)
+        if series_col is not None:
+            y = y - width / 2 + slot * (j + 0.5)
+        color = OKABE_ITO[j % len(OKABE_ITO)]
+        draw_hbars(ax, y, sub, lang=lang, color=color, height=0.7 if series_col is None else slot * 0.9, kind=kind,
+                   min_n=min_n)
+        handles.append(Patch(facecolor=color))
+    ax.set_yticks(np.arange(len(labels), dtype=float), labels)
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    style_value_axis(ax, rows, lang, kind)
+    return handles
 
 
 def style_value_axis(ax: Axes, rows: pd.DataFrame, lang: str, kind: str) -> None:

@@ -28,7 +28,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from ._text import fmt_num
+from ._text import fmt_pct
 
 __all__ = [
     "FONT_FAMILY",
@@ -117,31 +117,22 @@ def style_context() -> Iterator[None]:
         yield
 
 
-def new_figure(height_in: float = 3.0) -> Figure:
+def new_figure() -> Figure:
     """A blank 16 cm wide figure with an Agg canvas (no pyplot state).
-
-    Parameters
-    ----------
-    height_in : float
-        Initial height in inches; :func:`layout_figure` resets it.
 
     Returns
     -------
     matplotlib.figure.Figure
+        3 inches high; :func:`layout_figure` sets the final height.
     """
-    fig = Figure(figsize=(FIG_WIDTH_IN, height_in), dpi=100)
+    fig = Figure(figsize=(FIG_WIDTH_IN, 3.0), dpi=100)
     FigureCanvasAgg(fig)
     return fig
 
 
 def percent_formatter(lang: str) -> FuncFormatter:
     """Axis formatter for proportions: ``0.45`` → ``45 %`` (lt) / ``45%`` (en)."""
-
-    def _f(x, _pos):
-        s = fmt_num(100.0 * x, lang, 0)
-        return s + ("\u00a0%" if lang == "lt" else "%")
-
-    return FuncFormatter(_f)
+    return FuncFormatter(lambda x, _pos: fmt_pct(x, lang))
 
 
 def number_formatter(lang: str) -> FuncFormatter:

@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
 
 from ..errors import NeedsAnalysisError
-from ._bars import as_bool, draw_hbars, flag_notes, prepare_estimates, single_municipality, source_note, style_value_axis
-from ._style import OKABE_ITO, layout_figure, new_figure, style_context, wrap_label
+from ._bars import (as_bool, draw_hbars, draw_series, figure_notes, finish_on_ax, n_note, prepare_estimates,
+                    shown_first, single_municipality, style_value_axis)
+from ._style import layout_figure, new_figure, style_context, wrap_label
 from ._text import check_lang, fmt_int, has_ui, ui, value_label
 
 __all__ = ["needs_overview", "indicator_bars"]
@@ -33,17 +33,6 @@ def _label(row: pd.Series, lang: str) -> str:
     return str(row[f"label_{lang}"])
 
 
-def _n_note(rows: pd.DataFrame, lang: str, in_labels: bool = True) -> str:
-    n = pd.to_numeric(rows["n"], errors="coerce").dropna()
-    if n.empty:
-        return ""
-    lo, hi = int(n.min()), int(n.max())
-    if lo == hi:
-        return ui("note.n", lang, n=fmt_int(lo, lang))
-    key = "note.n_range" if in_labels else "note.n_range_plain"
-    return ui(key, lang, lo=fmt_int(lo, lang), hi=fmt_int(hi, lang))
-
-
 def _common_kind(rows: pd.DataFrame, where: str) -> str:
     kinds = sorted(set(rows["kind"].astype(str)))
     if len(kinds) != 1:
@@ -51,11 +40,6 @@ def _common_kind(rows: pd.DataFrame, where: str) -> str:
                                  expected="only proportions or only means in one chart",
                                  fix="draw proportions and means in separate charts")
     return kinds[0]
-
-
-def _finish_on_ax(ax: Axes, title: str) -> Figure:
-    ax.set_title(title, loc="left")
-    return ax.figure
 
 
 def needs_overview(
@@ -114,9 +98,7 @@ def needs_overview(
     rows, mid = single_municipality(rows, municipality, "needs_overview")
     kind = _common_kind(rows, "needs_overview")
 
-    withheld = rows["flag"].isin(["not_shown", "suppressed"]) | rows["estimate"].isna()
-    shown = rows[~withheld].sort_values("estimate", ascending=False, kind="mergesort")
-    rows = pd.concat([shown, rows[withheld]])
+    rows = shown_first(rows)
 
     areas = rows["area"].astype(str)
     use_area = label_by == "area" and areas.is_unique
@@ -137,10 +119,9 @@ def needs_overview(
         style_value_axis(axx, rows, lang, kind)
         title = ui("fig.overview.title", lang)
         if ax is not None:
-            return _finish_on_ax(axx, title)
-        notes = [_n_note(rows, lang), ui("note.ci", lang),
-                 *flag_notes(rows["flag"], lang, min_n=min_n, caution_n=caution_n, max_rse=max_rse),
-                 source_note(mid, lang, source)]
+            return finish_on_ax(axx, title)
+        notes = figure_notes(n_note(rows["n"], lang, in_labels=True), rows["flag"], lang, mid, source, min_n=min_n,
+                             caution_n=caution_n, max_rse=max_rse)
         return layout_figure(fig, [(axx, _ROW_IN * len(rows))], title=title,
                              subtitle=ui("fig.overview.subtitle", lang), notes=notes)
 
@@ -241,31 +222,19 @@ def indicator_bars(
     gcol = "municipality" if by == "municipality" else "domain_value"
     groups = list(dict.fromkeys(est[gcol].astype(str))) if by else ["total"]
     k = len(groups)
-    slot = 0.8 / k
     with style_context():
         fig = new_figure() if ax is None else None
         axx = fig.add_subplot() if ax is None else ax
-        handles = []
-        for j, g in enumerate(groups):
-            sub = est if by is None else est[est[gcol].astype(str) == g]
-            sub = sub.assign(_o=sub["indicator"].astype(str).map(order)).sort_values("_o", kind="mergesort")
-            y = sub["_o"].to_numpy(dtype=float) - 0.4 + slot * (j + 0.5) if by else sub["_o"].to_numpy(dtype=float)
-            color = OKABE_ITO[j % len(OKABE_ITO)]
-            draw_hbars(axx, y, sub, lang=lang, color=color, height=slot * 0.9 if by else 0.7, kind=kind,
-                       min_n=min_n, value_text=True)
-            handles.append(Patch(facecolor=color))
         labels = [wrap_label(str(firsts.loc[i, f"label_{lang}"])) for i in indicators]
-        axx.set_yticks(np.arange(len(indicators), dtype=float), labels)
-        axx.set_ylim(len(indicators) - 0.5, -0.5)
-        style_value_axis(axx, est, lang, kind)
+        handles = draw_series(axx, est, groups, series_col=gcol if by else None, key_col="indicator", order=order,
+                              labels=labels, lang=lang, kind=kind, min_n=min_n, width=0.8)
         if ax is not None:
-            return _finish_on_ax(axx, title)
+            return finish_on_ax(axx, title)
         legend = (handles, _group_labels(by, groups, lang, value_labels)) if by else None
         if subtitle is None:
             subtitle = ui("fig.indicators.subtitle" if kind == "proportion" else "fig.indicators.subtitle_mean", lang)
-        notes = [_n_note(est, lang, in_labels=False), ui("note.ci", lang),
-                 *flag_notes(est["flag"], lang, min_n=min_n, caution_n=caution_n, max_rse=max_rse),
-                 source_note(mid, lang, source)]
+        notes = figure_notes(n_note(est["n"], lang), est["flag"], lang, mid, source, min_n=min_n,
+                             caution_n=caution_n, max_rse=max_rse)
         per_ind = max(1.0, 0.55 * k) if by else 1.0
         return layout_figure(fig, [(axx, _ROW_IN * per_ind * len(indicators))], title=title, subtitle=subtitle,
                              notes=notes, legend=legend)

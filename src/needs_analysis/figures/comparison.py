@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
 
 from ..disclosure import apply_comparison_disclosure, mask_comparison
 from ..errors import NeedsAnalysisError
-from ._bars import as_bool, draw_hbars, flag_notes, source_note, style_value_axis
-from ._style import OKABE_ITO, layout_figure, new_figure, style_context, wrap_label
-from ._text import check_lang, fmt_int, fmt_num, has_ui, ui
+from ._bars import as_bool, draw_series, figure_notes, finish_on_ax, n_note
+from ._style import layout_figure, new_figure, style_context, wrap_label
+from ._text import check_lang, fmt_num, has_ui, ui
 
 __all__ = ["comparison_figure", "comparison_series"]
 
@@ -154,38 +152,20 @@ def comparison_figure(
         star = " *" if pd.notna(r["p_holm"]) and r["p_holm"] < alpha else ""
         labels.append(wrap_label(lab, 34) + star)
     k = len(_SERIES)
-    slot = 0.84 / k
     names = [ui("series.this", lang, municipality=mun.name(lang, short=True)), ui("series.rest", lang),
              ui("series.all", lang)]
     with style_context():
         fig = new_figure() if ax is None else None
         axx = fig.add_subplot() if ax is None else ax
-        handles = []
-        for j, s in enumerate(_SERIES):
-            sub = rows[rows["series"] == s]
-            sub = sub.assign(_o=sub["indicator"].map(pos)).sort_values("_o", kind="mergesort")
-            y = sub["_o"].to_numpy(dtype=float) - 0.42 + slot * (j + 0.5)
-            color = OKABE_ITO[j % len(OKABE_ITO)]
-            draw_hbars(axx, y, sub, lang=lang, color=color, height=slot * 0.9, kind="proportion", min_n=min_n)
-            handles.append(Patch(facecolor=color))
-        axx.set_yticks(np.arange(len(order), dtype=float), labels)
-        axx.set_ylim(len(order) - 0.5, -0.5)
-        style_value_axis(axx, rows, lang, "proportion")
+        handles = draw_series(axx, rows, _SERIES, series_col="series", key_col="indicator", order=pos, labels=labels,
+                              lang=lang, min_n=min_n)
         title = ui("fig.08_comparison.title", lang)
         if ax is not None:
-            axx.set_title(title, loc="left")
-            return axx.figure
-        n_this = pd.to_numeric(this["n"], errors="coerce").dropna()
-        n_note = ""
-        if len(n_this):
-            lo, hi = int(n_this.min()), int(n_this.max())
-            n_note = ui("note.n", lang, n=fmt_int(lo, lang)) if lo == hi else ui(
-                "note.n_range_plain", lang, lo=fmt_int(lo, lang), hi=fmt_int(hi, lang))
-            n_note = f"{mun.name(lang, short=True)}: {n_note}"
-        notes = [n_note, ui("note.ci", lang), ui("note.signif", lang, alpha=fmt_num(alpha, lang, 2)),
-                 ui("note.compare_method", lang),
-                 *flag_notes(rows["flag"], lang, min_n=min_n, caution_n=caution_n, max_rse=max_rse),
-                 source_note("", lang, source)]
+            return finish_on_ax(axx, title)
+        base = n_note(this["n"], lang, prefix=mun.name(lang, short=True))
+        notes = figure_notes(base, rows["flag"], lang, "", source, min_n=min_n, caution_n=caution_n,
+                             max_rse=max_rse, extra=[ui("note.signif", lang, alpha=fmt_num(alpha, lang, 2)),
+                                                     ui("note.compare_method", lang)])
         return layout_figure(fig, [(axx, 0.25 * 0.7 * k * len(order))], title=title,
                              subtitle=ui("fig.08_comparison.subtitle", lang, municipality=mun.name(lang, short=True)),
                              notes=notes, legend=(handles, names))

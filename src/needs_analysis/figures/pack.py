@@ -14,7 +14,7 @@ from .bars import needs_overview
 from .comparison import comparison_figure
 from .panels import discrimination_belonging, employment_figure, figure_indicators, language_figure, \
     migration_profile, services_figure
-from .profile import respondent_profile
+from .profile import PROFILE_VARIABLES, respondent_profile
 
 __all__ = ["pack_figures", "FIGURE_KEYS"]
 
@@ -84,7 +84,7 @@ def pack_figures(
     figs: dict[str, Figure] = {}
     margins = weights_report.get("margins") if isinstance(weights_report, Mapping) else None
     if isinstance(margins, pd.DataFrame) and len(margins):
-        variables = [v for v in ("sex", "agegrp", "citgrp") if v in set(margins["variable"].astype(str))]
+        variables = [v for v in PROFILE_VARIABLES if v in set(margins["variable"].astype(str))]
         if variables:
             summary = weights_report.get("summary")
             big_n = summary["N"].iloc[0] if isinstance(summary, pd.DataFrame) and "N" in summary else None

@@ -19,11 +19,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
 
 from ..errors import NeedsAnalysisError
-from ._bars import draw_hbars, flag_notes, prepare_estimates, single_municipality, source_note, style_value_axis
-from ._style import FONT_FAMILY, OKABE_ITO, layout_figure, new_figure, style_context, wrap_label
+from ._bars import (draw_hbars, draw_series, figure_notes, finish_on_ax, n_note, prepare_estimates, shown_first,
+                    single_municipality, style_value_axis)
+from ._style import FONT_FAMILY, layout_figure, new_figure, style_context, wrap_label
 from ._text import check_lang, fmt_int, has_ui, ui
 
 __all__ = ["panel_figure", "migration_profile", "language_figure", "employment_figure", "services_figure",
@@ -61,24 +61,13 @@ def figure_indicators(figure: str, catalogue=None) -> list[tuple[str, list]]:
     return list(panels.items())
 
 
-def _n_text(n: pd.Series, lang: str) -> str:
-    vals = pd.to_numeric(n, errors="coerce").dropna()
-    if vals.empty:
-        return ""
-    lo, hi = int(vals.min()), int(vals.max())
-    return ui("note.n", lang, n=fmt_int(lo, lang)) if lo == hi else ui(
-        "note.n_range_plain", lang, lo=fmt_int(lo, lang), hi=fmt_int(hi, lang))
-
-
 def _panel_rows(est: pd.DataFrame, inds: list, lang: str) -> pd.DataFrame:
     """Total rows of the panel's indicators, ordered for drawing."""
     order = {ind.id: k for k, ind in enumerate(inds)}
     rows = est[est["indicator"].astype(str).isin(order) & (est["domain"].astype(str) == "total").to_numpy()]
     rows = rows.assign(_o=rows["indicator"].astype(str).map(order)).sort_values("_o", kind="mergesort")
     if not any(ind.partition for ind in inds):
-        withheld = rows["flag"].isin(["not_shown", "suppressed"]) | rows["estimate"].isna()
-        shown = rows[~withheld].sort_values("estimate", ascending=False, kind="mergesort")
-        rows = pd.concat([shown, rows[withheld]])
+        rows = shown_first(rows)
     short = {ind.id: ind.short(lang) for ind in inds}
     return rows.assign(_label=rows["indicator"].astype(str).map(short))
 
@@ -201,9 +190,8 @@ def panel_figure(
             placed.append((axx, h))
         if ax is not None:
             return ax[0].figure
-        notes = [_n_text(rows["n"], lang), ui("note.ci", lang),
-                 *flag_notes(rows["flag"], lang, min_n=min_n, caution_n=caution_n, max_rse=max_rse),
-                 source_note(mid, lang, source)]
+        notes = figure_notes(n_note(rows["n"], lang), rows["flag"], lang, mid, source, min_n=min_n,
+                             caution_n=caution_n, max_rse=max_rse)
         key = f"fig.{figure}.title"
         title = title or (ui(key, lang) if has_ui(key) else figure)
         sub_key = f"fig.{figure}.subtitle"
@@ -299,28 +287,16 @@ def services_figure(
                                                 else np.inf, services.index(s)))
     pos = {s: i for i, s in enumerate(services)}
     k = len(series)
-    slot = 0.84 / k
     with style_context():
         fig = new_figure() if ax is None else None
         axx = fig.add_subplot() if ax is None else ax
-        handles = []
-        for j, p in enumerate(series):
-            sub = rows[rows["_series"] == p]
-            sub = sub.assign(_o=sub["_svc"].map(pos)).sort_values("_o", kind="mergesort")
-            y = sub["_o"].to_numpy(dtype=float) - 0.42 + slot * (j + 0.5)
-            color = OKABE_ITO[j % len(OKABE_ITO)]
-            draw_hbars(axx, y, sub, lang=lang, color=color, height=slot * 0.9, kind="proportion", min_n=min_n)
-            handles.append(Patch(facecolor=color))
-        axx.set_yticks(np.arange(len(services), dtype=float), [wrap_label(label_of[s], 30) for s in services])
-        axx.set_ylim(len(services) - 0.5, -0.5)
-        style_value_axis(axx, rows, lang, "proportion")
+        handles = draw_series(axx, rows, series, series_col="_series", key_col="_svc", order=pos,
+                              labels=[wrap_label(label_of[s], 30) for s in services], lang=lang, min_n=min_n)
         title = ui("fig.06_services.title", lang)
         if ax is not None:
-            axx.set_title(title, loc="left")
-            return axx.figure
+            return finish_on_ax(axx, title)
         names = [ui(f"svc.measure.{p}", lang) if has_ui(f"svc.measure.{p}") else p for p in series]
-        notes = [_n_text(rows["n"], lang), ui("note.ci", lang),
-                 *flag_notes(rows["flag"], lang, min_n=min_n, caution_n=caution_n, max_rse=max_rse),
-                 source_note(mid, lang, source)]
+        notes = figure_notes(n_note(rows["n"], lang), rows["flag"], lang, mid, source, min_n=min_n,
+                             caution_n=caution_n, max_rse=max_rse)
         return layout_figure(fig, [(axx, _ROW_IN * 0.62 * k * len(services))], title=title,
                              subtitle=ui("fig.06_services.subtitle", lang), notes=notes, legend=(handles, names))

@@ -99,6 +99,9 @@ def respondent_profile(
         raise NeedsAnalysisError(f"got {len(ax)} axes for {len(variables)} variables", where="ax",
                                  expected="one axes per variable")
     series = [s for s in _SERIES if rows[s[0]].notna().any()]
+    height = 0.8 / len(series)
+    # one value axis for all panels: scaled to the largest share of any variable
+    frame = pd.DataFrame({"ci_high": rows[[s[0] for s in series]].max(axis=1), "estimate": np.nan, "ci_low": 0.0})
     with style_context():
         fig = new_figure() if ax is None else None
         panels = []
@@ -106,7 +109,6 @@ def respondent_profile(
             sub = rows[rows["variable"].astype(str) == var]
             axx = fig.add_subplot(len(variables), 1, i + 1) if ax is None else ax[i]
             k = len(sub)
-            height = 0.8 / len(series)
             for j, (col, _key, role) in enumerate(series):
                 vals = pd.to_numeric(sub[col], errors="coerce").to_numpy(dtype=float)
                 y = np.arange(k) - 0.4 + height * (j + 0.5)
@@ -118,8 +120,6 @@ def respondent_profile(
             labels = [wrap_label(value_label(var, c, lang, value_labels), 30) for c in sub["category"]]
             axx.set_yticks(np.arange(k, dtype=float), labels)
             axx.set_ylim(k - 0.5, -0.5)
-            frame = pd.DataFrame({"ci_high": rows[[s[0] for s in series]].max(axis=1), "estimate": np.nan,
-                                  "ci_low": 0.0})
             style_value_axis(axx, frame, lang, "proportion")
             var_title = ui(f"var.{var}", lang) if has_ui(f"var.{var}") else var
             axx.set_title(var_title, loc="left", fontsize=8, fontfamily=FONT_FAMILY)
