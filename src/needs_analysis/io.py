@@ -20,7 +20,8 @@ import csv
 import hashlib
 import io as _io
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +67,14 @@ class RawFile:
         Hash of the file's bytes (recorded in the manifest).
     delimiter : str or None
         Field separator of CSV/TSV files.
+    extra_sheets : mapping of str to DataFrame
+        Further data sheets of a workbook that belong to the same export
+        (KoboToolbox writes each repeat group to a sheet of its own, one row
+        per repeat, linked by ``_parent_index``), cells as read, by sheet name.
+    meta : mapping of str to object
+        What the file format declares beside the cells (for SPSS/Stata:
+        ``value_labels`` per variable, ``user_missing`` codes per variable,
+        ``variable_labels``); empty for workbooks and text files.
     """
 
     data: pd.DataFrame
@@ -74,6 +83,8 @@ class RawFile:
     encoding: str | None
     sha256: str
     delimiter: str | None = None
+    extra_sheets: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    meta: Mapping[str, object] = field(default_factory=dict)
 
 
 def sha256_file(path: str | Path) -> str:
@@ -334,7 +345,8 @@ def _read_stat(path: Path) -> pd.DataFrame:
     return frame
 
 
-def read_raw(path: str | Path, sheet: str | int | None = None) -> RawFile:
+def read_raw(path: str | Path, sheet: str | int | None = None, *,
+             header_score: Callable[[Sequence[str]], float] | None = None) -> RawFile:
     """Read a raw survey export without changing any value.
 
     Parameters
@@ -344,6 +356,11 @@ def read_raw(path: str | Path, sheet: str | int | None = None) -> RawFile:
     sheet : str or int, optional
         Workbook sheet (name or 0-based index); default the sheet ``data``
         if present, else the first.
+    header_score : callable, optional
+        ``header_score(headers) -> float`` in [0, 1]: the share of a sheet's
+        headers that the questionnaire recognises (supplied by
+        :mod:`needs_analysis.harmonise`); used to find the data sheet of a
+        workbook when ``sheet`` is not given. Not used yet.
 
     Returns
     -------
