@@ -195,6 +195,12 @@ def test_close_names_stay_apart():
     assert (to_iso("Iran"), to_iso("Iraq")) == ("IR", "IQ")
 
 
+def test_a_name_two_countries_share_maps_to_neither():
+    # no ISO name is shared today; should pycountry ever give two countries one name, neither gets it
+    keys = countries._unique_keys([("Congo", "CG"), ("CONGO", "CD"), ("Kongas", "CG"), ("Kongas", "CG")])
+    assert keys == {"kongas": "CG"}
+
+
 def test_blank_and_non_text_input():
     for value in (None, np.nan, "", "   ", 3.5):
         assert to_iso(value) is None

@@ -34,6 +34,7 @@ Examples
 from __future__ import annotations
 
 import gettext
+from collections.abc import Iterable
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -89,8 +90,19 @@ def _iso_countries() -> dict[str, dict[str, tuple[str, ...]]]:
     return out
 
 
-def _unique_keys(pairs) -> dict[str, str]:
-    """``{folded name: iso2}`` from ``(name, iso2)`` pairs, leaving out names that two countries share."""
+def _unique_keys(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Matching keys that name one country only.
+
+    Parameters
+    ----------
+    pairs : iterable of (str, str)
+        ``(name or code, iso2)``.
+
+    Returns
+    -------
+    dict of str to str
+        ``{folded name: iso2}`` without the names that two countries share.
+    """
     seen: dict[str, set[str]] = {}
     for name, iso2 in pairs:
         k = _fold(name)
@@ -100,6 +112,7 @@ def _unique_keys(pairs) -> dict[str, str]:
 
 
 def _read_table(p: Path) -> pd.DataFrame:
+    """The project's country table, cells stripped and codes upper-case, checked against ISO 3166-1."""
     try:
         table = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8")
     except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
