@@ -9,10 +9,13 @@ as three UTF-8 CSV files that are easy to review in a diff:
 * ``settings.csv`` - the XLSForm ``settings`` sheet (one data row).
 
 This script checks them (unique names, every ``select_*`` list defined, four
-non-empty labels for every question and choice, no two choices of a list with
-the same normalised label) and writes
-``src/needs_analysis/resources/questionnaire.xlsx``. The output is
-byte-for-byte deterministic: workbook properties and zip entry times are fixed.
+non-empty labels for every question and choice and four constraint messages
+for every constraint, no two questions with the same normalised label in a
+language, no two choices of a list with the same normalised label), writes
+``src/needs_analysis/resources/questionnaire.xlsx`` and converts that workbook
+with pyxform (the XLSForm converter KoboToolbox and ODK use), refusing any
+conversion error or warning. The output is byte-for-byte deterministic:
+workbook properties and zip entry times are fixed.
 
 Usage::
 
@@ -27,6 +30,7 @@ import datetime as dt
 import io
 import re
 import sys
+import warnings
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -44,6 +48,7 @@ DEFAULT_OUT = ROOT / "src" / "needs_analysis" / "resources" / "questionnaire.xls
 FIXED_TIME = dt.datetime(2021, 8, 1, 0, 0, 0)
 LANG_NAMES = ("Lietuvių (lt)", "English (en)", "Русский (ru)", "Українська (uk)")
 LABEL_COLS = tuple(f"label::{n}" for n in LANG_NAMES)
+CONSTRAINT_MESSAGE_COLS = tuple(f"constraint_message::{n}" for n in LANG_NAMES)
 _NO_LABEL_TYPES = {"start", "end", "end_group", "today", "deviceid", "calculate"}
 
 
@@ -79,6 +84,8 @@ def validate(survey: list[dict[str, str]], choices: list[dict[str, str]]) -> Non
                 seen[k] = r["name"]
     names: list[str] = []
     stack: list[str] = []
+    # normalised label -> row name, per (kind, language column); groups and questions apart
+    labelled: dict[tuple[str, str], dict[str, str]] = {}
     for row in survey:
         typ, name = row["type"].strip(), row["name"].strip()
         if typ == "begin_group":
@@ -93,9 +100,19 @@ def validate(survey: list[dict[str, str]], choices: list[dict[str, str]]) -> Non
             if len(parts) != 2 or parts[1] not in lists:
                 problems.append(f"survey row {name!r}: choice list of {typ!r} is not defined")
         if typ not in _NO_LABEL_TYPES:
+            kind = "group" if typ == "begin_group" else "question"
             for c in LABEL_COLS:
                 if not row[c].strip():
                     problems.append(f"survey row {name!r}: empty {c}")
+                    continue
+                seen = labelled.setdefault((kind, c), {})
+                other = seen.setdefault(normalise_text(row[c]), name)
+                if other != name:
+                    problems.append(f"survey: {c} {row[c]!r} labels both the {kind}s {other!r} and {name!r}")
+        if row.get("constraint", "").strip():
+            for c in CONSTRAINT_MESSAGE_COLS:
+                if not row.get(c, "").strip():
+                    problems.append(f"survey row {name!r}: constraint without {c}")
     if stack:
         problems.append(f"survey: groups never closed: {stack}")
     dup = sorted({n for n in names if names.count(n) > 1})
@@ -116,8 +133,53 @@ def _sheet(wb: Workbook, title: str, header: list[str], rows: list[dict[str, str
     ws.freeze_panes = "A2"
 
 
+def to_xform(xlsx: bytes) -> str:
+    """Convert an XLSForm workbook with pyxform, as KoboToolbox and ODK do.
+
+    Parameters
+    ----------
+    xlsx : bytes
+        The workbook's bytes.
+
+    Returns
+    -------
+    str
+        The XForm XML.
+
+    Raises
+    ------
+    ValueError
+        If pyxform reports an error or any warning (a missing translation,
+        for instance, shows respondents "-" instead of the message).
+    """
+    try:
+        from pyxform.errors import PyXFormError
+        from pyxform.xls2xform import convert
+    except ImportError as exc:  # a build-time tool, not a runtime dependency
+        raise ValueError(f"pyxform is needed to check the form ({exc}): pip install -e '.[test]'") from None
+    found: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = convert(xlsform=xlsx, file_type=".xlsx", warnings=found)
+        except PyXFormError as exc:
+            raise ValueError(f"pyxform cannot convert the questionnaire: {exc}") from None
+    found += [str(w.message) for w in caught]
+    if found:
+        lines = [line for w in found for line in str(w).splitlines() if line.strip()]
+        raise ValueError("pyxform warns about the questionnaire:\n  " + "\n  ".join(lines))
+    return result.xform
+
+
 def build(src_dir: Path = SRC_DIR) -> bytes:
-    """Build the questionnaire workbook from ``src_dir`` and return its bytes."""
+    """Build the questionnaire workbook from ``src_dir`` and return its bytes.
+
+    Raises
+    ------
+    ValueError
+        If the sources are inconsistent (:func:`validate`) or pyxform reports
+        an error or a warning for the built workbook (:func:`to_xform`).
+    """
     s_head, survey = read_csv(src_dir / "survey.csv")
     c_head, choices = read_csv(src_dir / "choices.csv")
     set_head, settings = read_csv(src_dir / "settings.csv")
@@ -133,7 +195,9 @@ def build(src_dir: Path = SRC_DIR) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     # fixed zip entry times and core-property times
-    return normalise_zip_bytes(buf.getvalue(), timestamp=FIXED_TIME, mode=0o644)
+    data = normalise_zip_bytes(buf.getvalue(), timestamp=FIXED_TIME, mode=0o644)
+    to_xform(data)
+    return data
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import unicodedata
-from pathlib import Path
 
 import numpy as np
 import openpyxl
@@ -18,20 +16,12 @@ from needs_analysis import _xlsform_expr as xexpr
 from needs_analysis.codebook import Codebook, Variable, load_codebook, normalise_text
 from needs_analysis.config import questionnaire_path
 
-ROOT = Path(__file__).resolve().parents[1]
 NAN = np.nan
 
 
 @pytest.fixture(scope="module")
 def cb() -> Codebook:
     return load_codebook()
-
-
-def _build_module():
-    spec = importlib.util.spec_from_file_location("build_questionnaire", ROOT / "scripts" / "build_questionnaire.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 # ---------------------------------------------------------------- contract with the spec
@@ -127,6 +117,11 @@ def test_variable_dataclass(cb):
     assert v.relevant == "${children_u18}='yes'"
     assert v.constraint == ". >= 1 and . <= 10"
     assert v.labels["en"] == "How many of your children under 18 live in Lithuania?"
+    assert v.constraint_message == "Enter a number from 1 to 10."  # the English attribute callers use
+    assert dict(v.constraint_messages) == {"lt": "Įrašykite skaičių nuo 1 iki 10.",
+                                           "en": "Enter a number from 1 to 10.",
+                                           "ru": "Укажите число от 1 до 10.", "uk": "Вкажіть число від 1 до 10."}
+    assert cb.variable("sex").constraint_message == "" and set(cb.variable("sex").constraint_messages.values()) == {""}
     with pytest.raises(Exception):
         v.name = "x"  # frozen
     c = cb.variable("consent")
@@ -397,30 +392,6 @@ def test_malformed_workbooks(tmp_path):
 
     with pytest.raises(NeedsAnalysisError, match="'gender'"):
         load_codebook(_copy_form(tmp_path, bad_list))
-
-
-# ---------------------------------------------------------------- the build script
-def test_build_is_deterministic_and_packaged_file_is_current(tmp_path):
-    mod = _build_module()
-    first = mod.build()
-    second = mod.build()
-    assert first == second
-    assert questionnaire_path().read_bytes() == first, "run scripts/build_questionnaire.py"
-    out = tmp_path / "q.xlsx"
-    assert mod.main(["--out", str(out)]) == 0
-    assert out.read_bytes() == first
-    assert load_codebook(out).names == load_codebook().names
-
-
-def test_build_rejects_inconsistent_sources(tmp_path):
-    mod = _build_module()
-    for f in ("survey.csv", "choices.csv", "settings.csv"):
-        (tmp_path / f).write_text((ROOT / "scripts" / "questionnaire" / f).read_text(encoding="utf-8"),
-                                  encoding="utf-8")
-    choices = (tmp_path / "choices.csv").read_text(encoding="utf-8")
-    (tmp_path / "choices.csv").write_text(choices.replace("sex,male,Vyras", "sex,male,Moteris"), encoding="utf-8")
-    with pytest.raises(ValueError, match="means both 'female' and 'male'"):
-        mod.build(tmp_path)
 
 
 def test_relevance_and_constraint_tables(cb):

@@ -114,11 +114,17 @@ class Variable:
         ``relevant`` expressions of the enclosing groups, outermost first
         (``""`` for groups without one).
     constraint_message : str
-        English message shown when the constraint fails.
+        English message shown when the constraint fails (the
+        ``constraint_message::English (en)`` column, else a plain
+        ``constraint_message`` column).
     appearance : str
         XLSForm ``appearance``.
     hints : mapping of str to str
         Hint per language code (may be empty strings).
+    constraint_messages : mapping of str to str
+        Constraint message per language code, for the languages the form
+        has a ``constraint_message::Language (xx)`` column for (may be empty
+        strings).
     """
 
     name: str
@@ -134,6 +140,7 @@ class Variable:
     constraint_message: str = ""
     appearance: str = ""
     hints: Mapping[str, str] = field(default_factory=dict, hash=False)
+    constraint_messages: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     @property
     def is_select(self) -> bool:
@@ -205,10 +212,11 @@ class Codebook:
                 )
         self._label_cols = _lang_columns(list(survey.columns), "label", "survey", source, True)
         choice_labels = _lang_columns(list(choices.columns), "label", "choices", source, True)
-        hint_cols = _lang_columns(list(survey.columns), "hint", "survey", source, False)
+        text_cols = {kind: _lang_columns(list(survey.columns), kind, "survey", source, False)
+                     for kind in ("hint", "constraint_message")}
         self._settings = {} if settings is None or settings.empty else dict(_clean(settings).iloc[0])
         self._choices = self._build_choices(choices, choice_labels)
-        self._vars, self._groups, self._meta = self._build_variables(survey, hint_cols)
+        self._vars, self._groups, self._meta = self._build_variables(survey, text_cols)
         self._lookup_cache: dict[str, dict[str, str]] = {}
 
     # ------------------------------------------------------------------ building
@@ -231,7 +239,7 @@ class Codebook:
             out[str(list_name)] = frame
         return out
 
-    def _build_variables(self, survey: pd.DataFrame, hint_cols: dict[str, str]):
+    def _build_variables(self, survey: pd.DataFrame, text_cols: dict[str, dict[str, str]]):
         variables: dict[str, Variable] = {}
         groups: list[dict[str, str]] = []
         meta: list[str] = []
@@ -272,6 +280,7 @@ class Codebook:
                         where=where, expected="a list_name present in the choices sheet",
                         fix="add the list to the choices sheet or correct the type")
                 list_name = parts[1]
+            messages = {lang: row[c] for lang, c in text_cols["constraint_message"].items()}
             if name in variables:
                 raise NeedsAnalysisError(f"the name {name!r} is used twice", where=where,
                                          expected="unique question names", fix="rename one of the questions")
@@ -282,9 +291,10 @@ class Codebook:
                 constraint=get(row, "constraint"),
                 labels=MappingProxyType({lang: row[c] for lang, c in self._label_cols.items()}),
                 groups=tuple(g for g, _ in stack), group_relevant=tuple(r for _, r in stack),
-                constraint_message=next((row[c] for c in row if c.startswith("constraint_message") and row[c]), ""),
+                constraint_message=messages.get("en") or get(row, "constraint_message"),
                 appearance=get(row, "appearance"),
-                hints=MappingProxyType({lang: row[c] for lang, c in hint_cols.items()}),
+                hints=MappingProxyType({lang: row[c] for lang, c in text_cols["hint"].items()}),
+                constraint_messages=MappingProxyType(messages),
             )
         if stack:
             raise NeedsAnalysisError(f"group {stack[-1][0]!r} is never closed", where=f"{self._source}, sheet 'survey'",
