@@ -38,6 +38,22 @@ def _check_level(level: float) -> float:
     return lv
 
 
+def _check_df(df) -> float:
+    """A user's ``df=``: a positive number (``numpy.inf`` for normal quantiles)."""
+    try:
+        val = float(df)
+    except (TypeError, ValueError):
+        val = float("nan")
+    if not (val > 0):
+        raise NeedsAnalysisError(
+            f"df={df!r} is not a positive number",
+            where="df=",
+            expected="None (design degrees of freedom), a positive number, or numpy.inf (normal)",
+            fix="leave df=None to use the design degrees of freedom",
+        )
+    return val
+
+
 def _check_deff(deff) -> bool | str:
     if deff is True or deff is False or deff == "replace":
         return deff
@@ -168,18 +184,7 @@ class EstimatorMixin:
     def _df_for(self, df, dom: Domains) -> np.ndarray:
         if df is None:
             return self._domain_df(dom.codes, dom.n_domains).astype(float)
-        try:
-            val = float(df)
-        except (TypeError, ValueError):
-            val = float("nan")
-        if not (val > 0):
-            raise NeedsAnalysisError(
-                f"df={df!r} is not a positive number",
-                where="df=",
-                expected="None (design degrees of freedom), a positive number, or numpy.inf (normal)",
-                fix="leave df=None to use the design degrees of freedom",
-            )
-        return np.full(dom.n_domains, val)
+        return np.full(dom.n_domains, _check_df(df))
 
     def _run(self, inp: RatioInput, deff) -> tuple[RatioCore, np.ndarray, np.ndarray]:
         core = ratio_point(self._w, inp)
@@ -646,6 +651,40 @@ class EstimatorMixin:
         from ._tests import domain_difference
 
         return domain_difference(self, variable, by, first, second, category=category, level=level, df=df, na_rm=na_rm)
+
+    def olr(
+        self,
+        outcome: str,
+        predictors,
+        *,
+        levels=None,
+        method: str = "logistic",
+        level: float = 0.95,
+        df=None,
+    ):
+        """Proportional-odds model for an ordinal outcome such as a satisfaction scale (R ``svyolr``).
+
+        Parameters
+        ----------
+        outcome : str
+            Ordinal outcome: a pandas ``Categorical`` (its order), numbers
+            (sorted), or codes ordered by ``levels=`` (lowest first; other
+            values such as ``dont_know`` are missing).
+        predictors : str or list of str
+        levels : sequence, optional
+        method : {"logistic", "probit"}
+        level : float, default 0.95
+        df : float, optional
+            df of intervals and p-values (default: residual design df).
+
+        Returns
+        -------
+        OlrResult
+            See :func:`needs_analysis.design._olr.svyolr`.
+        """
+        from ._olr import svyolr
+
+        return svyolr(self, outcome, predictors, levels=levels, method=method, level=level, df=df)
 
     def glm(self, outcome: str, predictors, family: str = "gaussian", *, level: float = 0.95):
         """Survey-weighted linear or logistic regression (R ``svyglm``).

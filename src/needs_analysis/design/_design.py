@@ -352,15 +352,25 @@ class SurveyDesign(EstimatorMixin):
         pres = (np.bincount(idx, minlength=self._plan.n_units * g) > 0).reshape(self._plan.n_units, g)
         return np.repeat(pres, inp.k, axis=1)  # columns g * K + k, as the scores
 
-    def _vcov_rows(self, scores_rows: np.ndarray, present_rows: np.ndarray | None = None) -> np.ndarray:
-        """Covariance matrix of estimators with row-level weighted scores (n, p).
+    def _model_vcov(self, influence: np.ndarray, rows: np.ndarray, refit, coef) -> np.ndarray:
+        """Covariance of model coefficients: the Taylor variance of their influence rows.
 
-        ``present_rows`` (n,) marks the rows the estimators use (e.g. complete
-        cases of a model); ``None``: all rows.
+        Parameters
+        ----------
+        influence : ndarray, shape (n, p)
+            Row-level weighted influence values (estimating functions times
+            the inverse Hessian), zero outside the fit.
+        rows : ndarray of bool, shape (n,)
+            Rows in the fit (for ``lonely_psu="average"``).
+        refit, coef
+            The replicate design's inputs (see ``ReplicateDesign._model_vcov``); unused here.
+
+        Returns
+        -------
+        ndarray, shape (p, p)
         """
-        units = self._to_units(np.asarray(scores_rows, dtype=float))
-        present = None if present_rows is None else self._present_units(present_rows)
-        return taylor_vcov(units, self._plan, full=True, present=present)
+        units = self._to_units(np.asarray(influence, dtype=float))
+        return taylor_vcov(units, self._plan, full=True, present=self._present_units(rows))
 
     def _domain_df(self, codes: np.ndarray, g: int) -> np.ndarray:
         ins = (codes >= 0) & (self._w != 0)
