@@ -1,4 +1,4 @@
-"""Proportional-odds models against R survey (results/models.csv)."""
+"""Proportional-odds models, Wald tests of association and two-group t tests against R survey (results/models.csv)."""
 
 from __future__ import annotations
 
@@ -252,3 +252,120 @@ def test_olr_on_the_demo_survey(kaunas):
     sat = d.olr("svc_satisf_migration", ["sex", "years_lt"], levels=SATISF)
     users = kaunas["svc_satisf_migration"].isin(SATISF) & kaunas[["sex", "years_lt"]].notna().all(axis=1)
     assert sat.n == int(users.sum()) and np.all(np.diff(sat.thresholds.to_numpy()) > 0)
+
+
+# ------------------------------------------------------------------ chisq: Wald and adjWald
+CHISQ_CASES = {
+    "chisq_dclus1_schwide_stype": ("dclus1", "sch.wide", "stype"),
+    "chisq_dstrat_compimp_awards": ("dstrat", "comp.imp", "awards"),
+    "chisq_dclus2_stype_awards": ("dclus2", "stype", "awards"),
+    "chisq_syn2_citgrp_housing": ("syn2", "citgrp", "need_housing"),
+    "chisq_syn1_citgrp_agegrp": ("syn1", "citgrp", "agegrp"),
+    "chisq_jk1_dclus1_schwide_stype": ("jk1_dclus1", "sch.wide", "stype"),
+}
+
+
+@pytest.mark.parametrize("statistic", ["Wald", "adjWald", "F"])
+@pytest.mark.parametrize("case", list(CHISQ_CASES))
+def test_chisq_wald_matches_r(designs, case, statistic):
+    name, row, col = CHISQ_CASES[case]
+    t = designs[name].chisq(row, col, statistic=statistic)
+    key = f"{case}_{statistic}"
+    close(t.statistic, r(key, "statistic"))
+    close(t.ndf, r(key, "ndf"))
+    close(t.ddf, r(key, "ddf"))
+    close(t.p_value, r(key, "p"), rtol=1e-6, atol=1e-300)
+    assert t.statistic_name == statistic
+
+
+@pytest.mark.parametrize("statistic", ["F", "Chisq", "Wald", "adjWald"])
+def test_chisq_statistics_do_not_depend_on_the_scale_of_the_weights(designs, statistic):
+    d = designs["syn2"]
+    df = d.data.assign(w=d.data["w"] / 3.7)
+    scaled = SurveyDesign(df, weights="w", strata="stratum", psu=["psu", "ssu"], fpc=["N1", "N2"])
+    a, b = d.chisq("citgrp", "need_housing", statistic), scaled.chisq("citgrp", "need_housing", statistic)
+    for attr in ("statistic", "ndf", "ddf", "p_value", "pearson"):
+        close(getattr(b, attr), getattr(a, attr), rtol=1e-10)
+
+
+def test_wald_on_a_two_by_two_table_is_the_squared_t_of_the_difference():
+    """For 2 x 2 tables Y_22 = T (p_22 p_11 - p_12 p_21) and W = (Y / se)^2; adjWald equals Wald (k = 1)."""
+    df = data("apiclus1")
+    d = SurveyDesign(df, weights="pw", psu="dnum", fpc="fpc")
+    wald = d.chisq("sch.wide", "awards", statistic="Wald")
+    adj = d.chisq("sch.wide", "awards", statistic="adjWald")
+    assert (wald.ndf, wald.ddf) == (1.0, float(d.degf())) and (adj.ndf, adj.ddf) == (wald.ndf, wald.ddf)
+    close(adj.statistic, wald.statistic, rtol=1e-14)
+    # the same Y linearised by hand through the totals' covariance matrix
+    ind = pd.DataFrame({"a": ((df["sch.wide"] == "Yes") & (df["awards"] == "Yes")).astype(float),
+                        "r": (df["sch.wide"] == "Yes").astype(float), "c": (df["awards"] == "Yes").astype(float)})
+    t = d.with_columns(ind)
+    tot = {v: float(t.total(v).estimate[0]) for v in ("a", "r", "c")}
+    n = float(np.sum(d.weights))
+    lin = ind["a"] - tot["c"] / n * ind["r"] - tot["r"] / n * ind["c"] + tot["r"] * tot["c"] / n**2
+    y = t.with_columns(pd.DataFrame({"lin": lin})).total("lin")
+    close(float(y.estimate[0]), tot["a"] - tot["r"] * tot["c"] / n, rtol=1e-12)
+    close(wald.statistic, (float(y.estimate[0]) / float(y.se[0])) ** 2, rtol=1e-10)
+
+
+def test_chisq_unknown_statistic_lists_the_options(designs):
+    with pytest.raises(NeedsAnalysisError, match="adjWald"):
+        designs["dclus1"].chisq("sch.wide", "stype", statistic="lincom")
+
+
+# ------------------------------------------------------------------ two-group t test
+TTEST_CASES = {
+    "ttest_dclus1_api00_schwide": ("dclus1", "api00", "sch.wide"),
+    "ttest_dclus2_enroll_compimp": ("dclus2", "enroll", "comp.imp"),  # R's ?svyttest example
+    "ttest_dstrat_api00_awards": ("dstrat", "api00", "awards"),
+    "ttest_syn2_income_sex": ("syn2", "income", "sex"),
+    "ttest_syn1_income_needlang": ("syn1", "income", "need_lang"),
+    "ttest_jk1_dclus1_api00_schwide": ("jk1_dclus1", "api00", "sch.wide"),
+}
+
+
+@pytest.mark.parametrize("case", list(TTEST_CASES))
+def test_ttest_matches_r(designs, case):
+    name, y, g = TTEST_CASES[case]
+    t = designs[name].ttest(y, g)
+    assert len(t) == 1
+    close(t.estimate[0], r(case, "estimate"))
+    close(t.statistic[0], r(case, "statistic"))
+    close(t.se[0], r(case, "estimate") / r(case, "statistic"))
+    assert t.df[0] == r(case, "df")
+    close(t.p_value[0], r(case, "p"))
+    close(t.ci_low[0], r(case, "ci_low"))
+    close(t.ci_high[0], r(case, "ci_high"))
+
+
+@pytest.mark.filterwarnings("ignore:Mean of empty slice")  # difference() by stype: the empty H domain
+@pytest.mark.parametrize("name, source, y, g", [("syn2", "synthetic", "income", "sex"),
+                                                ("dclus1", "apiclus1", "api00", "sch.wide"),
+                                                ("jk1_dclus1", "apiclus1", "api00", "stype")])
+def test_ttest_is_the_domain_difference_with_one_df_less(designs, name, source, y, g):
+    """second - first with the domain-difference SE; df = design df of the rows used - 1."""
+    d, df_ = designs[name], data(source)
+    w = np.ones(len(df_))
+    if g == "stype":  # three groups: a subset() keeps two of them
+        d = d.subset("stype != 'H'")
+        w = (df_["stype"] != "H").to_numpy(dtype=float)
+    levels = sorted(df_.loc[w > 0, g].dropna().unique())
+    t = d.ttest(y, g)
+    used = df_[y].notna() & df_[g].notna() & (w > 0)
+    df = float(d._domain_df(np.where(used, 0, -1), 1)[0]) - 1
+    diff = d.difference(y, g, levels[1], levels[0], df=df)
+    for col in ("estimate", "se", "ci_low", "ci_high", "statistic", "p_value", "df"):
+        close(t[col][0], diff[col][0], rtol=1e-9)
+    assert t[g][0] == f"{levels[1]} - {levels[0]}" and t.n[0] == int(used.sum())
+
+
+def test_ttest_input_errors(designs):
+    d = designs["syn1"]
+    with pytest.raises(NeedsAnalysisError, match="3 value"):
+        d.ttest("income", "agegrp")
+    with pytest.raises(NeedsAnalysisError, match="not found"):
+        d.ttest("income", "nope")
+    with pytest.raises(NeedsAnalysisError, match="not numeric"):
+        d.ttest("citgrp", "sex")
+    with pytest.raises(NeedsAnalysisError, match="no respondent"):
+        d.with_columns(pd.DataFrame({"y": d.data["income"].where(d.data["sex"] == "F")})).ttest("y", "sex")

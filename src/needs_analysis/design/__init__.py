@@ -7,8 +7,9 @@ weights: JK1, JKn, Rao-Wu bootstrap, BRR/Fay) share the estimators
   ``likelihood``, ``beta``, ``wilson``, ``asin``, ``xlogit``, ``wald``) and
   ``quantile`` (Woodruff), each with ``by=`` domains computed over the full
   design;
-* ``difference`` (two domains), ``chisq`` (Rao-Scott), ``glm`` (linear,
-  logistic) and ``olr`` (proportional odds for ordinal items);
+* ``difference`` (two domains), ``ttest`` (two groups), ``chisq``
+  (Rao-Scott, Wald), ``glm`` (linear, logistic) and ``olr``
+  (proportional odds for ordinal items);
 
 and ``SurveyDesign`` adds ``subset``, ``calibrate``, ``rake``,
 ``poststratify`` and ``replicate``. Every estimator returns an

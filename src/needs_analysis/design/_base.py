@@ -608,9 +608,10 @@ class EstimatorMixin:
         ----------
         row, col : str
             Categorical or 0/1 variables; rows missing either are left out.
-        statistic : {"F", "Chisq"}
-            Second-order corrected F test (default) or first-order corrected
-            chi-square.
+        statistic : {"F", "Chisq", "Wald", "adjWald"}
+            Second-order corrected F test (default), first-order corrected
+            chi-square, or the design-based Wald test (``adjWald``: with
+            Fellegi's small-df correction).
 
         Returns
         -------
@@ -651,6 +652,38 @@ class EstimatorMixin:
         from ._tests import domain_difference
 
         return domain_difference(self, variable, by, first, second, category=category, level=level, df=df, na_rm=na_rm)
+
+    def ttest(self, variable: str, group: str, *, level: float = 0.95) -> EstimateTable:
+        """Design-based t test of equal means in two groups (R ``svyttest(y ~ g)``).
+
+        Parameters
+        ----------
+        variable : str
+            Numeric or 0/1 variable.
+        group : str
+            Variable with exactly two values.
+        level : float, default 0.95
+
+        Returns
+        -------
+        EstimateTable
+            One row: mean of the second group minus the first, SE, t interval,
+            ``df`` (design df - 1), ``statistic`` (t) and ``p_value`` (see
+            :func:`needs_analysis.design._tests.two_group_ttest`).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from needs_analysis import SurveyDesign
+        >>> df = pd.DataFrame({"w": [1.0, 2, 1, 2, 1, 2], "sex": list("FFFMMM"), "y": [1.0, 2, 3, 5, 6, 7]})
+        >>> t = SurveyDesign(df, weights="w").ttest("y", "sex")
+        >>> print(t[["sex", "estimate", "df"]].to_string(index=False))
+          sex  estimate  df
+        M - F       4.0 4.0
+        """
+        from ._tests import two_group_ttest
+
+        return two_group_ttest(self, variable, group, level=level)
 
     def olr(
         self,

@@ -45,7 +45,7 @@ class ReplicateDesign(EstimatorMixin):
 
     Built with :meth:`SurveyDesign.replicate`; offers the same estimators
     (``mean``, ``total``, ``ratio``, ``proportion``, ``quantile``,
-    ``difference``, ``chisq``, ``glm``, ``olr``). Immutable.
+    ``difference``, ``ttest``, ``chisq``, ``glm``, ``olr``). Immutable.
 
     Attributes
     ----------
