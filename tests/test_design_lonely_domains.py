@@ -6,27 +6,14 @@ the domain is not counted, and a domain whose strata are all lonely gets a NaN v
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
+from _reference import reference_data, reference_lookup
 from needs_analysis.design import SurveyDesign
 
-REF = Path(__file__).parent / "reference"
-MODELS = pd.read_csv(REF / "results" / "models.csv", keep_default_na=False, dtype=str)
-MODELS["value"] = MODELS["value"].astype(float)
-_INDEX = {
-    (c, q, d, lv): v
-    for c, d, lv, q, v in MODELS[["case", "domain", "level", "quantity", "value"]].itertuples(index=False, name=None)
-}
-
-
-def r(case: str, quantity: str, domain: str = "", level: str = "") -> float:
-    key = (case, quantity, domain, level)
-    assert key in _INDEX, key
-    return float(_INDEX[key])
+r = reference_lookup("models.csv")
 
 
 def close(a, b, rtol=1e-6):
@@ -36,8 +23,8 @@ def close(a, b, rtol=1e-6):
         assert a == pytest.approx(b, rel=rtol, abs=1e-12)
 
 
-LON = pd.read_csv(REF / "data" / "lonely_domains.csv")
-SYN = pd.read_csv(REF / "data" / "synthetic.csv")
+LON = reference_data("lonely_domains")
+SYN = reference_data("synthetic")
 
 
 @pytest.fixture(scope="module")

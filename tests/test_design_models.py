@@ -2,38 +2,22 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import special, stats
 
+from _reference import reference_data as data
+from _reference import reference_lookup
 from needs_analysis.design import OlrResult, SurveyDesign
 from needs_analysis.errors import NeedsAnalysisError
 
-REF = Path(__file__).parent / "reference"
-MODELS = pd.read_csv(REF / "results" / "models.csv", keep_default_na=False, dtype=str)
-MODELS["value"] = MODELS["value"].astype(float)
-_INDEX = {
-    (c, q, d, lv): v
-    for c, d, lv, q, v in MODELS[["case", "domain", "level", "quantity", "value"]].itertuples(index=False, name=None)
-}
-assert len(_INDEX) == len(MODELS), "duplicate reference keys"
-
-
-def r(case: str, quantity: str, domain: str = "", level: str = "") -> float:
-    key = (case, quantity, domain, level)
-    assert key in _INDEX, key
-    return float(_INDEX[key])
+r = reference_lookup("models.csv")
+MODELS = r.table
 
 
 def close(a, b, rtol=1e-6, atol=1e-12):
     assert a == pytest.approx(b, rel=rtol, abs=atol)
-
-
-def data(name: str) -> pd.DataFrame:
-    return pd.read_csv(REF / "data" / f"{name}.csv")
 
 
 MEALCAT = ["(0,25]", "(25,50]", "(50,75]", "(75,100]"]  # R: cut(meals, c(0, 25, 50, 75, 100))
@@ -208,20 +192,30 @@ def test_olr_input_errors(designs, kwargs, match):
 
 
 def test_olr_separation_is_a_clear_error():
-    df = pd.DataFrame({"y": [1, 1, 2, 2, 3, 3, 1, 2, 3, 3] * 3, "x": [0, 0, 1, 1, 2, 2, 0, 1, 2, 2] * 3})
-    df["x"] = df["x"] * 1.0
+    # complete separation: x orders the categories exactly
+    df = pd.DataFrame({"y": [1, 1, 2, 2, 3, 3, 1, 2, 3, 3] * 3, "x": [0.0, 0, 1, 1, 2, 2, 0, 1, 2, 2] * 3})
     with pytest.raises(NeedsAnalysisError, match="does not converge"):
         SurveyDesign(df).olr("y", "x")
+    # quasi-complete: everyone in group b answers the top category
+    df = pd.DataFrame({"y": [1, 2, 3, 1, 2, 3, 3, 3, 3, 3] * 3, "g": list("aaaaaabbbb") * 3,
+                       "x": np.arange(30) % 7 * 1.0})
+    with pytest.raises(NeedsAnalysisError, match="separate"):
+        SurveyDesign(df).olr("y", ["g", "x"])
+    # without group b the same data fit
+    assert np.isfinite(SurveyDesign(df).subset("g == 'a'").olr("y", "x").bse).all()
 
 
 @pytest.fixture(scope="module")
 def kaunas():
+    """The weighted Kaunas demo sample and the synthetic Kaunas population it was drawn from."""
     from needs_analysis.config import RunSettings
     from needs_analysis.pipeline import clean_stage, load_stage, weight_stage
 
     s = RunSettings()
     raw, h = load_stage("kaunas", s)
-    return weight_stage(clean_stage(h, "kaunas", source=str(raw.path)), "kaunas", s).data
+    sample = weight_stage(clean_stage(h, "kaunas", source=str(raw.path)), "kaunas", s).data
+    pop = pd.read_parquet(s.reference_dir / "synthetic_population.parquet")
+    return sample, pop[pop["municipality"] == "kaunas"].reset_index(drop=True)
 
 
 WELCOME = ["not_at_all", "rather_not", "rather", "fully"]
@@ -234,14 +228,13 @@ def test_olr_on_the_demo_survey(kaunas):
     whole synthetic Kaunas population (the finite-population parameter); the planted effect of years
     in Lithuania on feeling welcome is found.
     """
+    kaunas, pop = kaunas
     d = SurveyDesign(kaunas, weights="weight")
     preds = ["sex", "agegrp", "years_lt"]
     fit = d.olr("feels_welcome", preds, levels=WELCOME)
     answered = kaunas["feels_welcome"].isin(WELCOME) & kaunas[preds].notna().all(axis=1)
     assert fit.n == int(answered.sum()) < len(kaunas)
     assert np.all(np.diff(fit.thresholds.to_numpy()) > 0)
-    pop = pd.read_parquet(Path(__file__).parents[1] / "data" / "reference" / "synthetic_population.parquet")
-    pop = pop[pop["municipality"] == "kaunas"].reset_index(drop=True)
     census = SurveyDesign(pop).olr("feels_welcome", preds, levels=WELCOME)
     assert census.coefficients.term.tolist() == fit.coefficients.term.tolist()
     c = fit.coefficients

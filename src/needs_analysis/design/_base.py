@@ -685,16 +685,7 @@ class EstimatorMixin:
 
         return two_group_ttest(self, variable, group, level=level)
 
-    def olr(
-        self,
-        outcome: str,
-        predictors,
-        *,
-        levels=None,
-        method: str = "logistic",
-        level: float = 0.95,
-        df=None,
-    ):
+    def olr(self, outcome: str, predictors, *, levels=None, method: str = "logistic", level: float = 0.95, df=None):
         """Proportional-odds model for an ordinal outcome such as a satisfaction scale (R ``svyolr``).
 
         Parameters
