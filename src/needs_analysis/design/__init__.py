@@ -7,8 +7,9 @@ weights: JK1, JKn, Rao-Wu bootstrap, BRR/Fay) share the estimators
   ``likelihood``, ``beta``, ``wilson``, ``asin``, ``xlogit``, ``wald``) and
   ``quantile`` (Woodruff), each with ``by=`` domains computed over the full
   design;
-* ``difference`` (two domains), ``chisq`` (Rao-Scott) and ``glm`` (linear,
-  logistic);
+* ``difference`` (two domains), ``ttest`` (two groups), ``chisq``
+  (Rao-Scott, Wald), ``glm`` (linear, logistic) and ``olr``
+  (proportional odds for ordinal items);
 
 and ``SurveyDesign`` adds ``subset``, ``calibrate``, ``rake``,
 ``poststratify`` and ``replicate``. Every estimator returns an
@@ -20,6 +21,14 @@ from __future__ import annotations
 
 from ._design import SurveyDesign
 from ._replicate import ReplicateDesign
-from ._result import ESTIMATE_COLUMNS, ChisqResult, EstimateTable, GlmResult
+from ._result import ESTIMATE_COLUMNS, ChisqResult, EstimateTable, GlmResult, OlrResult
 
-__all__ = ["SurveyDesign", "ReplicateDesign", "EstimateTable", "ChisqResult", "GlmResult", "ESTIMATE_COLUMNS"]
+__all__ = [
+    "SurveyDesign",
+    "ReplicateDesign",
+    "EstimateTable",
+    "ChisqResult",
+    "GlmResult",
+    "OlrResult",
+    "ESTIMATE_COLUMNS",
+]

@@ -38,6 +38,22 @@ def _check_level(level: float) -> float:
     return lv
 
 
+def _check_df(df) -> float:
+    """A user's ``df=``: a positive number (``numpy.inf`` for normal quantiles)."""
+    try:
+        val = float(df)
+    except (TypeError, ValueError):
+        val = float("nan")
+    if not (val > 0):
+        raise NeedsAnalysisError(
+            f"df={df!r} is not a positive number",
+            where="df=",
+            expected="None (design degrees of freedom), a positive number, or numpy.inf (normal)",
+            fix="leave df=None to use the design degrees of freedom",
+        )
+    return val
+
+
 def _check_deff(deff) -> bool | str:
     if deff is True or deff is False or deff == "replace":
         return deff
@@ -168,18 +184,7 @@ class EstimatorMixin:
     def _df_for(self, df, dom: Domains) -> np.ndarray:
         if df is None:
             return self._domain_df(dom.codes, dom.n_domains).astype(float)
-        try:
-            val = float(df)
-        except (TypeError, ValueError):
-            val = float("nan")
-        if not (val > 0):
-            raise NeedsAnalysisError(
-                f"df={df!r} is not a positive number",
-                where="df=",
-                expected="None (design degrees of freedom), a positive number, or numpy.inf (normal)",
-                fix="leave df=None to use the design degrees of freedom",
-            )
-        return np.full(dom.n_domains, val)
+        return np.full(dom.n_domains, _check_df(df))
 
     def _run(self, inp: RatioInput, deff) -> tuple[RatioCore, np.ndarray, np.ndarray]:
         core = ratio_point(self._w, inp)
@@ -603,9 +608,10 @@ class EstimatorMixin:
         ----------
         row, col : str
             Categorical or 0/1 variables; rows missing either are left out.
-        statistic : {"F", "Chisq"}
-            Second-order corrected F test (default) or first-order corrected
-            chi-square.
+        statistic : {"F", "Chisq", "Wald", "adjWald"}
+            Second-order corrected F test (default), first-order corrected
+            chi-square, or the design-based Wald test (``adjWald``: with
+            Fellegi's small-df correction).
 
         Returns
         -------
@@ -646,6 +652,63 @@ class EstimatorMixin:
         from ._tests import domain_difference
 
         return domain_difference(self, variable, by, first, second, category=category, level=level, df=df, na_rm=na_rm)
+
+    def ttest(self, variable: str, group: str, *, level: float = 0.95) -> EstimateTable:
+        """Design-based t test of equal means in two groups (R ``svyttest(y ~ g)``).
+
+        Parameters
+        ----------
+        variable : str
+            Numeric or 0/1 variable.
+        group : str
+            Variable with exactly two values.
+        level : float, default 0.95
+
+        Returns
+        -------
+        EstimateTable
+            One row: mean of the second group minus the first, SE, t interval,
+            ``df`` (design df - 1), ``statistic`` (t) and ``p_value`` (see
+            :func:`needs_analysis.design._tests.two_group_ttest`).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from needs_analysis import SurveyDesign
+        >>> df = pd.DataFrame({"w": [1.0, 2, 1, 2, 1, 2], "sex": list("FFFMMM"), "y": [1.0, 2, 3, 5, 6, 7]})
+        >>> t = SurveyDesign(df, weights="w").ttest("y", "sex")
+        >>> print(t[["sex", "estimate", "df"]].to_string(index=False))
+          sex  estimate  df
+        M - F       4.0 4.0
+        """
+        from ._tests import two_group_ttest
+
+        return two_group_ttest(self, variable, group, level=level)
+
+    def olr(self, outcome: str, predictors, *, levels=None, method: str = "logistic", level: float = 0.95, df=None):
+        """Proportional-odds model for an ordinal outcome such as a satisfaction scale (R ``svyolr``).
+
+        Parameters
+        ----------
+        outcome : str
+            Ordinal outcome: a pandas ``Categorical`` (its order), numbers
+            (sorted), or codes ordered by ``levels=`` (lowest first; other
+            values such as ``dont_know`` are missing).
+        predictors : str or list of str
+        levels : sequence, optional
+        method : {"logistic", "probit"}
+        level : float, default 0.95
+        df : float, optional
+            df of intervals and p-values (default: residual design df).
+
+        Returns
+        -------
+        OlrResult
+            See :func:`needs_analysis.design._olr.svyolr`.
+        """
+        from ._olr import svyolr
+
+        return svyolr(self, outcome, predictors, levels=levels, method=method, level=level, df=df)
 
     def glm(self, outcome: str, predictors, family: str = "gaussian", *, level: float = 0.95):
         """Survey-weighted linear or logistic regression (R ``svyglm``).

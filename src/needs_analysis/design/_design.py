@@ -319,11 +319,58 @@ class SurveyDesign(EstimatorMixin):
         return np.asarray(agg @ s)
 
     def _ratio_variance(self, inp: RatioInput, core: RatioCore, full: bool = False) -> np.ndarray:
-        return taylor_vcov(self._scores(inp, core), self._plan, full=full)
+        return taylor_vcov(self._scores(inp, core), self._plan, full=full, present=self._presence(inp, full))
 
-    def _vcov_rows(self, scores_rows: np.ndarray) -> np.ndarray:
-        """Covariance matrix of estimators with row-level weighted scores (n, p)."""
-        return taylor_vcov(self._to_units(np.asarray(scores_rows, dtype=float)), self._plan, full=True)
+    def _averages_lonely(self) -> bool:
+        """Whether variances depend on the strata each estimator's rows cover (``lonely_psu="average"``).
+
+        Not for calibrated designs: R subsets a calibrated design by zero
+        weights, keeping every stratum, while other designs lose the rows
+        outside the subsample.
+        """
+        return not self._calibrations and self._plan.averages_lonely()
+
+    def _present_units(self, rows: np.ndarray) -> np.ndarray | None:
+        """Finest units holding one of ``rows`` with a non-zero weight (``None`` when not needed)."""
+        if not self._averages_lonely():
+            return None
+        rows = np.asarray(rows, dtype=bool) & (self._w != 0)
+        return np.bincount(self._unit_of_row[rows], minlength=self._plan.n_units) > 0
+
+    def _presence(self, inp: RatioInput, full: bool) -> np.ndarray | None:
+        """Units present for each estimator: its domain's valid rows (one column for a covariance matrix).
+
+        A covariance matrix (``full``) is R's ``svyrecvar`` on the whole design
+        after missing values are dropped (``svyby(..., covmat=TRUE)``,
+        ``svychisq``): every row with a value counts, whatever its domain.
+        """
+        if full or not self._averages_lonely():
+            return self._present_units(inp.valid)
+        rows = inp.member() & (self._w != 0)
+        g = inp.n_domains
+        idx = self._unit_of_row[rows] * g + inp.codes[rows]
+        pres = (np.bincount(idx, minlength=self._plan.n_units * g) > 0).reshape(self._plan.n_units, g)
+        return np.repeat(pres, inp.k, axis=1)  # columns g * K + k, as the scores
+
+    def _model_vcov(self, influence: np.ndarray, rows: np.ndarray, refit, coef) -> np.ndarray:
+        """Covariance of model coefficients: the Taylor variance of their influence rows.
+
+        Parameters
+        ----------
+        influence : ndarray, shape (n, p)
+            Row-level weighted influence values (estimating functions times
+            the inverse Hessian), zero outside the fit.
+        rows : ndarray of bool, shape (n,)
+            Rows in the fit (for ``lonely_psu="average"``).
+        refit, coef
+            The replicate design's inputs (see ``ReplicateDesign._model_vcov``); unused here.
+
+        Returns
+        -------
+        ndarray, shape (p, p)
+        """
+        units = self._to_units(np.asarray(influence, dtype=float))
+        return taylor_vcov(units, self._plan, full=True, present=self._present_units(rows))
 
     def _domain_df(self, codes: np.ndarray, g: int) -> np.ndarray:
         ins = (codes >= 0) & (self._w != 0)

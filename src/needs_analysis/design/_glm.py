@@ -8,18 +8,22 @@ from scipy import stats
 
 from ..errors import NeedsAnalysisError
 from ._base import _check_level
+from ._ci import critical_value
 from ._domains import _factorize, as_list
 from ._result import GlmResult
 
-__all__ = ["svyglm", "model_matrix", "irls"]
+__all__ = ["svyglm", "fit_glm", "model_matrix", "irls", "coefficient_table"]
 
 
-def model_matrix(data: pd.DataFrame, predictors: list[str]) -> tuple[np.ndarray, list[str], np.ndarray]:
+def model_matrix(
+    data: pd.DataFrame, predictors: list[str], where: str = "glm(predictors=)"
+) -> tuple[np.ndarray, list[str], np.ndarray]:
     """Design matrix with an intercept and treatment-coded categorical predictors.
 
     Numeric and bool predictors enter as they are; other columns become one
     0/1 column per category except the first (sorted or categorical order),
-    named ``f"{variable}{category}"`` as in R.
+    named ``f"{variable}{category}"`` as in R. ``where`` names the caller in
+    error messages.
 
     Returns
     -------
@@ -33,7 +37,7 @@ def model_matrix(data: pd.DataFrame, predictors: list[str]) -> tuple[np.ndarray,
         if p not in data.columns:
             raise NeedsAnalysisError(
                 f"column {p!r} not found",
-                where="glm(predictors=)",
+                where=where,
                 expected="data columns",
                 fix="check the predictor names",
             )
@@ -195,7 +199,62 @@ def svyglm(design, outcome: str, predictors, family: str = "gaussian", level: fl
     data = design._data
     y = _outcome(data, outcome, family)
     x, names, complete = model_matrix(data, preds)
-    use = complete & ~np.isnan(y)
+    return fit_glm(design, y, x, names, complete & ~np.isnan(y), family, level)
+
+
+def coefficient_table(terms: list[str], estimate: np.ndarray, vcov: np.ndarray, df: float,
+                      level: float) -> pd.DataFrame:
+    """Coefficients with SEs, t statistics, two-sided p-values and t intervals on ``df`` (normal if inf).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``term, estimate, se, statistic, p, ci_low, ci_high, df``.
+    """
+    se = np.sqrt(np.diag(vcov))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tval = estimate / se
+    if np.isinf(df):
+        p = 2 * stats.norm.sf(np.abs(tval))
+    else:
+        p = 2 * stats.t.sf(np.abs(tval), df) if df > 0 else np.full_like(tval, np.nan)
+    q = float(critical_value(level, df))
+    return pd.DataFrame(
+        {
+            "term": terms,
+            "estimate": estimate,
+            "se": se,
+            "statistic": tval,
+            "p": p,
+            "ci_low": estimate - q * se,
+            "ci_high": estimate + q * se,
+            "df": df,
+        }
+    )
+
+
+def fit_glm(design, y: np.ndarray, x: np.ndarray, names: list[str], use: np.ndarray, family: str,
+            level: float) -> GlmResult:
+    """Fit the GLM of :func:`svyglm` to a prepared outcome and design matrix.
+
+    Parameters
+    ----------
+    design : SurveyDesign or ReplicateDesign
+    y : ndarray, shape (n,)
+        Outcome (0/1 for ``binomial``).
+    x : ndarray, shape (n, p)
+        Design matrix with the intercept column.
+    names : list of str
+        Coefficient names.
+    use : ndarray of bool, shape (n,)
+        Rows in the fit (complete cases).
+    family : {"gaussian", "binomial"}
+    level : float
+
+    Returns
+    -------
+    GlmResult
+    """
     if np.linalg.matrix_rank(x[use]) < x.shape[1]:
         raise NeedsAnalysisError(
             "the predictors are collinear (or a category is empty)",
@@ -204,8 +263,7 @@ def svyglm(design, outcome: str, predictors, family: str = "gaussian", level: fl
             fix="drop or merge predictors",
         )
     w = design._w
-    in_design = np.ones(len(w), dtype=bool)
-    prior_all = w / np.mean(w[in_design])
+    prior_all = w / np.mean(w)
     xu, yu, pu = x[use], y[use], prior_all[use]
     beta, mu, eta, wt, conv = irls(xu, yu, pu, family)
     ainv = np.linalg.inv(xu.T @ (xu * wt[:, None]))
@@ -214,16 +272,13 @@ def svyglm(design, outcome: str, predictors, family: str = "gaussian", level: fl
     estfun = xu * (resid_w * wt)[:, None]
     scores = np.zeros((len(w), x.shape[1]))
     scores[use] = estfun @ ainv
-    if hasattr(design, "_glm_replicate_vcov"):
-        vcov = design._glm_replicate_vcov(x, y, use, family, beta)
-    else:
-        vcov = design._vcov_rows(scores)
+
+    def refit(weights: np.ndarray, start: np.ndarray) -> np.ndarray:
+        return irls(xu, yu, weights[use] / np.mean(weights), family, start=start)[0]
+
+    vcov = design._model_vcov(scores, use, refit, beta)
     codes = np.where(use, 0, -1)
     df_res = float(design._domain_df(codes, 1)[0]) + 1 - x.shape[1]
-    se = np.sqrt(np.diag(vcov))
-    tval = beta / se
-    p = 2 * stats.t.sf(np.abs(tval), df_res) if df_res > 0 else np.full_like(tval, np.nan)
-    q = stats.t.ppf(1 - (1 - level) / 2, df_res) if df_res > 0 else np.nan
     var_mu = mu * (1 - mu) if family == "binomial" else np.ones_like(mu)
     pw = w[use] / np.mean(w[use])
     rp = (yu - mu) * np.sqrt(pu / pw) / np.sqrt(var_mu)
@@ -231,16 +286,5 @@ def svyglm(design, outcome: str, predictors, family: str = "gaussian", level: fl
     nz = np.sum(wsu != 0)
     rbar = np.sum(wsu * rp) / np.sum(wsu)
     disp = float(np.sum(wsu * (rp - rbar) ** 2) / np.sum(wsu) * nz / (nz - 1))
-    coefs = pd.DataFrame(
-        {
-            "term": names,
-            "estimate": beta,
-            "se": se,
-            "statistic": tval,
-            "p": p,
-            "ci_low": beta - q * se,
-            "ci_high": beta + q * se,
-            "df": df_res,
-        }
-    )
+    coefs = coefficient_table(names, beta, vcov, df_res, level)
     return GlmResult(coefs, pd.DataFrame(vcov, index=names, columns=names), family, disp, df_res, int(use.sum()))

@@ -124,31 +124,41 @@ def _loop(design, variables, kinds, by, method, level, deff) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def _taylor_var(design, rows: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """Taylor variances (K,) of scores ``z`` (rows of one domain; zero elsewhere)."""
-    out = np.zeros(z.shape[1])
+def _taylor_var(design, rows: np.ndarray, z: np.ndarray, present: np.ndarray | None = None) -> np.ndarray:
+    """Taylor variances (K,) of scores ``z`` (rows of one domain; zero elsewhere).
+
+    ``present`` (rows, K) marks the rows in each variable's subsample, for
+    ``lonely_psu="average"`` (see :func:`~needs_analysis.design._variance.stage_scale`).
+    """
+    k = z.shape[1]
+    out = np.zeros(k)
     unit = design._unit_of_row[rows]
     for st in design._plan.stages:
         cl = st.unit_to_cluster[unit]
         if cl.size == 0:
             continue
         if np.all(cl[1:] > cl[:-1]):  # distinct clusters (e.g. one row per PSU): no aggregation
-            ucl, zc = cl, z
+            ucl, agg = cl, None
         else:
             ucl, inv = np.unique(cl, return_inverse=True)
             agg = sparse.csr_matrix((np.ones(cl.size), (inv, np.arange(cl.size))), shape=(ucl.size, cl.size))
-            zc = np.asarray(agg @ z)
+        zc = z if agg is None else np.asarray(agg @ z)
         h = st.cluster_to_stratum[ucl]
         nh = st.n_strata
         hsum = sparse.csr_matrix((np.ones(h.size), (h, np.arange(h.size))), shape=(nh, h.size))
         sums = np.asarray(hsum @ zc)
         means = sums / st.n_psu[:, None]
-        scale, zero_mean = stage_scale(st, design.lonely_psu)
+        pres_h = None
+        if present is not None:
+            pc = present.astype(float) if agg is None else agg @ present.astype(float)
+            pres_h = np.asarray(hsum @ pc) > 0
+        scale, zero_mean = stage_scale(st, design.lonely_psu, pres_h)
+        scale = np.broadcast_to(scale.reshape(nh, -1), (nh, k))
         means[zero_mean] = 0.0
         dev = zc - means[h]
-        inside = np.einsum("cp,c,cp->p", dev, scale[h], dev)
+        inside = np.einsum("cp,cp,cp->p", dev, scale[h], dev)
         outside_n = st.n_psu - np.bincount(h, minlength=nh)  # clusters of the stratum without domain rows
-        out += inside + (scale * outside_n) @ (means**2)
+        out += inside + np.einsum("hp,h,hp->p", scale, outside_n.astype(float), means**2)
     return out
 
 
@@ -210,10 +220,13 @@ def _proportion_moments(design, mat: np.ndarray, codes: np.ndarray, g: int) -> d
         p, q = ty / tx, tz / tx
         s_h = (q[:, None, :] * w1[:, :, :k] - p[:, None, :] * w1[:, :, k:]) / tx[:, None, :]
         q_h = (q[:, None, :] ** 2 * w2[:, :, :k] + p[:, None, :] ** 2 * w2[:, :, k:]) / tx[:, None, :] ** 2
-        scale, zero_mean = stage_scale(st, design.lonely_psu)
+        # strata with base rows of positive weight, per domain and variable (lonely_psu="average")
+        pres = ((w1[:, :, :k] + w1[:, :, k:]) > 0).transpose(1, 0, 2).reshape(nh, g * k)
+        scale, zero_mean = stage_scale(st, design.lonely_psu, pres if design._averages_lonely() else None)
+        scale = np.broadcast_to(scale.reshape(nh, -1), (nh, g * k)).reshape(nh, g, k)
         npsu = st.n_psu.astype(float)[None, :, None]
         m = np.where(zero_mean[None, :, None], 0.0, s_h / npsu)
-        var = np.einsum("h,ghk->gk", scale, q_h - 2.0 * m * s_h + npsu * m**2)
+        var = np.einsum("hgk,ghk->gk", scale, q_h - 2.0 * m * s_h + npsu * m**2)
         s = s_h.sum(axis=1)
         rbar = s / tx
         ss = (q**2 * ty + p**2 * tz) / tx**2 - rbar**2 * tx
@@ -245,6 +258,7 @@ def _domain_blocks(design, y: np.ndarray, codes: np.ndarray, g: int) -> dict[str
     ws = w if identity else w[order]
     replicate = hasattr(design, "_rw")
     calibrated = bool(getattr(design, "_calibrations", ()))
+    averaging = not replicate and design._averages_lonely()
     if replicate:
         rws = design._rw if identity else design._rw[order]
         patterns = _base_patterns(valid)
@@ -266,7 +280,8 @@ def _domain_blocks(design, y: np.ndarray, codes: np.ndarray, g: int) -> dict[str
         elif calibrated:
             res["var"][gi] = _calibrated_var(design, order[lo:hi], wg[:, None] * r)
         else:
-            res["var"][gi] = _taylor_var(design, order[lo:hi], wg[:, None] * r)
+            present = (vg != 0) & (wg != 0)[:, None] if averaging else None
+            res["var"][gi] = _taylor_var(design, order[lo:hi], wg[:, None] * r, present)
         with np.errstate(divide="ignore", invalid="ignore"):
             rbar = (wg @ r) / tx
             ss = wg @ (vg * (r - rbar) ** 2)

@@ -45,7 +45,7 @@ class ReplicateDesign(EstimatorMixin):
 
     Built with :meth:`SurveyDesign.replicate`; offers the same estimators
     (``mean``, ``total``, ``ratio``, ``proportion``, ``quantile``,
-    ``difference``, ``chisq``, ``glm``). Immutable.
+    ``difference``, ``ttest``, ``chisq``, ``glm``, ``olr``). Immutable.
 
     Attributes
     ----------
@@ -256,16 +256,25 @@ class ReplicateDesign(EstimatorMixin):
         th = self._replicate_estimates(inp)
         return replicate_vcov(th, core.estimate.ravel(), self._scale, self._rscales, mse=self._mse, full=full)
 
-    def _glm_replicate_vcov(self, x, y, use, family, beta):
-        from ._glm import irls
+    def _model_vcov(self, influence, rows, refit, coef: np.ndarray) -> np.ndarray:
+        """Covariance of model coefficients: the replicate variance of refitted estimates.
 
-        thetas = []
-        for r in range(self._rw.shape[1]):
-            wr = self._rw[:, r]
-            prior = wr / np.mean(wr)
-            b, *_ = irls(x[use], y[use], prior[use], family, start=beta)
-            thetas.append(b)
-        return replicate_vcov(np.asarray(thetas), beta, self._scale, self._rscales, mse=self._mse, full=True)
+        Parameters
+        ----------
+        influence, rows
+            Unused (the Taylor design's inputs; see ``SurveyDesign._model_vcov``).
+        refit : callable
+            ``refit(weights, start) -> coefficients``: the model fitted with
+            one replicate's weights (n,), started at ``start``.
+        coef : ndarray
+            Full-sample coefficients (the start, and the centre when ``mse``).
+
+        Returns
+        -------
+        ndarray, shape (p, p)
+        """
+        thetas = np.array([refit(self._rw[:, r], coef) for r in range(self._rw.shape[1])])
+        return replicate_vcov(thetas, coef, self._scale, self._rscales, mse=self._mse, full=True)
 
 
 def make_replicate_design(

@@ -1,4 +1,4 @@
-"""Result types: the Estimate table, the Rao-Scott test result, the regression result."""
+"""Result types: the Estimate table, the test of association result, the regression results."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-__all__ = ["ESTIMATE_COLUMNS", "EstimateTable", "ChisqResult", "GlmResult", "make_table"]
+from ..errors import NeedsAnalysisError
+
+__all__ = ["ESTIMATE_COLUMNS", "EstimateTable", "ChisqResult", "GlmResult", "OlrResult", "make_table"]
 
 #: Columns every estimate table has after the by-variables, in this order.
 ESTIMATE_COLUMNS = (
@@ -132,8 +134,31 @@ class ChisqResult:
         return f"<p><b>{html.escape(self.method)}</b></p>" + self.to_frame().to_html(index=False)
 
 
+class _Coefficients:
+    """Accessors shared by the regression results (their ``coefficients`` table)."""
+
+    coefficients: pd.DataFrame
+
+    @property
+    def params(self) -> pd.Series:
+        """Coefficients indexed by term."""
+        return self.coefficients.set_index("term")["estimate"]
+
+    @property
+    def bse(self) -> pd.Series:
+        """Standard errors indexed by term."""
+        return self.coefficients.set_index("term")["se"]
+
+    def _exp_table(self, terms) -> pd.DataFrame:
+        keep = self.coefficients["term"].isin(list(terms))
+        out = self.coefficients.loc[keep, ["term", "estimate", "ci_low", "ci_high"]].reset_index(drop=True)
+        for c in ("estimate", "ci_low", "ci_high"):
+            out[c] = np.exp(out[c])
+        return out
+
+
 @dataclass(frozen=True)
-class GlmResult:
+class GlmResult(_Coefficients):
     """A survey-weighted generalised linear model (like R ``svyglm``).
 
     Attributes
@@ -159,23 +184,68 @@ class GlmResult:
     df_residual: float
     n: int
 
-    @property
-    def params(self) -> pd.Series:
-        """Coefficients indexed by term."""
-        return self.coefficients.set_index("term")["estimate"]
-
-    @property
-    def bse(self) -> pd.Series:
-        """Standard errors indexed by term."""
-        return self.coefficients.set_index("term")["se"]
-
     def odds_ratios(self) -> pd.DataFrame:
         """Exponentiated coefficients and confidence limits (logistic models)."""
-        out = self.coefficients[["term", "estimate", "ci_low", "ci_high"]].copy()
-        for c in ("estimate", "ci_low", "ci_high"):
-            out[c] = np.exp(out[c])
-        return out
+        return self._exp_table(self.coefficients["term"])
 
     def _repr_html_(self) -> str:  # pragma: no cover - notebooks
         head = f"Survey-weighted {self.family} regression, n={self.n}, df={self.df_residual:g}"
+        return f"<p><b>{html.escape(head)}</b></p>" + self.coefficients.to_html(index=False)
+
+
+@dataclass(frozen=True)
+class OlrResult(_Coefficients):
+    """A survey-weighted proportional-odds (cumulative link) model (like R ``svyolr``).
+
+    Attributes
+    ----------
+    coefficients : pandas.DataFrame
+        One row per parameter, the slopes first, then the ``K - 1`` thresholds
+        (named ``"lower|upper"``, R's intercepts ``zeta``): ``term, estimate,
+        se, statistic, p, ci_low, ci_high, df`` (as :class:`GlmResult`).
+    vcov : pandas.DataFrame
+        Design-based covariance matrix of all parameters.
+    method : str
+        ``"logistic"`` or ``"probit"``.
+    levels : tuple of str
+        Outcome categories, lowest first.
+    df_residual : float
+        Design degrees of freedom of the rows used minus the number of slopes.
+    n : int
+        Number of rows used.
+    deviance : float
+        ``-2`` times the log-likelihood with weights scaled to mean 1 (R's
+        ``deviance``).
+    """
+
+    coefficients: pd.DataFrame
+    vcov: pd.DataFrame
+    method: str
+    levels: tuple
+    df_residual: float
+    n: int
+    deviance: float
+
+    @property
+    def thresholds(self) -> pd.Series:
+        """The cut-points ``zeta`` (increasing), indexed by ``"lower|upper"``."""
+        return self.params.iloc[len(self.coefficients) - len(self.levels) + 1:]
+
+    @property
+    def slopes(self) -> pd.Series:
+        """The coefficients ``beta`` of the predictors."""
+        return self.params.iloc[: len(self.coefficients) - len(self.levels) + 1]
+
+    def odds_ratios(self) -> pd.DataFrame:
+        """Cumulative odds ratios ``exp(beta)`` with confidence limits (logistic link only).
+
+        An odds ratio above 1 means higher categories are more likely.
+        """
+        if self.method != "logistic":
+            raise NeedsAnalysisError(f"odds ratios of a {self.method} model", where="OlrResult.odds_ratios()",
+                                     expected='a model fitted with method="logistic"', fix="refit with the logit link")
+        return self._exp_table(self.slopes.index)
+
+    def _repr_html_(self) -> str:  # pragma: no cover - notebooks
+        head = f"Survey-weighted ordinal ({self.method}) regression, n={self.n}, df={self.df_residual:g}"
         return f"<p><b>{html.escape(head)}</b></p>" + self.coefficients.to_html(index=False)

@@ -97,15 +97,58 @@ class VariancePlan:
     n_units: int
     lonely_psu: str
 
+    def averages_lonely(self) -> bool:
+        """Whether a variance depends on which strata the estimator's rows cover.
 
-def stage_scale(st: Stage, lonely_psu: str) -> tuple[np.ndarray, np.ndarray]:
+        True for ``lonely_psu="average"`` with a lonely stratum at some stage:
+        the average is then taken over the strata present in the (domain)
+        subsample, so callers pass ``present=`` to :func:`taylor_vcov`.
+        """
+        return self.lonely_psu == "average" and any(st.lonely().any() for st in self.stages)
+
+
+def _average_lonely(st: Stage, scale: np.ndarray, lonely: np.ndarray, present: np.ndarray | None) -> np.ndarray:
+    """Scale of option ``average``: lonely strata add nothing, the others are scaled up.
+
+    Within each group of strata (the whole stage, or one parent cluster at a
+    later stage) the multiplier is (strata present) / (present strata that are
+    not lonely), R ``onestage``'s ``nstrat / nokstrat``; a group whose present
+    strata are all lonely has nothing to average over and gives NaN, as R.
+    Strata without rows of the subsample add nothing (their scores are zero).
+    """
+    h = st.n_strata
+    pres = np.ones((h, 1), dtype=bool) if present is None else np.asarray(present, dtype=bool).reshape(h, -1)
+    parent = st.stratum_parent
+    n_groups = int(parent.max()) + 1
+    n_par = np.zeros((n_groups, pres.shape[1]))
+    ok_par = np.zeros_like(n_par)
+    np.add.at(n_par, parent, pres)
+    np.add.at(ok_par, parent, pres & ~lonely[:, None])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(ok_par > 0, n_par / ok_par, np.where(n_par > 0, np.nan, 0.0))[parent]
+    out = np.where(pres, np.where(lonely[:, None], 0.0, scale[:, None]) * factor, 0.0)
+    return out[:, 0] if present is None else out.reshape(np.shape(present))
+
+
+def stage_scale(st: Stage, lonely_psu: str, present: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per-stratum variance multipliers of one stage and the strata whose mean is taken as 0.
+
+    Parameters
+    ----------
+    st : Stage
+    lonely_psu : str
+        One of :data:`LONELY_PSU_OPTIONS`.
+    present : ndarray of bool, shape (H,) or (H, p), optional
+        Strata holding rows of each estimator's subsample (domain rows with a
+        value and a non-zero weight); ``None``: every stratum. Only option
+        ``average`` uses it (see :func:`_average_lonely`).
 
     Returns
     -------
-    (scale, zero_mean) : ndarrays, shape (H,)
-        ``scale_h = m_h f_h n_h / (n_h - 1)`` after the lonely-PSU option, and
-        the strata (lonely, option ``adjust``) whose clusters deviate from 0.
+    (scale, zero_mean) : ndarrays
+        ``scale_h = m_h f_h n_h / (n_h - 1)`` after the lonely-PSU option,
+        shape (H,) or that of ``present``, and the strata (lonely, option
+        ``adjust``) whose clusters deviate from 0, shape (H,).
     """
     lonely = st.lonely()
     n = st.n_psu.astype(float)
@@ -114,33 +157,39 @@ def stage_scale(st: Stage, lonely_psu: str) -> tuple[np.ndarray, np.ndarray]:
     if lonely_psu in ("remove", "certainty"):
         scale = np.where(lonely, 0.0, scale)
     elif lonely_psu == "average" and lonely.any():
-        parent = st.stratum_parent
-        n_par = np.bincount(parent)
-        ok_par = np.bincount(parent, weights=(~lonely).astype(float), minlength=n_par.shape[0])
-        # a parent with no other stratum has nothing to average over (R: NaN); its lonely strata add 0
-        factor = np.where(ok_par > 0, n_par / np.maximum(ok_par, 1), 0.0)
-        scale = np.where(lonely, 0.0, scale * factor[parent])
+        scale = _average_lonely(st, scale, lonely, present)
     zero_mean = lonely if lonely_psu == "adjust" else np.zeros(st.n_strata, dtype=bool)
     return scale, zero_mean
 
 
-def _stage_contribution(z: np.ndarray, st: Stage, lonely_psu: str, full: bool) -> np.ndarray:
+def _stratum_presence(st: Stage, present_units: np.ndarray) -> np.ndarray:
+    """Strata (H,) or (H, p) holding at least one of the present finest units (U,) or (U, p)."""
+    pu = np.asarray(present_units, dtype=float).reshape(present_units.shape[0], -1)
+    ph = np.zeros((st.n_strata, pu.shape[1]))
+    np.add.at(ph, st.cluster_to_stratum, np.asarray(st.aggregator() @ pu))
+    return (ph > 0).reshape((st.n_strata,) + present_units.shape[1:])
+
+
+def _stage_contribution(z: np.ndarray, st: Stage, lonely_psu: str, full: bool, present) -> np.ndarray:
     """Variance contribution of one stage (R ``onestage`` + ``onestrat``)."""
     zc = np.asarray(st.aggregator() @ z)  # (C, p)
     h_of_c = st.cluster_to_stratum
     sums = np.zeros((st.n_strata, zc.shape[1]))
     np.add.at(sums, h_of_c, zc)
     means = sums / st.n_psu[:, None]
-    scale, zero_mean = stage_scale(st, lonely_psu)
+    averaging = present is not None and lonely_psu == "average" and st.lonely().any()
+    scale, zero_mean = stage_scale(st, lonely_psu, _stratum_presence(st, present) if averaging else None)
     means[zero_mean] = 0.0  # lonely clusters deviate from zero, not from their own mean
     dev = zc - means[h_of_c]
     sc = scale[h_of_c]
     if full:
         return dev.T @ (dev * sc[:, None])
-    return np.einsum("cp,c,cp->p", dev, sc, dev)
+    return np.einsum("cp,c,cp->p", dev, sc, dev) if sc.ndim == 1 else np.einsum("cp,cp,cp->p", dev, sc, dev)
 
 
-def taylor_vcov(z_units: np.ndarray, plan: VariancePlan, full: bool = False) -> np.ndarray:
+def taylor_vcov(
+    z_units: np.ndarray, plan: VariancePlan, full: bool = False, present: np.ndarray | None = None
+) -> np.ndarray:
     """Taylor-linearisation variance of estimators with the given scores.
 
     Parameters
@@ -152,6 +201,12 @@ def taylor_vcov(z_units: np.ndarray, plan: VariancePlan, full: bool = False) -> 
         The design's stages.
     full : bool, default False
         Return the full ``p x p`` covariance matrix instead of the variances.
+    present : ndarray of bool, shape (U,) or (U, p), optional
+        Finest units holding rows of the subsample each estimator uses (rows
+        of its domain with a value and a non-zero weight); one column for all
+        estimators, or one per estimator (variances only). ``None``: the whole
+        sample. Used only by ``lonely_psu="average"``
+        (:meth:`VariancePlan.averages_lonely`).
 
     Returns
     -------
@@ -166,7 +221,12 @@ def taylor_vcov(z_units: np.ndarray, plan: VariancePlan, full: bool = False) -> 
     the fpc (1 without one) and ``m_h`` is the product of the sampling
     fractions of the earlier stages. This reproduces R ``svyrecvar``.
     Domain estimates are handled by zero scores outside the domain, so the
-    number of clusters ``n_h`` is always that of the full design.
+    number of clusters ``n_h`` is always that of the full design. With
+    ``lonely_psu="average"`` a lonely stratum adds nothing and the others are
+    scaled by ``H_present / (H_present - H_lonely,present)``, counting the
+    strata of the subsample only: R's ``svyby`` and ``subset()`` drop the
+    other rows before ``svyrecvar`` counts strata (option
+    ``survey.adjust.domain.lonely`` at its default ``FALSE``).
 
     References
     ----------
@@ -178,9 +238,13 @@ def taylor_vcov(z_units: np.ndarray, plan: VariancePlan, full: bool = False) -> 
     if z.ndim == 1:
         z = z[:, None]
     p = z.shape[1]
+    if present is not None:
+        present = np.asarray(present, dtype=bool)
+        if full and present.ndim == 2:
+            present = present.any(axis=1)  # one subsample for a covariance matrix
     out = np.zeros((p, p)) if full else np.zeros(p)
     for st in plan.stages:
-        out = out + _stage_contribution(z, st, plan.lonely_psu, full)
+        out = out + _stage_contribution(z, st, plan.lonely_psu, full, present)
     return out
 
 
