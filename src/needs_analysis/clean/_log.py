@@ -7,7 +7,8 @@ questions are replaced by a placeholder unless they are a known category
 name (country, recode-table entry), and e-mail addresses, phone numbers and
 personal names are masked in every value cell (``old_value``, ``new_value``,
 ``reason``) by :func:`redact`, which :func:`log_rows` applies to every row as
-it is made.
+it is made. Text that a spreadsheet would run as a formula is written as text
+(:mod:`needs_analysis._safe_cells`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._safe_cells import csv_unescape, set_cell, to_csv
 from ..errors import NeedsAnalysisError
 from ._pii import mask_identifiers
 from ._tables import read_text_table
@@ -163,7 +165,9 @@ def write_log(log: pd.DataFrame, folder: str | Path, stem: str = "cleaning_log")
     Notes
     -----
     Identifiers are masked again (:func:`redact`) in case the log did not
-    come from :func:`log_rows`.
+    come from :func:`log_rows`. Text a spreadsheet would run as a formula
+    (``=...``, ``+...``, ``@...``) is a text cell in the xlsx and starts
+    with ``'`` in the CSV; :func:`read_log` removes that quote again.
     """
     from openpyxl import Workbook
 
@@ -175,13 +179,14 @@ def write_log(log: pd.DataFrame, folder: str | Path, stem: str = "cleaning_log")
     for col in VALUE_COLUMNS:  # a log built elsewhere or edited by hand is masked too
         frame[col] = frame[col].map(redact)
     csv_path = folder / f"{stem}.csv"
-    frame.to_csv(csv_path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    to_csv(frame, csv_path, index=False, encoding="utf-8-sig", lineterminator="\n")
     wb = Workbook()
     ws = wb.active
     ws.title = "cleaning_log"
     ws.append(list(LOG_COLUMNS))
-    for row in frame.itertuples(index=False):
-        ws.append(list(row))
+    for i, row in enumerate(frame.itertuples(index=False), start=2):
+        for j, value in enumerate(row, start=1):
+            set_cell(ws, i, j, value)
     ws.freeze_panes = "A2"
     for col, width in zip("ABCDEFG", (38, 22, 18, 18, 22, 16, 60)):
         ws.column_dimensions[col].width = width
@@ -202,7 +207,8 @@ def read_log(path: str | Path) -> pd.DataFrame:
     DataFrame
         The log, every cell text (blank = ``""``): ids, variables, check ids
         and actions without surrounding spaces, the value columns as
-        written.
+        written (in a CSV, without the ``'`` that :func:`write_log` puts
+        before formula-like text).
 
     Raises
     ------
@@ -215,6 +221,8 @@ def read_log(path: str | Path) -> pd.DataFrame:
                             columns_expected="columns " + ", ".join(LOG_COLUMNS), columns_fix="restore the header row")
     frame = frame[list(LOG_COLUMNS)].astype(object)
     frame = frame.where(frame.notna(), "").map(str)
+    if path.suffix.lower() != ".xlsx":
+        frame = frame.map(csv_unescape)
     for col in LOG_COLUMNS:
         if col not in VALUE_COLUMNS:
             frame[col] = frame[col].str.strip()
