@@ -222,10 +222,11 @@ def _mask_digits(text: str) -> str:
 
 
 def _mask_names(text: str, allowed: frozenset[str]) -> str:
-    if _fold(text) in allowed:
+    runs = _runs(text)
+    if not runs or _fold(text) in allowed:
         return text
     out, pos = [], 0
-    for start, end, words in _runs(text):
+    for start, end, words in runs:
         if not _known(words, allowed):
             out += [text[pos:start], MASKS["name"]]
             pos = end
@@ -257,9 +258,11 @@ def mask_identifiers(text: str) -> str:
     if not text:
         return text
     masked = EMAIL_RE.sub(MASKS["email"], text) if "@" in text else text
-    if any(ch.isdigit() for ch in masked):
+    if sum(map(str.isdigit, masked)) >= 8:  # a phone number has at least 8 digits
         masked = _mask_digits(masked)
-    return _mask_names(masked, known_phrases())
+    if masked.lower() != masked:  # a name has capital letters
+        masked = _mask_names(masked, known_phrases())
+    return masked
 
 
 def identifier_kinds(text: object) -> frozenset[str]:

@@ -113,14 +113,16 @@ def _question(column: object, codebook: Codebook) -> bool:
 
 
 def _content_kinds(col: pd.Series) -> dict[str, int]:
-    """Cells holding each kind of identifier (counted on the distinct values)."""
+    """Cells holding each kind of identifier (each distinct value looked at once)."""
     values = col.dropna()
-    if values.empty or not (values.dtype == object or pd.api.types.is_string_dtype(values)
-                            or pd.api.types.is_numeric_dtype(values)):
+    if pd.api.types.is_bool_dtype(values):
         return {}
-    counts = values.value_counts(sort=False)
+    if pd.api.types.is_numeric_dtype(values):  # only whole numbers of 8 digits or more can be phone numbers
+        values = values[(values.abs() >= 1e7) & (values == np.floor(values))]
+    elif not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+        return {}
     out: dict[str, int] = {}
-    for value, n in counts.items():
+    for value, n in values.value_counts(sort=False).items():
         for kind in identifier_kinds(value):
             key = "person_name" if kind == "name" else kind
             out[key] = out.get(key, 0) + int(n)
@@ -165,19 +167,18 @@ def find_identifiers(df: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
         if c in _KEEP:
             continue
         col = df[c]
-        filled = int(col.notna().sum())
         if c in text_cols:
-            rows.append((c, "free_text", filled, identifier_column(c) or ""))
+            rows.append((c, "free_text", int(col.notna().sum()), identifier_column(c) or ""))
             continue
         if str(c).casefold() in IDENTIFYING_META:
-            rows.append((c, "meta", filled, identifier_column(c) or ""))
+            rows.append((c, "meta", int(col.notna().sum()), identifier_column(c) or ""))
             continue
         announced = identifier_column(c) if "/" not in str(c) or not _question(c, codebook) else None
         if announced and not _question(c, codebook):
-            rows.append((c, "name", filled, announced))
+            rows.append((c, "name", int(col.notna().sum()), announced))
             continue
         if announced:
-            rows.append((c, "review", filled, announced))
+            rows.append((c, "review", int(col.notna().sum()), announced))
         rows += [(c, kind, n, "") for kind, n in _content_kinds(col).items()]
     return pd.DataFrame(rows, columns=["column", "kind", "n", "detail"])
 
