@@ -54,6 +54,7 @@ def cb():
     ("+44 (0)20 7946 0958", "[phone]"),
     ("+380 67 123 4567", "[phone]"),
     ("8 916 123-45-67", "[phone]"),          # Russian domestic format
+    ("tel.861234567", "tel.[phone]"),
     ("jonas@example.lt", "[e-mail]"),
     ("rašykite: ąžuolas.j+survey@pastas.lt.", "rašykite: [e-mail]."),
     ("jonas@gmail", "[e-mail]"),
@@ -82,6 +83,7 @@ def test_plausible_answers_and_known_phrases_are_kept(text):
 @pytest.mark.parametrize("text, masked", [
     ("UAB Maxima", "[name]"),            # a company: not a known phrase (documented over-masking)
     ("Naujoji Akmenė", "[name]"),        # a town outside the questionnaire
+    ("Full Time Student", "[name]"),     # title case that is not a label
     ("Georgia Jordan", "Georgia Jordan"),  # a name made of two country names is not masked (documented)
 ])
 def test_documented_precision_limits(text, masked):

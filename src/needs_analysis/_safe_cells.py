@@ -233,7 +233,8 @@ def write_only_row(ws, values) -> list:
     -------
     list
         ``values``, with each string that openpyxl would not store as plain
-        text (formula-like, ``=``, error codes, forbidden control characters)
+        text (formula-like, error codes such as ``#N/A``, forbidden control
+        characters)
         wrapped in a string cell as :func:`set_cell` makes it; other values
         unchanged, so a row without such strings is written exactly as before.
     """

@@ -41,8 +41,8 @@ register of people:
   nor is a name written in lower case (``jonas jonaitis``).
 - A run of capitalised words that is not a known phrase is masked even when
   it is not a person: a company (``UAB Maxima``), a town outside the
-  questionnaire (``Naujoji Akmenė``), a label of another questionnaire
-  written in title case (``Self Employed``).
+  questionnaire (``Naujoji Akmenė``), an answer written in title case that
+  is not a label (``Full Time Student``).
 - A name made only of known phrases is not masked (``Georgia Jordan``: two
   country names), and a capitalised word next to a name is masked with it
   (``Call Jonas Jonaitis`` becomes ``[name]``).
@@ -80,7 +80,7 @@ _TIME = r"\d{1,2}:\d{2}(?::\d{2})?"
 # A phone candidate: an optional + or (, then digits with up to three separators between them.
 _PHONE_CANDIDATE = r"(?:\+|\(\+?)?\d(?:[ \-.()]{0,3}\d){7,}"
 _DIGITS_RE = re.compile(
-    rf"(?<![\w.,])(?:(?P<keep>{_UUID}|{_DATETIME}|{_DATE}|{_TIME})|(?P<phone>{_PHONE_CANDIDATE}))(?![\w@])")
+    rf"(?<!\w)(?<!\d[.,])(?:(?P<keep>{_UUID}|{_DATETIME}|{_DATE}|{_TIME})|(?P<phone>{_PHONE_CANDIDATE}))(?![\w@])")
 
 # A word (letters of any script, inner apostrophes and hyphens) or an initial ("J.").
 _WORD_RE = re.compile(r"[^\W\d_]\.(?=\s)|[^\W\d_]+(?:['\u2019\u02bc-][^\W\d_]+)*")
@@ -130,6 +130,8 @@ def _runs(text: str, min_words: int = 2) -> list[tuple[int, int, list[str]]]:
 
 def _phrases_of_source() -> list[str]:
     """Every known phrase: questionnaire labels, municipalities, recode texts, country names."""
+    import gettext
+
     import pycountry
 
     from ..codebook import load_codebook
@@ -162,8 +164,6 @@ def _phrases_of_source() -> list[str]:
     phrases += names
     for lang in ("lt", "ru", "uk"):
         try:
-            import gettext
-
             tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
         except OSError:  # pragma: no cover - a pycountry build without that translation
             continue

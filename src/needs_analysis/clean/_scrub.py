@@ -20,31 +20,20 @@ from ..codebook import Codebook
 from ..harmonise import ID_COLUMN
 from ._pii import identifier_kinds
 
-__all__ = ["scrub_identifiers", "find_identifiers", "identifier_column", "IDENTIFYING_META", "IDENTIFIER_KINDS"]
+__all__ = ["scrub_identifiers", "find_identifiers", "identifier_column", "IDENTIFYING_META"]
 
 #: Platform meta columns that identify a person or a device.
 IDENTIFYING_META: frozenset[str] = frozenset({
     "device_id", "deviceid", "simserial", "subscriberid", "phonenumber", "username", "_submitted_by", "ipaddr",
     "token", "email", "e-mail",
 })
-#: What each ``kind`` of :func:`find_identifiers` means, and what :func:`scrub_identifiers` does with it.
-IDENTIFIER_KINDS: dict[str, str] = {
-    "free_text": "free-text question (column removed)",
-    "meta": "device or user id of the survey platform (column removed)",
-    "name": "column name suggests personal data (column removed)",
-    "email": "cells holding an e-mail address (cells blanked)",
-    "phone": "cells holding a phone number (cells blanked)",
-    "person_name": "cells holding a personal name (cells blanked)",
-    "review": "question whose name suggests personal data (kept: the analysis needs it; "
-              "never publish it at respondent level)",
-}
 # Column-name vocabulary (en, lt, ru, uk, fr), by what it announces. Stems are looked for inside the name with
 # separators removed ("date_of_birth" -> "dateofbirth"); tokens must be a whole word of the name ("tel", not
 # "hotel"), so that short words do not match inside unrelated names ("lat" in "population").
 _NAME_STEMS: dict[str, tuple[str, ...]] = {
     "name": ("surname", "firstname", "lastname", "fullname", "givenname", "familyname", "username", "vardas",
              "pavard", "фамили", "прізвищ", "prenom", "prénom"),
-    "phone": ("phone", "telefon", "телефон", "mobile", "mobil", "whatsapp", "viber"),
+    "phone": ("phone", "telefon", "телефон", "mobil", "whatsapp", "viber"),
     "e-mail": ("email", "epast", "elpast", "elpaš", "epaš", "почт", "пошт"),
     "address": ("address", "adres", "адрес", "street", "gatv", "улиц", "вулиц"),
     "location": ("gps", "geopoint", "geolocation", "geoloc", "latitude", "longitude", "coordinat", "koordinat",
@@ -142,15 +131,18 @@ def find_identifiers(df: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``column, kind, n, detail``, one row per finding (see
-        :data:`IDENTIFIER_KINDS`): ``free_text`` (a text question), ``meta``
-        (device or user id), ``name`` (a column that is not a question and
-        whose name announces personal data), ``review`` (a question whose
-        name does, e.g. ``birth_year``), and ``email``, ``phone`` or
-        ``person_name`` for cells of any other column holding one (the
-        detectors of :func:`needs_analysis.clean.redact`). ``n`` is the
-        number of non-blank cells (matching cells for the content kinds);
-        ``detail`` says what the name announces.
+        ``column, kind, n, detail``, one row per finding. ``kind`` is
+        ``free_text`` (a text question), ``meta`` (a device or user id of the
+        survey platform) or ``name`` (a column that is not a question and
+        whose name announces personal data): :func:`scrub_identifiers`
+        removes these columns; ``email``, ``phone`` or ``person_name`` for
+        cells of any other column holding one (the detectors of
+        :func:`needs_analysis.clean.redact`): it blanks these cells;
+        ``review`` for a question whose name suggests personal data (e.g.
+        ``birth_year``): kept, as the analysis needs it, but never to be
+        published at respondent level. ``n`` is the number of non-blank
+        cells (matching cells for the content kinds); ``detail`` says what
+        the name announces.
 
     Notes
     -----
@@ -167,19 +159,21 @@ def find_identifiers(df: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
         if c in _KEEP:
             continue
         col = df[c]
+        announced = identifier_column(c)
         if c in text_cols:
-            rows.append((c, "free_text", int(col.notna().sum()), identifier_column(c) or ""))
-            continue
-        if str(c).casefold() in IDENTIFYING_META:
-            rows.append((c, "meta", int(col.notna().sum()), identifier_column(c) or ""))
-            continue
-        announced = identifier_column(c) if "/" not in str(c) or not _question(c, codebook) else None
-        if announced and not _question(c, codebook):
-            rows.append((c, "name", int(col.notna().sum()), announced))
-            continue
-        if announced:
-            rows.append((c, "review", int(col.notna().sum()), announced))
-        rows += [(c, kind, n, "") for kind, n in _content_kinds(col).items()]
+            kind = "free_text"
+        elif str(c).casefold() in IDENTIFYING_META:
+            kind = "meta"
+        elif announced and not _question(c, codebook):
+            kind = "name"
+        elif announced and "/" not in str(c):  # select_multiple 0/1 columns are not judged by name
+            kind = "review"
+        else:
+            kind = None
+        if kind is not None:
+            rows.append((c, kind, int(col.notna().sum()), announced or ""))
+        if kind in (None, "review"):
+            rows += [(c, k, n, "") for k, n in _content_kinds(col).items()]
     return pd.DataFrame(rows, columns=["column", "kind", "n", "detail"])
 
 
