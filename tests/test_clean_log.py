@@ -110,3 +110,24 @@ def test_broken_log_files_are_user_errors(tmp_path):
         read_log(p)
     with pytest.raises(NeedsAnalysisError, match="cleaning log not found"):
         read_log(tmp_path / "nope.csv")
+
+
+def test_edited_csv_with_formula_like_answers_round_trips(cb, tmp_path):
+    """A researcher edits the CSV (quoted formula-like answers included) and re-applies it."""
+    c = random_respondents(cb, n=12, seed=5)
+    export = to_export(c, cb, lang="en").astype(object)
+    export.loc[1, "lt_level"] = '=HYPERLINK("http://x","y")'
+    export.loc[2, "lt_level"] = "@SUM(A1)"
+    h = harmonise(export, cb)
+    res = clean(h, "kaunas", codebook=cb)
+    csv_path, _ = write_log(res.log, tmp_path)
+    log = pd.read_csv(csv_path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    rows = log.index[log["variable"] == "lt_level"]
+    assert log.loc[rows, "old_value"].tolist() == ["'=HYPERLINK(\"http://x\",\"y\")", "'@SUM(A1)"]
+    log.loc[rows[0], ["new_value", "action"]] = ["basic", "change_value"]  # the researcher's reading
+    log.to_csv(csv_path, index=False, encoding="utf-8-sig")
+    back = read_log(csv_path)
+    assert back.loc[rows, "old_value"].tolist() == ['=HYPERLINK("http://x","y")', "@SUM(A1)"]
+    again = clean_from_log(h, back)
+    assert _diff_cells(res.data, again) == {("uuid-0001", "lt_level")}
+    assert again.set_index("respondent_id").loc["uuid-0001", "lt_level"] == "basic"

@@ -175,14 +175,21 @@ def validate(
             checks.add_row(row.check_id, row.action, str(row.n), row.description)
         console.print(checks)
     if len(rep.harmonised.unmapped):
-        um = rep.harmonised.unmapped_counts
-        top = "; ".join(f"{r.variable}: {r.value!r} ({r.n})" for r in um.head(5).itertuples(index=False))
-        console.print(f"unmapped answers: {int(um['n'].sum())} in {um['variable'].nunique()} question(s), "
-                      f"e.g. {top}")
+        um = rep.harmonised.unmapped
+        top = "; ".join(f"{r.variable}: {r.value!r} ({r.n})"
+                        for r in rep.unmapped_examples(5).itertuples(index=False))
+        console.print(f"unmapped answers: {len(um)} in {um['variable'].nunique()} question(s), e.g. {top}",
+                      markup=False)  # "[name]" is a mask, not markup
     found = rep.identifiers[rep.identifiers["n"] > 0]
-    if len(found):
-        ids = ", ".join(f"{r.column} ({r.kind}, {r.n})" for r in found.itertuples(index=False))
-        console.print(f"direct identifiers found (never written to processed data or reports): {ids}")
+    removed = found[found["kind"] != "review"]
+    if len(removed):
+        ids = ", ".join(f"{r.column} ({r.kind}, {r.n})" for r in removed.itertuples(index=False))
+        console.print(f"direct identifiers found (never written to processed data or reports): {ids}", markup=False)
+    review = found[found["kind"] == "review"]
+    if len(review):
+        ids = ", ".join(f"{r.column} ({r.detail}, {r.n})" for r in review.itertuples(index=False))
+        console.print(f"questions that may identify a person (kept for the analysis; never publish them at "
+                      f"respondent level): {ids}", markup=False)
     for p in rep.log_paths:
         console.print(f"cleaning log: {p}")
     if rep.blocking:

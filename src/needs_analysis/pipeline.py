@@ -198,7 +198,9 @@ def pack_parameters(settings: RunSettings, municipality: str) -> dict:
 
 
 def _write_csv(df: pd.DataFrame, path: Path) -> Path:
-    df.to_csv(path, index=False, lineterminator="\n", float_format="%.10g")
+    from ._safe_cells import to_csv  # text a spreadsheet would run as a formula starts with '
+
+    to_csv(df, path, index=False, lineterminator="\n", float_format="%.10g")
     return path
 
 

@@ -14,12 +14,12 @@ else is a warning: it is fixed or flagged in the log.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
-from .clean import CleanResult, clean, find_identifiers, write_log
+from .clean import CleanResult, clean, find_identifiers, redact, write_log
 from .codebook import Codebook, load_codebook
 from .errors import NeedsAnalysisError
 from .harmonise import Harmonised, harmonise
@@ -73,7 +73,10 @@ class ValidationReport:
     checks : DataFrame
         ``check_id, action, n, description``: log rows by check.
     identifiers : DataFrame
-        ``column, kind, n``: direct identifiers found (never written out).
+        ``column, kind, n, detail``: columns that hold or may hold direct
+        identifiers, for review (see
+        :func:`needs_analysis.clean.find_identifiers`; kinds other than
+        ``review`` are never written out).
     blocking : tuple of str
         Problems that block the analysis (empty = the file can be analysed).
     log_paths : tuple of Path
@@ -94,6 +97,26 @@ class ValidationReport:
     def ok(self) -> bool:
         """True when nothing blocks the analysis."""
         return not self.blocking
+
+    def unmapped_examples(self, k: int = 5) -> pd.DataFrame:
+        """The most frequent answers that match no code, identifiers masked.
+
+        Parameters
+        ----------
+        k : int, default 5
+            How many to return.
+
+        Returns
+        -------
+        DataFrame
+            ``variable, value, n``: values masked with
+            :func:`needs_analysis.clean.redact` (two names typed into the
+            same question count as one ``[name]``), most frequent first
+            (as :attr:`needs_analysis.harmonise.Harmonised.unmapped_counts`).
+        """
+        um = self.harmonised.unmapped
+        masked = replace(self.harmonised, unmapped=um.assign(value=um["value"].map(redact)))
+        return masked.unmapped_counts.head(k)
 
 
 def guess_municipality(path: Path, harmonised: Harmonised | None = None) -> str:

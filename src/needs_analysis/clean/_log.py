@@ -2,41 +2,61 @@
 
 The log is written as CSV (UTF-8 with BOM, so Excel opens it with the right
 letters) and as xlsx; a researcher may edit either and read it back with
-:func:`read_log`. Free text never enters the log: old values of text
+:func:`read_log`. Identifiers never enter the log: old values of text
 questions are replaced by a placeholder unless they are a known category
-name (country, recode-table entry), and e-mail addresses and phone numbers
-are masked in every cell (:func:`redact`).
+name (country, recode-table entry), and e-mail addresses, phone numbers and
+personal names are masked in every value cell (``old_value``, ``new_value``,
+``reason``) by :func:`redact`, which :func:`log_rows` applies to every row as
+it is made. Text that a spreadsheet would run as a formula is written as text
+(:mod:`needs_analysis._safe_cells`).
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
 
+from .._safe_cells import csv_unescape, set_cell, to_csv
 from ..errors import NeedsAnalysisError
+from ._pii import mask_identifiers
 from ._tables import read_text_table
 
-__all__ = ["LOG_COLUMNS", "ACTIONS", "empty_log", "log_rows", "write_log", "read_log", "redact",
-           "EMAIL_RE", "PHONE_RE", "free_text_placeholder"]
+__all__ = ["LOG_COLUMNS", "ACTIONS", "VALUE_COLUMNS", "empty_log", "log_rows", "write_log", "read_log", "redact",
+           "free_text_placeholder"]
 
 #: Columns of the cleaning log, in order.
 LOG_COLUMNS: tuple[str, ...] = ("respondent_id", "variable", "old_value", "new_value", "check_id", "action",
                                 "reason")
 #: Actions a log row may record.
 ACTIONS: tuple[str, ...] = ("drop_respondent", "change_value", "set_missing", "flag")
-#: E-mail addresses.
-EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-#: Phone numbers: international (+ and 8-15 digits) or Lithuanian mobile (8 6xx xxxxx / 86xxxxxxx).
-PHONE_RE = re.compile(r"(?<![\w+])(?:\+\d[\d \-().]{6,18}\d|(?:00|8)[ -]?\(?6\d{2}\)?[ -]?\d{2}[ -]?\d{3})(?!\w)")
+#: Columns holding values and text (masked by :func:`redact`); the others are ids, names and codes.
+VALUE_COLUMNS: tuple[str, ...] = ("old_value", "new_value", "reason")
 
 
 def redact(text: object) -> object:
-    """Mask e-mail addresses and phone numbers in ``text`` (other values are returned unchanged)."""
-    if not isinstance(text, str):
-        return text
-    return PHONE_RE.sub("[phone]", EMAIL_RE.sub("[e-mail]", text))
+    """Mask e-mail addresses, phone numbers and personal names in a value.
+
+    Parameters
+    ----------
+    text : object
+        A log cell or any value shown to the user (an answer, an example).
+
+    Returns
+    -------
+    object
+        For a string, the string with ``[e-mail]``, ``[phone]`` and
+        ``[name]`` in place of each identifier found
+        (:func:`needs_analysis.clean._pii.mask_identifiers`: a birth year,
+        a count, a date, a country or a label of the questionnaire are
+        kept); other values unchanged.
+
+    Examples
+    --------
+    >>> redact("Jonas Jonaitis"), redact("+37060000000"), redact("1985"), redact("Kazakhstan")
+    ('[name]', '[phone]', '1985', 'Kazakhstan')
+    """
+    return mask_identifiers(text) if isinstance(text, str) else text
 
 
 def free_text_placeholder(text: object) -> str:
@@ -70,8 +90,17 @@ def log_rows(ids, *, check_id: str, action: str, reason, variable="", old=None, 
     Returns
     -------
     DataFrame
-        Rows with the :data:`LOG_COLUMNS`, every cell text (e-mails and
-        phone numbers masked).
+        Rows with the :data:`LOG_COLUMNS`, every cell text, identifiers
+        masked in the :data:`VALUE_COLUMNS` (:func:`redact`). ``respondent_id``
+        (the platform's pseudonymous submission id, which :func:`apply_log`
+        needs) and ``variable`` (a question name) are kept as given.
+
+    Notes
+    -----
+    Masking never changes what the log does: ``new_value`` is always a
+    code, a number or a country name written by the checks, none of which
+    the detectors mask, and ``old_value`` and ``reason`` are informative
+    only.
     """
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
@@ -132,6 +161,13 @@ def write_log(log: pd.DataFrame, folder: str | Path, stem: str = "cleaning_log")
     -------
     list of Path
         The CSV and xlsx paths.
+
+    Notes
+    -----
+    Identifiers are masked again (:func:`redact`) in case the log did not
+    come from :func:`log_rows`. Text a spreadsheet would run as a formula
+    (``=...``, ``+...``, ``@...``) is a text cell in the xlsx and starts
+    with ``'`` in the CSV; :func:`read_log` removes that quote again.
     """
     from openpyxl import Workbook
 
@@ -139,16 +175,18 @@ def write_log(log: pd.DataFrame, folder: str | Path, stem: str = "cleaning_log")
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    frame = log[list(LOG_COLUMNS)].astype(object).where(log[list(LOG_COLUMNS)].notna(), "")
-    frame = frame.map(redact)
+    frame = log[list(LOG_COLUMNS)].astype(object).where(log[list(LOG_COLUMNS)].notna(), "").map(str)
+    for col in VALUE_COLUMNS:  # a log built elsewhere or edited by hand is masked too
+        frame[col] = frame[col].map(redact)
     csv_path = folder / f"{stem}.csv"
-    frame.to_csv(csv_path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    to_csv(frame, csv_path, index=False, encoding="utf-8-sig", lineterminator="\n")
     wb = Workbook()
     ws = wb.active
     ws.title = "cleaning_log"
     ws.append(list(LOG_COLUMNS))
-    for row in frame.itertuples(index=False):
-        ws.append([str(v) for v in row])
+    for i, row in enumerate(frame.itertuples(index=False), start=2):
+        for j, value in enumerate(row, start=1):
+            set_cell(ws, i, j, value)
     ws.freeze_panes = "A2"
     for col, width in zip("ABCDEFG", (38, 22, 18, 18, 22, 16, 60)):
         ws.column_dimensions[col].width = width
@@ -167,7 +205,10 @@ def read_log(path: str | Path) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        The log, every cell text (blank = ``""``).
+        The log, every cell text (blank = ``""``): ids, variables, check ids
+        and actions without surrounding spaces, the value columns as
+        written (in a CSV, without the ``'`` that :func:`write_log` puts
+        before formula-like text).
 
     Raises
     ------
@@ -179,7 +220,12 @@ def read_log(path: str | Path) -> pd.DataFrame:
                             read_expected="a CSV or xlsx written by needs-analysis",
                             columns_expected="columns " + ", ".join(LOG_COLUMNS), columns_fix="restore the header row")
     frame = frame[list(LOG_COLUMNS)].astype(object)
-    frame = frame.where(frame.notna(), "").map(lambda v: str(v).strip())
+    frame = frame.where(frame.notna(), "").map(str)
+    if path.suffix.lower() != ".xlsx":
+        frame = frame.map(csv_unescape)
+    for col in LOG_COLUMNS:
+        if col not in VALUE_COLUMNS:
+            frame[col] = frame[col].str.strip()
     bad = ~frame["action"].isin(ACTIONS)
     if bad.any():
         i = int(bad.to_numpy().nonzero()[0][0])

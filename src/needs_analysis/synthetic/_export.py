@@ -7,6 +7,7 @@ import pandas as pd
 from openpyxl import Workbook
 
 from .._deterministic import save_workbook
+from .._safe_cells import write_only_row
 from ..errors import NeedsAnalysisError
 
 __all__ = ["to_export_frame", "write_export_xlsx", "label_columns"]
@@ -123,7 +124,8 @@ def write_export_xlsx(frame: pd.DataFrame, path) -> None:
     """
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("data")
-    ws.append(list(frame.columns))
+    ws.append(write_only_row(ws, frame.columns))
     for row in frame.itertuples(index=False, name=None):
-        ws.append([None if (v is None or (isinstance(v, float) and np.isnan(v))) else v for v in row])
+        ws.append(write_only_row(ws, [None if (v is None or (isinstance(v, float) and np.isnan(v))) else v
+                                      for v in row]))
     save_workbook(wb, path)

@@ -8,6 +8,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .._safe_cells import to_csv
 from ..clean._derive import YEARS_GROUPS
 from ._export import write_export_xlsx
 from ._facts import AGEGRPS, CITGRPS, FACTS, MARGINS_SOURCE, POPULATION_SIZES, SAMPLE_TARGETS
@@ -183,7 +184,7 @@ def write_population_truth(pop, path: str | Path) -> Path:
     from ..indicators import population_truth
 
     path = Path(path)
-    population_truth(pop).to_csv(path, index=False, lineterminator="\n", encoding="utf-8", float_format="%.10g")
+    to_csv(population_truth(pop), path, index=False, lineterminator="\n", encoding="utf-8", float_format="%.10g")
     return path
 
 
@@ -225,10 +226,10 @@ def write_demo_data(data_dir: str | Path, seed: int = 2021, scale: float = 1.0, 
         write_export_xlsx(frame, p)
         paths[f"raw/{m}"] = p
     p = ref / "population_margins.csv"
-    population_margins(pop, seed).to_csv(p, index=False, lineterminator="\n", encoding="utf-8", float_format="%.6g")
+    to_csv(population_margins(pop, seed), p, index=False, lineterminator="\n", encoding="utf-8", float_format="%.6g")
     paths["population_margins"] = p
     p = ref / "planted_faults.csv"
-    planted.to_csv(p, index=False, lineterminator="\n", encoding="utf-8", float_format="%.6g")
+    to_csv(planted, p, index=False, lineterminator="\n", encoding="utf-8", float_format="%.6g")
     paths["planted_faults"] = p
     p = ref / "synthetic_population.parquet"
     _write_parquet(pop, p)

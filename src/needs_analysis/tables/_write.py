@@ -13,6 +13,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from .._deterministic import save_workbook
+from .._safe_cells import set_cell, to_csv
 from ..errors import NeedsAnalysisError
 
 __all__ = ["write_excel", "write_csv", "NOTES_SHEET", "CSV_FLOAT_FORMAT"]
@@ -53,10 +54,10 @@ def _approx_width(v, fmt: str | None) -> int:
 def _write_sheet(ws, df: pd.DataFrame) -> None:
     formats: Mapping = df.attrs.get("formats", {}) or {}
     headers = [str(c) for c in df.columns]
-    ws.append(headers)
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
-    for cell in ws[1]:
+    for j, h in enumerate(headers, start=1):
+        cell = set_cell(ws, 1, j, h)
         cell.font = bold
         cell.alignment = wrap
     widths = [min(len(h), _HEADER_MAX_WIDTH) for h in headers]
@@ -66,7 +67,7 @@ def _write_sheet(ws, df: pd.DataFrame) -> None:
         values = df[col].tolist()
         for i in range(n):
             v = _cell_value(values[i])
-            cell = ws.cell(row=i + 2, column=j + 1, value=v)
+            cell = set_cell(ws, i + 2, j + 1, v)
             f = fmt[i] if isinstance(fmt, (list, tuple)) else fmt
             if f and isinstance(v, (int, float)) and not isinstance(v, bool):
                 cell.number_format = f
@@ -101,8 +102,9 @@ def write_excel(tables: Mapping[str, pd.DataFrame], notes: pd.DataFrame | None, 
     Notes
     -----
     Proportions stay numbers with a percent format; missing values (including
-    withheld estimates) are empty cells; the header row is frozen and has an
-    autofilter; column widths are set from the content.
+    withheld estimates) are empty cells; text is always a text cell, never a
+    formula (:func:`needs_analysis._safe_cells.set_cell`); the header row is
+    frozen and has an autofilter; column widths are set from the content.
     """
     wb = Workbook()
     wb.remove(wb.active)
@@ -147,14 +149,16 @@ def write_csv(tables: Mapping[str, pd.DataFrame], directory: str | Path) -> list
     -----
     UTF-8 with a byte-order mark (so Excel shows ą, č, ė… correctly), ``\\n``
     line ends, floats written with :data:`CSV_FLOAT_FORMAT`, proportions as
-    0–1 numbers, missing values as empty fields.
+    0–1 numbers, missing values as empty fields; text that a spreadsheet
+    would run as a formula starts with ``'``
+    (:func:`needs_analysis._safe_cells.to_csv`).
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     out = []
     for name, df in tables.items():
         p = directory / f"{name}.csv"
-        text = df.to_csv(index=False, float_format=CSV_FLOAT_FORMAT, lineterminator="\n")
+        text = to_csv(df, index=False, float_format=CSV_FLOAT_FORMAT, lineterminator="\n")
         p.write_bytes(("\ufeff" + text).encode("utf-8"))
         out.append(p)
     return out
