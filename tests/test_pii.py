@@ -136,7 +136,7 @@ def planted(cb):
     export.loc[1, "n_children"] = "+37060000000"             # a phone number as number of children
     export.loc[2, "sex"] = "jonas@example.lt"                 # an e-mail in a choice question
     export.loc[3, "arrival_year"] = "8 612 34567"             # a phone number in a year
-    export.loc[4, "citizenship"] = "Sierra Leone"             # a country outside the list: kept readable
+    export.loc[4, "citizenship"] = "Sierra Leone"             # a country outside the choice list: kept readable
     export.loc[5, "lt_level"] = "Иван Петров, ivan@mail.ru"
     h = harmonise(export, cb)
     return h, clean(h, "kaunas", codebook=cb)
@@ -158,7 +158,8 @@ def test_identifiers_are_masked_in_the_in_memory_log(planted):
     assert _rows(log, "uuid-0001", "n_children") == [("[phone]", "", "constraint_n_children", "set_missing")]
     assert _rows(log, "uuid-0002", "sex") == [("[e-mail]", "", "unmapped_value", "set_missing")]
     assert _rows(log, "uuid-0003", "arrival_year") == [("[phone]", "", "unmapped_value", "set_missing")]
-    assert _rows(log, "uuid-0004", "citizenship") == [("Sierra Leone", "", "unmapped_value", "set_missing")]
+    # a known ISO country that is not a choice is recoded to "other country" (its ISO code is kept by derivation)
+    assert _rows(log, "uuid-0004", "citizenship") == [("Sierra Leone", "other_country", "country_text", "change_value")]
     assert _rows(log, "uuid-0005", "lt_level") == [("[name], [e-mail]", "", "unmapped_value", "set_missing")]
     text = log.to_csv(index=False)
     assert not [s for s in RAW_IDENTIFIERS if s in text]

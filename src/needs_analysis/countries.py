@@ -44,7 +44,7 @@ import pandas as pd
 from .codebook import normalise_text
 from .errors import NeedsAnalysisError
 
-__all__ = ["country_table", "to_iso", "normalise_countries", "is_eu_eea", "EU_EEA", "country_name"]
+__all__ = ["country_table", "country_names", "to_iso", "normalise_countries", "is_eu_eea", "EU_EEA", "country_name"]
 
 #: EU member states, EEA countries and Switzerland: their citizens are not third-country nationals.
 EU_EEA: frozenset[str] = frozenset(
@@ -189,6 +189,29 @@ def country_table(path: str | Path | None = None) -> pd.DataFrame:
         Another project table with the same columns; default the packaged one.
     """
     return _load(str(path or _default_path()))[0].copy()
+
+
+def country_names(path: str | Path | None = None) -> tuple[str, ...]:
+    """Every name a country is known by, as written: ISO's and the table's, in en/lt/ru/uk, and the aliases.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Another project table with the same columns; default the packaged one.
+
+    Returns
+    -------
+    tuple of str
+        pycountry's ``name``, ``official_name`` and ``common_name`` with their
+        lt/ru/uk translations, then the table's names and aliases; no
+        repeats, first occurrence kept.
+    """
+    iso = _iso_countries()
+    names = [n for entry in iso.values() for lang in ("en", "lt", "ru", "uk") for n in entry[lang]]
+    table = _load(str(path or _default_path()))[0]
+    names += [str(v) for c in _NAME_COLUMNS for v in table[c]]
+    names += [a for v in table["aliases"] for a in str(v).split("|")]
+    return tuple(dict.fromkeys(n for n in names if n.strip()))
 
 
 def to_iso(text: object, path: str | Path | None = None) -> str | None:

@@ -130,13 +130,9 @@ def _runs(text: str, min_words: int = 2) -> list[tuple[int, int, list[str]]]:
 
 def _phrases_of_source() -> list[str]:
     """Every known phrase: questionnaire labels, municipalities, recode texts, country names."""
-    import gettext
-
-    import pycountry
-
     from ..codebook import load_codebook
     from ..config import LANGS
-    from ..countries import country_table
+    from ..countries import country_names
     from ..municipalities import MUNICIPALITIES
     from ._recode import read_recode_table
 
@@ -155,19 +151,7 @@ def _phrases_of_source() -> list[str]:
     for m in MUNICIPALITIES:
         phrases += [m.name_lt, m.name_en, m.short_lt, m.short_en]
     phrases += [str(t) for t in read_recode_table()["text"]]
-    table = country_table()
-    for col in ("name_en", "name_lt", "name_ru", "name_uk"):
-        phrases += [str(v) for v in table[col]]
-    phrases += [a for v in table["aliases"] for a in str(v).split("|")]
-    names = [n for c in pycountry.countries
-             for n in (c.name, getattr(c, "official_name", None), getattr(c, "common_name", None)) if n]
-    phrases += names
-    for lang in ("lt", "ru", "uk"):
-        try:
-            tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
-        except OSError:  # pragma: no cover - a pycountry build without that translation
-            continue
-        phrases += [tr.gettext(n) for n in names]
+    phrases += country_names()
     return phrases
 
 
