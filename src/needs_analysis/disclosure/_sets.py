@@ -92,16 +92,22 @@ def _as_text(values: pd.Series) -> np.ndarray:
     return values.astype(str).where(values.notna(), None).to_numpy(dtype=object)
 
 
-def _indicator_values(frame: pd.DataFrame, catalogue) -> pd.DataFrame:
-    """Respondent indicators of ``catalogue``, plus the packaged ones it lacks (the comparison's)."""
-    from ..indicators import load_catalogue, respondent_indicators
+def _indicator_values(frame: pd.DataFrame, catalogue, comparison_catalogue) -> pd.DataFrame:
+    """Respondent indicators of ``catalogue``, plus those of ``comparison_catalogue`` it lacks.
 
-    packaged = load_catalogue()
-    if catalogue is None:
-        return respondent_indicators(frame, packaged)
+    Each catalogue is evaluated on its own: a catalogue's composite indicators (the number of
+    unmet needs) count its own headline indicators.
+    """
+    from ..indicators import respondent_indicators
+
     own = respondent_indicators(frame, catalogue)
-    extra = tuple(i for i in packaged if i.id not in set(own.columns))
-    return pd.concat([own, respondent_indicators(frame, extra)], axis=1) if extra else own
+    if comparison_catalogue is None:
+        return own
+    extra = tuple(i for i in comparison_catalogue if i.id not in set(own.columns))
+    if not extra:
+        return own
+    other = respondent_indicators(frame, comparison_catalogue)
+    return pd.concat([own, other[[i.id for i in extra]]], axis=1)
 
 
 def _cleaning_sets(m: str, log: pd.DataFrame, ids: pd.Series, offset: int) -> dict:
@@ -123,6 +129,7 @@ def audit_data(
     frames: Mapping[str, pd.DataFrame],
     *,
     catalogue: Sequence | None = None,
+    comparison_catalogue: Sequence | None = None,
     domains: Sequence[str] | None = None,
     cells: Mapping[str, pd.DataFrame | None] | None = None,
     logs: Mapping[str, pd.DataFrame | None] | None = None,
@@ -137,8 +144,10 @@ def audit_data(
         has no comparison.
     catalogue : sequence of Indicator, optional
         The catalogue the estimates were computed with (default: packaged).
-        Packaged indicators it lacks are added, evaluated with the packaged
-        catalogue, because the comparison (figure 8, table 5) covers those.
+    comparison_catalogue : sequence of Indicator, optional
+        The catalogue of the comparison table when it differs (the pipeline's
+        comparison always covers the packaged catalogue): its indicators
+        that ``catalogue`` lacks are added, evaluated with it.
     domains : sequence of str, optional
         Domain variables (default :data:`needs_analysis.indicators.DOMAINS`);
         those absent from the data are left out (an estimate by one of them
@@ -170,7 +179,7 @@ def audit_data(
     offset = 0
     for m, frame in frames.items():
         m = str(m)
-        vals = _indicator_values(frame, catalogue)
+        vals = _indicator_values(frame, catalogue, comparison_catalogue)
         values.append(vals.reset_index(drop=True))
         muns.append(np.full(len(frame), m, dtype=object))
         for d in domains:
