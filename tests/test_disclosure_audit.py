@@ -25,9 +25,11 @@ from needs_analysis.disclosure import (
     protect_pack,
 )
 from needs_analysis.errors import NeedsAnalysisError
-from needs_analysis.figures import panel_figure
+from needs_analysis.figures import indicator_bars, panel_figure, respondent_profile
 from needs_analysis.figures._bars import n_note
 from needs_analysis.indicators import Indicator, compare_municipalities, estimate_indicators
+from needs_analysis.tables._build import flag_texts
+from needs_analysis.tables._pack_tables import count_column
 
 
 def _ind(id_, numerator, universe="", sensitive=False, panel=""):
@@ -51,7 +53,7 @@ LOW = dict(min_n=5, caution_n=5)  # thresholds under which a base of 6 is publis
 
 
 def respondents(n: int, used: int, discriminated: int, prefix: str) -> pd.DataFrame:
-    """``n`` respondents: the first ``used`` used the service, the next ``discriminated`` experienced discrimination."""
+    """``n`` respondents: the first ``used`` used the service, the next ``discriminated`` were discriminated against."""
     i = np.arange(n)
     discr = (i >= used) & (i < used + discriminated)
     return pd.DataFrame({
@@ -155,6 +157,15 @@ def test_difference_of_two_nested_bases(data):
     assert fixed.audit.passed and np.isnan(_row(fixed.estimates, "q2_a")["n"])
     assert _row(fixed.estimates, "q_a")["n"] == 60 and _row(fixed.estimates, "q2_a")["estimate"] == pytest.approx(
         _row(est, "q2_a")["estimate"])  # the estimate itself stays
+    # the writers print no number for it, and say why
+    total = fixed.estimates[fixed.estimates["domain"] == "total"]
+    texts = dict(zip(total["indicator"], flag_texts(total["flag"], "en", n=total["n"])))
+    assert texts["q2_a"] == "Base not published" and texts["q_a"] == ""
+    blank = (total["indicator"] == "q2_a") | (total["flag"] == "not_shown")  # withheld, or "n < 30"
+    assert count_column(total["n"]).isna().tolist() == blank.tolist() and blank.sum() == 3
+    fig = indicator_bars(fixed.estimates, ["q_a", "q2_a"], lang="en", title="q")
+    text = "\n".join(t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")))
+    assert "n = 60" in text and "54" not in text and "The base of some estimates is not published" in text
 
 
 def test_notes_range_revealed_a_count_and_no_longer_does(data):
@@ -189,8 +200,9 @@ def test_comparison_leak_across_municipalities():
     res = audit_pack(est, data, municipality="akmene", comparison=cmp)
     (leak,) = [x for x in res.leaks if x.published == (("comparison · discr_reported · akmene: base n",),)]
     assert leak.kind == "equal" and leak.size == 6
-    assert {"comparison · discr · all municipalities: count", "comparison · discr · municipalities other than "
-            "jonava: count", "comparison · discr · akmene: count", "akmene · discr · total: count"} <= set(leak.hidden)
+    assert {"comparison · discr · all municipalities: count", "comparison · discr · akmene: count",
+            "comparison · discr · municipalities other than jonava: count",
+            "akmene · discr · total: count"} <= set(leak.hidden)
     fixed = protect_pack(est, data, municipality="akmene", comparison=cmp)
     own = fixed.comparison[(fixed.comparison["municipality"] == "akmene")].set_index("indicator")
     assert fixed.audit.passed and np.isnan(own.loc["discr_reported", "n"]) and own.loc["discr", "n"] == 60
@@ -209,7 +221,7 @@ def test_sample_and_cleaning_counts_are_audited(data):
                         "action": "flag", "variable": "", "old_value": "", "new_value": "", "reason": ""})
     d = audit_data(FRAMES, catalogue=CATALOGUE, domains=DOMAINS, cells=cells, logs={"akmene": log})
     margins = pd.DataFrame({"variable": "discr_any", "category": ["no", "yes"], "sample_n": [54, 6],
-                            "sample_share": [0.9, 0.1]})
+                            "sample_share": [0.9, 0.1], "weighted_share": [0.8, 0.2], "population_share": [0.8, 0.2]})
     report = {"summary": pd.DataFrame({"n": [60]}), "margins": margins}
     summary = pd.DataFrame({"step": ["received", "kept", "flagged"], "reason": ["", "analysed", "straightlining"],
                             "n": [61, 60, 6]})
@@ -223,6 +235,11 @@ def test_sample_and_cleaning_counts_are_audited(data):
     assert fixed.weights_report["margins"][["sample_n", "sample_share"]].isna().all().all()
     assert fixed.cleaning_summary["n"].isna().tolist() == [False, False, True]
     assert report["margins"]["sample_n"].tolist() == [54, 6] and summary["n"].tolist() == [61, 60, 6]  # untouched
+    # figure 1 draws no sample bar for a withheld count, says so, and takes n from the summary
+    fig = respondent_profile(fixed.weights_report["margins"], lang="en", variables=["discr_any"], sample_total=60)
+    text = "\n".join(t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")))
+    assert "n = 60" in text and "The sample share of some groups is not published" in text
+    assert "90%" not in text and "10%" not in text and "80%" in text
     with pytest.raises(NeedsAnalysisError, match="weighting cells"):
         audit_pack(est, data, municipality="akmene", weights_report=report)
     with pytest.raises(NeedsAnalysisError, match="cleaning log"):

@@ -30,7 +30,7 @@ import pandas as pd
 
 from ..errors import NeedsAnalysisError
 from ._audit import AuditResult, Cell, audit_result, find_leaks, pack_cells
-from ._rules import mask_comparison, mask_withheld
+from ._rules import _blank, mask_comparison, mask_withheld
 from ._sets import AuditData
 
 __all__ = ["ProtectedPack", "protect_pack"]
@@ -84,12 +84,13 @@ def _withhold(leaks, published: list[Cell]) -> list[Cell]:
 
 
 def _blank_rows(df: pd.DataFrame, rows: list[int], columns: tuple[str, ...]) -> pd.DataFrame:
+    """A copy of ``df`` with ``columns`` set to NaN on the row positions ``rows``."""
     out = df.copy()
+    mask = np.zeros(len(out), dtype=bool)
+    mask[rows] = True
     for col in columns:
         if col in out.columns:
-            vals = pd.to_numeric(out[col], errors="coerce").astype(float).to_numpy(copy=True)
-            vals[rows] = np.nan
-            out[col] = vals
+            _blank(out, col, mask)
     return out
 
 

@@ -113,7 +113,8 @@ def _indicator_values(frame: pd.DataFrame, catalogue, comparison_catalogue) -> p
 def _cleaning_sets(m: str, log: pd.DataFrame, ids: pd.Series, offset: int) -> dict:
     missing = [c for c in ("respondent_id", "check_id", "action") if c not in log.columns]
     if missing:
-        raise NeedsAnalysisError("cleaning log without column(s) " + ", ".join(missing), where=f"audit_data(logs[{m!r}])",
+        raise NeedsAnalysisError("cleaning log without column(s) " + ", ".join(missing),
+                                 where=f"audit_data(logs[{m!r}])",
                                  expected="the cleaning log (respondent_id, check_id, action, ...)")
     position = {str(r): offset + i for i, r in enumerate(ids.astype(str))}
     out = {}

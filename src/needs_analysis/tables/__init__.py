@@ -7,5 +7,4 @@ from ._pack_tables import table_comparison, table_services
 from ._write import CSV_FLOAT_FORMAT, NOTES_SHEET, write_csv, write_excel
 
 __all__ = ["build_tables", "build_notes", "write_excel", "write_csv", "flag_text", "disclosure_rules",
-           "table_services",
-           "table_comparison", "TABLE_KEYS", "NOTES_SHEET", "CSV_FLOAT_FORMAT"]
+           "table_services", "table_comparison", "TABLE_KEYS", "NOTES_SHEET", "CSV_FLOAT_FORMAT"]

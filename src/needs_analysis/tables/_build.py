@@ -18,15 +18,15 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ..disclosure import BASE_WITHHELD_FLAGS, DEFAULT_THRESHOLDS, mask_withheld
+from ..disclosure import BASE_WITHHELD_FLAGS, DEFAULT_THRESHOLDS, WITHHELD_FLAGS, mask_withheld
 from ..errors import NeedsAnalysisError
 from ..figures._bars import prepare_estimates
 from ..figures._text import check_lang, fmt_num, has_ui, ui, value_label
-from ._pack_tables import (DEC2_FORMAT, DEC3_FORMAT, INT_FORMAT, PCT_FORMAT, _flag_texts, count_column,
-                           table_comparison, table_services)
+from ._pack_tables import (DEC2_FORMAT, DEC3_FORMAT, INT_FORMAT, PCT_FORMAT, count_column, table_comparison,
+                           table_services)
 
-__all__ = ["build_tables", "build_notes", "flag_text", "disclosure_rules", "PCT_FORMAT", "INT_FORMAT", "DEC2_FORMAT",
-           "TABLE_KEYS"]
+__all__ = ["build_tables", "build_notes", "flag_text", "flag_texts", "disclosure_rules", "PCT_FORMAT", "INT_FORMAT",
+           "DEC2_FORMAT", "TABLE_KEYS"]
 
 #: Sheet / CSV names of the tables, in report order.
 TABLE_KEYS: tuple[str, ...] = ("01_sample_weighting", "01b_sample_margins", "02_indicators", "03_subgroups",
@@ -52,6 +52,36 @@ def flag_text(flag: str, lang: str, *, min_n: int = 30) -> str:
     return ui(key, lang, min_n=min_n) if has_ui(key) else str(flag)
 
 
+def flag_texts(flags, lang: str, *, min_n: int = 30, n=None) -> list[str]:
+    """The flag column of a table: :func:`flag_text` of each flag, and where a shown estimate's base is
+    not published (``n`` NaN), "Base not published".
+
+    Parameters
+    ----------
+    flags : sequence of str
+        Flag codes (missing → no flag).
+    lang : {"lt", "en"}
+        Language.
+    min_n : int
+        Threshold quoted in the ``not_shown`` text.
+    n : sequence of float, optional
+        The bases, same order as ``flags``.
+
+    Returns
+    -------
+    list of str
+    """
+    flags = [str(f) if isinstance(f, str) else "" for f in flags]
+    bases = pd.to_numeric(pd.Series(n), errors="coerce").to_numpy(dtype=float) if n is not None else None
+    out = []
+    for i, f in enumerate(flags):
+        text = flag_text(f, lang, min_n=min_n)
+        if bases is not None and np.isnan(bases[i]) and f not in WITHHELD_FLAGS:
+            text = "; ".join(t for t in (text, ui("flag.base_withheld", lang)) if t)
+        out.append(text)
+    return out
+
+
 def disclosure_rules(lang: str, thresholds: Mapping | None = None) -> list[tuple[str, str]]:
     """The disclosure rules as (name, text) pairs: the flags legend of the Notes sheet and of report.html.
 
@@ -73,8 +103,9 @@ def disclosure_rules(lang: str, thresholds: Mapping | None = None) -> list[tuple
     """
     th = dict(DEFAULT_THRESHOLDS)
     th.update(dict(thresholds or {}))
-    fields = dict(min_n=th["min_n"], caution_n_1=int(th["caution_n"]) - 1, max_rse=fmt_num(100 * th["max_rse"], lang, 0),
-                  min_count=th["min_count"], min_count_sensitive=th["min_count_sensitive"])
+    fields = dict(min_n=th["min_n"], caution_n_1=int(th["caution_n"]) - 1,
+                  max_rse=fmt_num(100 * th["max_rse"], lang, 0), min_count=th["min_count"],
+                  min_count_sensitive=th["min_count_sensitive"])
     rows = [(flag_text(f, lang, min_n=th["min_n"]), ui(f"legend.{f}", lang, **fields))
             for f in ("caution", "not_shown", "suppressed")]
     rows.append((ui("notes.section.secondary", lang), ui("notes.secondary.text", lang)))
@@ -176,7 +207,7 @@ def _table_indicators(estimates: pd.DataFrame, lang: str, value_labels, min_n: i
         formats[h["deff"]] = DEC2_FORMAT
     if "ci_method" in est.columns:
         out[h["ci_method"]] = est["ci_method"].astype(object).where(est["ci_method"].notna(), "").astype(str).to_numpy()
-    out[h["flag"]] = _flag_texts(est["flag"], lang, min_n, est["n"])
+    out[h["flag"]] = flag_texts(est["flag"], lang, min_n=min_n, n=est["n"])
     return _finish(out, key, lang, formats)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..disclosure import WITHHELD_FLAGS, mask_withheld
+from ..disclosure import mask_withheld
 from ..figures._text import has_ui, ui
 
 __all__ = ["table_services", "table_comparison", "SERVICES_FIGURE", "count_column"]
@@ -34,18 +34,10 @@ def count_column(values) -> pd.Series:
 
 
 def _flag_texts(flags, lang: str, min_n: int, n=None) -> list[str]:
-    """Flag texts; with bases ``n``, a shown estimate whose base is withheld (NaN) says so."""
-    from ._build import flag_text
+    """:func:`~needs_analysis.tables._build.flag_texts` (imported here: ``_build`` imports this module)."""
+    from ._build import flag_texts
 
-    flags = [str(f) if isinstance(f, str) else "" for f in flags]
-    bases = pd.to_numeric(pd.Series(n), errors="coerce").to_numpy(dtype=float) if n is not None else None
-    out = []
-    for i, f in enumerate(flags):
-        text = flag_text(f, lang, min_n=min_n)
-        if bases is not None and np.isnan(bases[i]) and f not in WITHHELD_FLAGS:
-            text = "; ".join(t for t in (text, ui("flag.base_withheld", lang)) if t)
-        out.append(text)
-    return out
+    return flag_texts(flags, lang, min_n=min_n, n=n)
 
 
 def table_services(est: pd.DataFrame, lang: str, *, catalogue=None, min_n: int = 30) -> pd.DataFrame | None:
