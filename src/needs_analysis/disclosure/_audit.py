@@ -17,13 +17,19 @@ and of every count it hides, and reports a leak where
   containment in a hidden set is the questionnaire's routing; a small
   cleaning count inside a hidden set is chance, which no reader can know.
 
+The patterns compare sets, not definitions: they cannot tell whether a
+reader could know that two sets coincide, so they also catch sets that
+coincide by chance (e.g. the one respondent who skipped a question being
+the one respondent of a hidden cell). Such counts are withheld too: the
+audit errs on the side of publishing less.
+
 Published counts (found by reading every writer in ``figures/``, ``tables/``
 and ``report/``):
 
 * the base ``n`` of every estimate row where it is a number: tables 2 and 3
   "Base (n)", table 4, the bar labels and panel titles of figures 2–7, the
   base notes ("n = lo–hi") under the figures, the universe notes of the
-  Notes sheet and of report.html;
+  Notes sheet;
 * the base ``n`` of the pack's municipality in the comparison table: table 5
   and the base note of figure 8;
 * the number of analysed respondents (table 1, the note of figure 1, the key
@@ -57,9 +63,9 @@ reader who holds all six packs.
 References
 ----------
 Hundepool, A. et al. (2012). *Statistical Disclosure Control*, Wiley,
-section 5.6 (linked tables) and 4.2 (secondary cell suppression).
-Eurostat (2019). *Handbook on Statistical Disclosure Control for Outputs*,
-differencing between nested tables.
+ch. 4 and 5 (secondary cell suppression, linked tables, frequency tables).
+Eurostat (2019). *Handbook on Statistical Disclosure Control for Outputs*:
+disclosure by differencing of nested tables.
 """
 
 from __future__ import annotations
