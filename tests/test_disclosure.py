@@ -55,8 +55,10 @@ def test_withheld_values_are_blanked_and_others_kept(table):
     kept = ~withheld
     np.testing.assert_array_equal(out.loc[kept, "estimate"].to_numpy(), table.loc[kept, "estimate"].to_numpy())
     np.testing.assert_array_equal(out.loc[kept, "se"].to_numpy(), table.loc[kept, "se"].to_numpy())
-    # the base n stays (it is published) and the row count is unchanged
-    assert out["n"].tolist() == table["n"].tolist()
+    # a base is published from min_n up: the not-shown rows' bases are blanked ("n < 30"), the others stay
+    not_shown = (out["flag"] == "not_shown").to_numpy()
+    assert out.loc[not_shown, "n"].isna().all() and not_shown.sum() == 2
+    assert out.loc[~not_shown, "n"].tolist() == table.loc[~not_shown, "n"].astype(float).tolist()
 
 
 def test_input_not_mutated(table):
@@ -195,7 +197,7 @@ def test_secondary_is_a_fixpoint_no_group_with_single_hidden_cell():
         for v in ("female", "male"):
             rows.append(_cell(ind, "sex", v, 0.3, 150, int(rng.integers(0, 25))))
     out = apply_disclosure(pd.DataFrame(rows), partitions=PARTS)
-    from needs_analysis.disclosure import _groups
+    from needs_analysis.disclosure._rules import _groups
 
     for g in _groups(out, PARTS):
         f = out["flag"].to_numpy()[g]

@@ -103,9 +103,9 @@ def test_needs_overview_bars_sorted_with_ci_and_slots():
     assert len(hatched) == 1 and round(hatched[0].get_width(), 6) == 0.22
     texts = [t.get_text() for t in ax.texts]
     assert "n < 30" in texts and "—" in texts
-    # withheld rows are the last two slots, labelled by area with their base
+    # withheld rows are the last two slots, labelled by area with their base, except a base under 30 ("n < 30")
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels[-2:] == ["Diskriminacija (598)", "Priklausymas (20)"]
+    assert labels[-2:] == ["Diskriminacija (598)", "Priklausymas"]
     assert labels[0] == "Lietuvių kalba (598)"
 
 
@@ -115,7 +115,7 @@ def test_needs_overview_titles_and_notes_in_language():
     en = all_text(needs_overview(est, lang="en"))
     assert "Nepatenkinti poreikiai pagal sritį" in lt and "Unmet needs by area" not in lt
     assert "Unmet needs by area" in en
-    assert "n = 20–598" in en
+    assert "n = 45–598" in en and "(20)" not in en and "20–" not in en  # the not-shown base (20) is not printed
     assert "Klaipėda city municipality" in en and "Klaipėdos miesto savivaldybė" in lt
     assert "Hatched bar" in en and "“n < 30”" in en
 

@@ -61,9 +61,11 @@ def make_cleaning() -> pd.DataFrame:
 
 
 def _pack(out, lang="lt", inputs=None, estimates=None):
+    # hand-made estimates have no respondents to audit: the pack is written without the audit (and says so)
     return write_pack(out, municipality="klaipeda", estimates=make_estimates() if estimates is None else estimates,
                       weights_report=make_weights_report(), cleaning_summary=make_cleaning(), lang=lang,
-                      inputs=inputs or {}, parameters={"seed": 20211201, "rake": ("sex", "agegrp", "citgrp")})
+                      inputs=inputs or {}, parameters={"seed": 20211201, "rake": ("sex", "agegrp", "citgrp")},
+                      audit=False)
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +97,7 @@ def test_manifest_hashes_and_content(packs):
                                    "sha256": hashlib.sha256(b"raw survey export bytes").hexdigest()}
     assert m1["version"] == __version__ and m1["municipality"] == "klaipeda"
     assert m1["parameters"] == {"seed": 20211201, "rake": ["sex", "agegrp", "citgrp"]}
+    assert m1["disclosure_audit"] == {"run": False}  # written with audit=False: the manifest says so
     text = (base / "one" / "manifest.json").read_text(encoding="utf-8")
     assert json.loads(text) == m1
     assert text == json.dumps(m1, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
@@ -175,7 +178,11 @@ def test_render_html_and_pack_errors(tmp_path):
                     cleaning_summary=make_cleaning(), figures={}, lang="ru")
     with pytest.raises(NeedsAnalysisError, match="municipality"):
         write_pack(tmp_path, municipality="riga", estimates=make_estimates(), weights_report=make_weights_report(),
-                   cleaning_summary=make_cleaning())
+                   cleaning_summary=make_cleaning(), audit=False)
+    with pytest.raises(NeedsAnalysisError, match="no respondent data for the disclosure audit"):
+        write_pack(tmp_path / "unaudited", municipality="klaipeda", estimates=make_estimates(),
+                   weights_report=make_weights_report(), cleaning_summary=make_cleaning())
+    assert not (tmp_path / "unaudited").exists()  # nothing is written before the audit
     with pytest.raises(NeedsAnalysisError, match="not found"):
         _pack(tmp_path, inputs={"raw": tmp_path / "missing.xlsx"})
 
@@ -196,7 +203,7 @@ def test_extra_figures_saved_embedded_and_checked(tmp_path):
     est = make_estimates()
     fig4 = indicator_bars(est, ["language_need", "housing_need"], lang="lt", title="Kalba ir būstas")
     m = write_pack(tmp_path, municipality="klaipeda", estimates=est, weights_report=make_weights_report(),
-                   cleaning_summary=make_cleaning(), lang="lt", extra_figures={"09_extra": fig4})
+                   cleaning_summary=make_cleaning(), lang="lt", extra_figures={"09_extra": fig4}, audit=False)
     assert "figures/09_extra.png" in m["outputs"] and "figures/09_extra.svg" in m["outputs"]
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     ids = re.findall(r'<figure id="fig-([^"]+)"', html)
@@ -204,7 +211,7 @@ def test_extra_figures_saved_embedded_and_checked(tmp_path):
     assert "<figcaption>Kalba ir būstas</figcaption>" in html
     with pytest.raises(NeedsAnalysisError, match="figure key"):
         write_pack(tmp_path, municipality="klaipeda", estimates=est, weights_report=make_weights_report(),
-                   cleaning_summary=make_cleaning(), extra_figures={"03_needs_overview": fig4})
+                   cleaning_summary=make_cleaning(), extra_figures={"03_needs_overview": fig4}, audit=False)
 
 
 # ---------------------------------------------------------------- the full pack: catalogue, comparison
@@ -220,7 +227,7 @@ def _full_pack(out, lang):
     wr["summary"] = wr["summary"].assign(municipality=MUNICIPALITY)
     return write_pack(out, municipality=MUNICIPALITY, estimates=apply_disclosure(catalogue_estimates()),
                       weights_report=wr, cleaning_summary=make_cleaning(), lang=lang,
-                      comparison=catalogue_comparison(), parameters={"lang": lang})
+                      comparison=catalogue_comparison(), parameters={"lang": lang}, audit=False)
 
 
 @pytest.fixture(scope="module")

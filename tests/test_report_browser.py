@@ -48,7 +48,8 @@ def rendered(tmp_path_factory):
     wr = make_weights_report()
     wr["summary"] = wr["summary"].assign(municipality=MUNICIPALITY)
     write_pack(base / "pack", municipality=MUNICIPALITY, estimates=apply_disclosure(catalogue_estimates()),
-               weights_report=wr, cleaning_summary=make_cleaning(), lang="lt", comparison=catalogue_comparison())
+               weights_report=wr, cleaning_summary=make_cleaning(), lang="lt", comparison=catalogue_comparison(),
+               audit=False)
     html = (base / "pack" / "report.html").read_text(encoding="utf-8")
     probe = base / "probe.html"
     probe.write_text(html.replace("</body>", PROBE + "\n</body>"), encoding="utf-8")

@@ -122,7 +122,7 @@ def survey_text(s: "Survey") -> str:
         lines.append("  headline needs (total)")
         for r in head.itertuples(index=False):
             lines.append(f"    {r.indicator}: {_pct(r.estimate)} [{_pct(r.ci_low)}, {_pct(r.ci_high)}] "
-                         f"n={r.n}{' ' + r.flag if r.flag else ''}")
+                         f"n={_num(r.n, 0)}{' ' + r.flag if r.flag else ''}")  # a base not published: –
     for w in survey_warnings(s):
         lines.append(f"  ! {w}")
     lines.append(f"  next: {_NEXT[s.stage]}")
@@ -147,7 +147,7 @@ def survey_html(s: "Survey") -> str:
                      "<th>flag</th></tr></thead><tbody>")
         for r in head.itertuples(index=False):
             parts.append(f"<tr><td style='text-align:left'>{e(r.indicator)}</td><td>{_pct(r.estimate)}</td>"
-                         f"<td>{_pct(r.ci_low)} – {_pct(r.ci_high)}</td><td>{int(r.n)}</td><td>{e(r.flag)}</td></tr>")
+                         f"<td>{_pct(r.ci_low)} – {_pct(r.ci_high)}</td><td>{_num(r.n, 0)}</td><td>{e(r.flag)}</td></tr>")
         parts.append("</tbody></table>")
     warns = survey_warnings(s)
     if warns:

@@ -29,7 +29,7 @@ from .municipalities import MUNICIPALITY_IDS, get_municipality, resolve_municipa
 from .weighting import WeightResult, read_margins, weight
 
 __all__ = ["MunicipalityRun", "load_stage", "clean_stage", "weight_stage", "estimate_stage", "comparison_stage",
-           "pack_stage", "pack_parameters", "run_municipality", "run", "STAGES", "CI_METHOD"]
+           "audit_stage", "pack_stage", "pack_parameters", "run_municipality", "run", "STAGES", "CI_METHOD"]
 
 #: Stage names of one municipality, in order (progress display, timings); the report pack is written in the
 #: last three (figures, then tables, then the HTML report).
@@ -124,7 +124,23 @@ def estimate_stage(
     kwargs = {} if domains is None else {"domains": tuple(domains)}
     est = estimate_indicators(weighted.data, municipality=municipality, weights="weight",
                               level=settings.ci_level, catalogue=catalogue, **kwargs)
-    return apply_disclosure(est)
+    return apply_disclosure(est, catalogue=catalogue)
+
+
+def audit_stage(prepared: Mapping[str, tuple[CleanResult, WeightResult]], catalogue=None):
+    """The respondents of the municipalities in the packs, for the disclosure audit (an ``AuditData``).
+
+    ``prepared`` maps each municipality (the pack's and every one compared) to its cleaning and
+    weighting results; ``catalogue`` is the one the estimates were computed with (the comparison
+    always covers the packaged one); see :func:`needs_analysis.disclosure.audit_data`.
+    """
+    from .disclosure import audit_data
+    from .indicators import load_catalogue
+
+    return audit_data({m: w.data for m, (_, w) in prepared.items()}, catalogue=catalogue,
+                      comparison_catalogue=None if catalogue is None else load_catalogue(),
+                      cells={m: w.cells for m, (_, w) in prepared.items()},
+                      logs={m: c.log for m, (c, _) in prepared.items()})
 
 
 def comparison_stage(
@@ -244,15 +260,26 @@ def pack_stage(
     catalogue=None,
     out_dir: Path | None = None,
     on_step: Callable[[str], None] | None = None,
+    respondents=None,
 ) -> dict:
     """Write one municipality's report pack to ``out_dir/<municipality>`` (default: the settings' reports folder).
 
     ``parameters`` default to :func:`pack_parameters`; returns the manifest (see
-    :func:`needs_analysis.report.write_pack`).
+    :func:`needs_analysis.report.write_pack`). ``respondents`` (:func:`audit_stage`) are the
+    input of the pack's disclosure audit; without them they are built here, loading the other
+    municipalities of ``comparison`` from their exports.
     """
     from .figures import default_value_labels
+    from .indicators import POOLED
     from .report import write_pack
 
+    cb = codebook or load_codebook()
+    if respondents is None:
+        prepared = {municipality: (cleaned, weighted)}
+        for m in (comparison["municipality"].astype(str).unique() if comparison is not None else ()):
+            if m not in prepared and m != POOLED:
+                prepared[m] = _prepare(m, settings, cb, lambda _m, _s: None)[1:]
+        respondents = audit_stage(prepared, catalogue)
     return write_pack(
         Path(out_dir if out_dir is not None else settings.reports_dir) / municipality,
         municipality=municipality,
@@ -263,19 +290,20 @@ def pack_stage(
         inputs={"raw": raw_path, "margins": settings.margins_path},
         parameters=parameters if parameters is not None else pack_parameters(settings, municipality),
         comparison=comparison,
-        value_labels=default_value_labels(codebook or load_codebook()),
+        value_labels=default_value_labels(cb),
         catalogue=catalogue,
         on_step=on_step,
+        respondents=respondents,
     )
 
 
 def _finish(m: str, raw: RawFile, cleaned: CleanResult, weighted: WeightResult, comparison: pd.DataFrame | None,
-            settings: RunSettings, cb: Codebook, notify) -> MunicipalityRun:
+            settings: RunSettings, cb: Codebook, notify, respondents) -> MunicipalityRun:
     notify(m, "estimate")
     estimates = estimate_stage(weighted, m, settings)
     _write_processed(settings.processed_dir / m, cleaned, weighted, estimates, cb)
     manifest = pack_stage(m, raw.path, cleaned, weighted, estimates, comparison, settings, cb,
-                          on_step=lambda step: notify(m, step))
+                          on_step=lambda step: notify(m, step), respondents=respondents)
     return MunicipalityRun(m, raw, cleaned, weighted, estimates, manifest, comparison)
 
 
@@ -284,10 +312,10 @@ def _prepare_task(m: str, settings: RunSettings, notify) -> tuple[RawFile, Clean
     return _prepare(m, settings, load_codebook(), notify)
 
 
-def _finish_task(m: str, prepared: tuple, comparison: pd.DataFrame | None, settings: RunSettings,
+def _finish_task(m: str, prepared: tuple, comparison: pd.DataFrame | None, settings: RunSettings, respondents,
                  notify) -> MunicipalityRun:
     """:func:`_finish` as a worker-process task."""
-    return _finish(m, *prepared, comparison, settings, load_codebook(), notify)
+    return _finish(m, *prepared, comparison, settings, load_codebook(), notify, respondents)
 
 
 def _write_comparison(comparison: pd.DataFrame | None, settings: RunSettings) -> None:
@@ -349,7 +377,8 @@ def run(
         prepared = dict(zip(names, done, strict=True))
         comparison = comparison_stage({m: p[2] for m, p in prepared.items()}, settings, cb, on_stage=on_stage)
         _write_comparison(comparison, settings)
-        return workers.map(_finish_task, [(m, prepared[m], comparison, settings) for m in targets],
+        respondents = audit_stage({m: p[1:] for m, p in prepared.items()})
+        return workers.map(_finish_task, [(m, prepared[m], comparison, settings, respondents) for m in targets],
                            cost=[len(prepared[m][2].data) for m in targets])
 
 

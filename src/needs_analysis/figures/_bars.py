@@ -139,6 +139,8 @@ def n_note(n, lang: str, *, in_labels: bool = False, prefix: str | None = None) 
     -------
     str
         ``n = 598``, or the range ``lo–hi``; ``""`` when no base is known.
+        Bases not published (NaN: below ``min_n``, or withheld because they
+        would reveal a hidden count) are not part of the range.
     """
     vals = pd.to_numeric(n, errors="coerce").dropna()
     if vals.empty:
@@ -154,7 +156,7 @@ def n_note(n, lang: str, *, in_labels: bool = False, prefix: str | None = None) 
 
 def figure_notes(base: str, flags: Sequence[str], lang: str, municipality: str, source: str | None = None, *,
                  min_n: int = 30, caution_n: int = 50, max_rse: float = 0.30,
-                 extra: Sequence[str] = ()) -> list[str]:
+                 extra: Sequence[str] = (), n=None) -> list[str]:
     """The standard lines under a bar chart with CIs.
 
     Parameters
@@ -173,15 +175,21 @@ def figure_notes(base: str, flags: Sequence[str], lang: str, municipality: str, 
         Thresholds quoted in the flag footnotes.
     extra : sequence of str
         Lines put after the confidence-interval note, before the flag footnotes.
+    n : array-like, optional
+        Bases of the estimates drawn (same order as ``flags``): a shown
+        estimate whose base is not published (NaN) adds a footnote saying so.
 
     Returns
     -------
     list of str
         Base, CI note, ``extra``, flag footnotes, source line.
     """
-    return [base, ui("note.ci", lang), *extra,
-            *flag_notes(flags, lang, min_n=min_n, caution_n=caution_n, max_rse=max_rse),
-            source_note(municipality, lang, source)]
+    notes = flag_notes(flags, lang, min_n=min_n, caution_n=caution_n, max_rse=max_rse)
+    if n is not None:
+        shown = ~np.isin(np.asarray(flags, dtype=object).astype(str), WITHHELD_FLAGS)
+        if (shown & np.isnan(pd.to_numeric(pd.Series(n), errors="coerce").to_numpy(dtype=float))).any():
+            notes.append(ui("note.base_withheld", lang))
+    return [base, ui("note.ci", lang), *extra, *notes, source_note(municipality, lang, source)]
 
 
 def finish_on_ax(ax: Axes, title: str) -> Figure:

@@ -121,7 +121,7 @@ def needs_overview(
         if ax is not None:
             return finish_on_ax(axx, title)
         notes = figure_notes(n_note(rows["n"], lang, in_labels=True), rows["flag"], lang, mid, source, min_n=min_n,
-                             caution_n=caution_n, max_rse=max_rse)
+                             caution_n=caution_n, max_rse=max_rse, n=rows["n"])
         return layout_figure(fig, [(axx, _ROW_IN * len(rows))], title=title,
                              subtitle=ui("fig.overview.subtitle", lang), notes=notes)
 
@@ -234,7 +234,7 @@ def indicator_bars(
         if subtitle is None:
             subtitle = ui("fig.indicators.subtitle" if kind == "proportion" else "fig.indicators.subtitle_mean", lang)
         notes = figure_notes(n_note(est["n"], lang), est["flag"], lang, mid, source, min_n=min_n,
-                             caution_n=caution_n, max_rse=max_rse)
+                             caution_n=caution_n, max_rse=max_rse, n=est["n"])
         per_ind = max(1.0, 0.55 * k) if by else 1.0
         return layout_figure(fig, [(axx, _ROW_IN * per_ind * len(indicators))], title=title, subtitle=subtitle,
                              notes=notes, legend=legend)

@@ -165,7 +165,8 @@ def comparison_figure(
         base = n_note(this["n"], lang, prefix=mun.name(lang, short=True))
         notes = figure_notes(base, rows["flag"], lang, "", source, min_n=min_n, caution_n=caution_n,
                              max_rse=max_rse, extra=[ui("note.signif", lang, alpha=fmt_num(alpha, lang, 2)),
-                                                     ui("note.compare_method", lang)])
+                                                     ui("note.compare_method", lang)],
+                             n=rows["n"].where(rows["series"] == "this", 0))  # only this municipality's bases print
         return layout_figure(fig, [(axx, 0.25 * 0.7 * k * len(order))], title=title,
                              subtitle=ui("fig.08_comparison.subtitle", lang, municipality=mun.name(lang, short=True)),
                              notes=notes, legend=(handles, names))

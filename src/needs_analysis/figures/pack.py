@@ -88,9 +88,10 @@ def pack_figures(
         if variables:
             summary = weights_report.get("summary")
             big_n = summary["N"].iloc[0] if isinstance(summary, pd.DataFrame) and "N" in summary else None
+            n = int(summary["n"].iloc[0]) if isinstance(summary, pd.DataFrame) and "n" in summary else None
             figs["01_respondent_profile"] = respondent_profile(
                 margins, lang=lang, variables=variables, value_labels=value_labels, municipality=mid,
-                population_total=big_n)
+                population_total=big_n, sample_total=n)
     for key in FIGURE_KEYS[1:7]:
         if key == "03_needs_overview":
             if "headline" in est.columns and as_bool(est["headline"]).any():

@@ -74,7 +74,8 @@ def _panel_rows(est: pd.DataFrame, inds: list, lang: str) -> pd.DataFrame:
 
 def _draw_panel(ax: Axes, rows: pd.DataFrame, lang: str, all_rows: pd.DataFrame, title: str, min_n: int) -> float:
     n = pd.to_numeric(rows["n"], errors="coerce")
-    same_n = n.nunique(dropna=True) <= 1
+    # one base for the panel only when every bar has it published; else each published base in its label
+    same_n = n.notna().all() and n.nunique() <= 1
     labels = [wrap_label(lab, 40) + ("" if same_n or pd.isna(k) else f" ({fmt_int(k, lang)})")
               for lab, k in zip(rows["_label"], n)]
     y = np.arange(len(rows), dtype=float)
@@ -191,7 +192,7 @@ def panel_figure(
         if ax is not None:
             return ax[0].figure
         notes = figure_notes(n_note(rows["n"], lang), rows["flag"], lang, mid, source, min_n=min_n,
-                             caution_n=caution_n, max_rse=max_rse)
+                             caution_n=caution_n, max_rse=max_rse, n=rows["n"])
         key = f"fig.{figure}.title"
         title = title or (ui(key, lang) if has_ui(key) else figure)
         sub_key = f"fig.{figure}.subtitle"
@@ -297,6 +298,6 @@ def services_figure(
             return finish_on_ax(axx, title)
         names = [ui(f"svc.measure.{p}", lang) if has_ui(f"svc.measure.{p}") else p for p in series]
         notes = figure_notes(n_note(rows["n"], lang), rows["flag"], lang, mid, source, min_n=min_n,
-                             caution_n=caution_n, max_rse=max_rse)
+                             caution_n=caution_n, max_rse=max_rse, n=rows["n"])
         return layout_figure(fig, [(axx, _ROW_IN * 0.62 * k * len(services))], title=title,
                              subtitle=ui("fig.06_services.subtitle", lang), notes=notes, legend=(handles, names))

@@ -55,6 +55,7 @@ def respondent_profile(
     value_labels: Mapping | None = None,
     municipality: str | None = None,
     population_total: float | None = None,
+    sample_total: int | None = None,
     source: str | None = None,
 ) -> Figure:
     """Figure 1: sample, weighted and population shares by category.
@@ -77,6 +78,10 @@ def respondent_profile(
         Municipality id for the source note.
     population_total : float, optional
         Population size N shown in the base note.
+    sample_total : int, optional
+        Number of respondents n shown in the base note (default: the sum of
+        the first variable's sample counts, which needs every one of them
+        published).
     source : str, optional
         Source note.
 
@@ -128,13 +133,19 @@ def respondent_profile(
             panels.append((axx, _CAT_IN * k))
         if ax is not None:
             return ax[0].figure
-        n_total = pd.to_numeric(rows[rows["variable"] == variables[0]]["sample_n"], errors="coerce").sum()
+        first = pd.to_numeric(rows[rows["variable"] == variables[0]]["sample_n"], errors="coerce")
+        n_total = sample_total if sample_total is not None else (first.sum() if first.notna().all() else None)
         if population_total is None and "population_count" in rows.columns:
             population_total = pd.to_numeric(rows[rows["variable"] == variables[0]]["population_count"],
                                              errors="coerce").sum()
-        base = (ui("note.n_pop", lang, n=fmt_int(n_total, lang), N=fmt_int(population_total, lang))
-                if population_total else ui("note.n", lang, n=fmt_int(n_total, lang)))
-        notes = [base, ui("note.profile_noci", lang), source_note(municipality or "", lang, source)]
+        base = "" if n_total is None else (
+            ui("note.n_pop", lang, n=fmt_int(n_total, lang), N=fmt_int(population_total, lang))
+            if population_total else ui("note.n", lang, n=fmt_int(n_total, lang)))
+        # a sample count withheld by the disclosure audit leaves its category without a sample bar
+        withheld = rows["sample_share"].isna() & rows["population_share"].notna()
+        notes = [t for t in (base, ui("note.profile_noci", lang),
+                             ui("note.sample_withheld", lang) if withheld.any() else "",
+                             source_note(municipality or "", lang, source)) if t]
         handles = [Patch(facecolor=COLORS[role]) for _, _, role in series]
         legend = (handles, [ui(key, lang) for _, key, _ in series])
         return layout_figure(fig, panels, title=ui("fig.profile.title", lang), subtitle=ui("fig.profile.subtitle", lang),

@@ -20,7 +20,7 @@ from ..errors import NeedsAnalysisError
 from ..figures._bars import as_bool, prepare_estimates
 from ..figures._text import check_lang, fmt_int, fmt_num, fmt_pct, has_ui, ui
 from ..municipalities import get_municipality
-from ..tables import build_notes, build_tables, flag_text
+from ..tables import build_notes, build_tables, disclosure_rules
 
 __all__ = ["render_html", "DEFAULT_THRESHOLDS"]
 
@@ -217,12 +217,7 @@ def render_html(
                            n_eff=fmt_int(_summary_value(summary, "n_eff"), lang))]},
         {"title": ui("report.methods.ci", lang), "paragraphs": method_texts[1:]},
     ]
-    fields = dict(min_n=th["min_n"], caution_n_1=int(th["caution_n"]) - 1,
-                  max_rse=fmt_num(100 * th["max_rse"], lang, 0), min_count=th["min_count"],
-                  min_count_sensitive=th["min_count_sensitive"])
-    flags = [{"name": flag_text(f, lang, min_n=int(th["min_n"])), "text": ui(f"legend.{f}", lang, **fields)}
-             for f in ("caution", "not_shown", "suppressed")]
-    flags.append({"name": ui("notes.section.secondary", lang), "text": ui("notes.secondary.text", lang)})
+    flags = [{"name": name, "text": text} for name, text in disclosure_rules(lang, th)]
     sections = [{"id": i, "title": ui(f"report.section.{k}", lang)} for i, k in
                 (("key", "key"), ("figures", "figures"), ("tables", "tables"), ("methods", "methods"),
                  ("processing", "processing"))]

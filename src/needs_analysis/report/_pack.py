@@ -10,8 +10,9 @@ Layout of ``out_dir``::
 
 Every file is written deterministically: the same inputs and parameters give
 byte-identical files, and ``manifest.json`` (sorted keys, no timestamps)
-records the package version, the sha256 of every input and output file, and
-the run parameters.
+records the package version, the sha256 of every input and output file, the
+run parameters and the result of the disclosure audit that runs before
+anything is written.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .. import __version__
-from ..disclosure import apply_comparison_disclosure, apply_disclosure, mask_comparison
+from ..disclosure import apply_comparison_disclosure, apply_disclosure, mask_comparison, protect_pack
 from ..errors import NeedsAnalysisError
 from ..figures import figure_bytes, pack_figures
 from ..figures._bars import prepare_estimates
@@ -96,6 +97,8 @@ def write_pack(
     comparison: pd.DataFrame | None = None,
     catalogue=None,
     on_step: Callable[[str], None] | None = None,
+    respondents=None,
+    audit: bool = True,
 ) -> dict:
     """Write the full report pack of one municipality.
 
@@ -139,20 +142,37 @@ def write_pack(
     on_step : callable, optional
         Called with ``"figures"``, ``"tables"`` and ``"html"`` as each part of
         the pack is started (progress display, timings).
+    respondents : AuditData, optional
+        The respondents of the municipalities in the pack
+        (:func:`needs_analysis.disclosure.audit_data`): before anything is
+        written, :func:`needs_analysis.disclosure.protect_pack` audits every
+        count the pack publishes against every count it hides and withholds
+        the counts that would reveal one. Required unless ``audit=False``.
+    audit : bool, default True
+        ``False`` writes the pack without the audit (for tables that do not
+        come from respondents, e.g. in tests); the manifest says so.
 
     Returns
     -------
     dict
         The manifest: ``package``, ``version``, ``libraries``, ``municipality``,
         ``lang``, ``inputs`` (name → file, bytes, sha256), ``parameters``,
-        ``thresholds``, ``outputs`` (relative path → sha256, excluding the manifest itself).
+        ``thresholds``, ``disclosure_audit`` (the audit's counts and rules, see
+        :meth:`needs_analysis.disclosure.AuditResult.to_manifest`), ``outputs``
+        (relative path → sha256, excluding the manifest itself).
+
+    Raises
+    ------
+    NeedsAnalysisError
+        Among others, no ``respondents`` with ``audit=True``, respondents that
+        do not match the tables, or a leak the audit cannot close.
     """
     check_lang(lang)
     mun = get_municipality(municipality)
     th = dict(DEFAULT_THRESHOLDS)
     th.update(dict(thresholds or {}))
     if "flag" not in estimates.columns:
-        estimates = apply_disclosure(estimates, **{k: th[k] for k in DEFAULT_THRESHOLDS})
+        estimates = apply_disclosure(estimates, **{k: th[k] for k in DEFAULT_THRESHOLDS}, catalogue=catalogue)
     est = prepare_estimates(estimates)
     if value_labels is None:
         value_labels = default_value_labels()
@@ -160,6 +180,18 @@ def write_pack(
     if comparison is not None:
         cmp = (mask_comparison(comparison) if "flag" in comparison.columns
                else apply_comparison_disclosure(comparison, **{k: th[k] for k in DEFAULT_THRESHOLDS}))
+    if audit:  # disclosure audit: withhold every published count that reveals a hidden one
+        if respondents is None:
+            raise NeedsAnalysisError("no respondent data for the disclosure audit", where="write_pack(respondents=)",
+                                     expected="needs_analysis.disclosure.audit_data(...) of the pack's respondents",
+                                     fix="pass respondents= (the pipeline does), or audit=False for tables that do "
+                                         "not come from respondent data")
+        protected = protect_pack(est, respondents, municipality=mun.id, weights_report=weights_report,
+                                 comparison=cmp, cleaning_summary=cleaning_summary, thresholds=th)
+        est, cmp, weights_report = protected.estimates, protected.comparison, protected.weights_report
+        cleaning_summary, audit_record = protected.cleaning_summary, protected.audit.to_manifest()
+    else:
+        audit_record = {"run": False}
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -213,6 +245,7 @@ def write_pack(
         "inputs": _hash_inputs(inputs),
         "parameters": _jsonable(dict(parameters or {})),
         "thresholds": _jsonable(th),
+        "disclosure_audit": _jsonable(audit_record),
         "outputs": {p.relative_to(out).as_posix(): sha256_file(p) for p in sorted(written)},
     }
     text = json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n"

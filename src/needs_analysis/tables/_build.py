@@ -18,14 +18,15 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ..disclosure import DEFAULT_THRESHOLDS, mask_withheld
+from ..disclosure import BASE_WITHHELD_FLAGS, DEFAULT_THRESHOLDS, WITHHELD_FLAGS, mask_withheld
 from ..errors import NeedsAnalysisError
 from ..figures._bars import prepare_estimates
 from ..figures._text import check_lang, fmt_num, has_ui, ui, value_label
-from ._pack_tables import DEC2_FORMAT, DEC3_FORMAT, INT_FORMAT, PCT_FORMAT, table_comparison, table_services
+from ._pack_tables import (DEC2_FORMAT, DEC3_FORMAT, INT_FORMAT, PCT_FORMAT, count_column, table_comparison,
+                           table_services)
 
-__all__ = ["build_tables", "build_notes", "flag_text", "PCT_FORMAT", "INT_FORMAT", "DEC2_FORMAT",
-           "TABLE_KEYS"]
+__all__ = ["build_tables", "build_notes", "flag_text", "flag_texts", "disclosure_rules", "PCT_FORMAT", "INT_FORMAT",
+           "DEC2_FORMAT", "TABLE_KEYS"]
 
 #: Sheet / CSV names of the tables, in report order.
 TABLE_KEYS: tuple[str, ...] = ("01_sample_weighting", "01b_sample_margins", "02_indicators", "03_subgroups",
@@ -49,6 +50,68 @@ def flag_text(flag: str, lang: str, *, min_n: int = 30) -> str:
         return ""
     key = f"flag.{flag}"
     return ui(key, lang, min_n=min_n) if has_ui(key) else str(flag)
+
+
+def flag_texts(flags, lang: str, *, min_n: int = 30, n=None) -> list[str]:
+    """The flag column of a table: :func:`flag_text` of each flag, and where a shown estimate's base is
+    not published (``n`` NaN), "Base not published".
+
+    Parameters
+    ----------
+    flags : sequence of str
+        Flag codes (missing → no flag).
+    lang : {"lt", "en"}
+        Language.
+    min_n : int
+        Threshold quoted in the ``not_shown`` text.
+    n : sequence of float, optional
+        The bases, same order as ``flags``.
+
+    Returns
+    -------
+    list of str
+    """
+    flags = [str(f) if isinstance(f, str) else "" for f in flags]
+    bases = pd.to_numeric(pd.Series(n), errors="coerce").to_numpy(dtype=float) if n is not None else None
+    out = []
+    for i, f in enumerate(flags):
+        text = flag_text(f, lang, min_n=min_n)
+        if bases is not None and np.isnan(bases[i]) and f not in WITHHELD_FLAGS:
+            text = "; ".join(t for t in (text, ui("flag.base_withheld", lang)) if t)
+        out.append(text)
+    return out
+
+
+def disclosure_rules(lang: str, thresholds: Mapping | None = None) -> list[tuple[str, str]]:
+    """The disclosure rules as (name, text) pairs: the flags legend of the Notes sheet and of report.html.
+
+    Parameters
+    ----------
+    lang : {"lt", "en"}
+        Language.
+    thresholds : dict, optional
+        Disclosure thresholds (default
+        :data:`~needs_analysis.disclosure.DEFAULT_THRESHOLDS`).
+
+    Returns
+    -------
+    list of (str, str)
+        The three flags, secondary suppression, and the linked-count rule
+        (bases below ``min_n`` given as "n < min_n"; no published count
+        reveals a hidden one, directly or as a difference; a base or count
+        that would is not published).
+    """
+    th = dict(DEFAULT_THRESHOLDS)
+    th.update(dict(thresholds or {}))
+    fields = dict(min_n=th["min_n"], caution_n_1=int(th["caution_n"]) - 1,
+                  max_rse=fmt_num(100 * th["max_rse"], lang, 0), min_count=th["min_count"],
+                  min_count_sensitive=th["min_count_sensitive"])
+    rows = [(flag_text(f, lang, min_n=th["min_n"]), ui(f"legend.{f}", lang, **fields))
+            for f in ("caution", "not_shown", "suppressed")]
+    rows.append((ui("notes.section.secondary", lang), ui("notes.secondary.text", lang)))
+    rows.append((ui("notes.section.linked", lang), ui("notes.linked.text", lang, **fields)))
+    rows.append((ui("flag.base_withheld", lang), ui("legend.base_withheld", lang)))
+    return rows
 
 
 def _finish(df: pd.DataFrame, key: str, lang: str, formats: dict) -> pd.DataFrame:
@@ -107,6 +170,9 @@ def _table_margins(weights_report: Mapping, lang: str, value_labels) -> pd.DataF
             out[head] = [ui(f"var.{v}", lang) if has_ui(f"var.{v}") else str(v) for v in margins[c]]
         elif c == "category":
             out[head] = [value_label(str(v), k, lang, value_labels) for v, k in zip(margins["variable"], margins[c])]
+        elif c == "sample_n":  # a count: withheld (NaN) where it would reveal a hidden one
+            out[head] = count_column(margins[c])
+            formats[head] = _MARGIN_FMT[c]
         else:
             out[head] = pd.to_numeric(margins[c], errors="coerce").to_numpy()
             formats[head] = _MARGIN_FMT[c]
@@ -134,14 +200,14 @@ def _table_indicators(estimates: pd.DataFrame, lang: str, value_labels, min_n: i
         if c in est.columns:
             out[h[c]] = pd.to_numeric(est[c], errors="coerce").to_numpy(dtype=float)
             formats[h[c]] = val_fmt
-    out[h["n_base"]] = pd.to_numeric(est["n"], errors="coerce").to_numpy()
+    out[h["n_base"]] = count_column(est["n"])  # empty where the base is not published
     formats[h["n_base"]] = INT_FORMAT
     if "deff" in est.columns:
         out[h["deff"]] = pd.to_numeric(est["deff"], errors="coerce").to_numpy(dtype=float)
         formats[h["deff"]] = DEC2_FORMAT
     if "ci_method" in est.columns:
         out[h["ci_method"]] = est["ci_method"].astype(object).where(est["ci_method"].notna(), "").astype(str).to_numpy()
-    out[h["flag"]] = [flag_text(f, lang, min_n=min_n) for f in est["flag"]]
+    out[h["flag"]] = flag_texts(est["flag"], lang, min_n=min_n, n=est["n"])
     return _finish(out, key, lang, formats)
 
 
@@ -153,7 +219,7 @@ def _table_processing(cleaning_summary: pd.DataFrame, lang: str) -> pd.DataFrame
     out[ui("col.step", lang)] = [ui(f"step.{s}", lang) if has_ui(f"step.{s}") else str(s)
                                  for s in cleaning_summary["step"]]
     out[ui("col.reason", lang)] = cleaning_summary["reason"].astype(str).to_numpy()
-    out[ui("col.records", lang)] = pd.to_numeric(cleaning_summary["n"], errors="coerce").to_numpy()
+    out[ui("col.records", lang)] = count_column(cleaning_summary["n"])
     return _finish(out, "06_data_processing", lang, {ui("col.records", lang): INT_FORMAT})
 
 
@@ -288,16 +354,19 @@ def build_notes(
                 text += ". " + ui("notes.framework", lang, framework=c.framework)
         rows.append((sec_def, str(r["indicator"]), text))
     tot = est[est["domain"].astype(str) == "total"] if "domain" in est.columns else est
-    base_n = tot.drop_duplicates("indicator").set_index("indicator")["n"]
+    totals = tot.drop_duplicates("indicator").set_index("indicator")
     for _, r in ind.iterrows():
         c = cat.get(str(r["indicator"]))
-        n_base = base_n.get(r["indicator"], r["n"])
+        t = totals.loc[r["indicator"]] if r["indicator"] in totals.index else r
         if uni_col and pd.notna(r[uni_col]) and str(r[uni_col]):
             text = str(r[uni_col])
+        elif pd.isna(t["n"]):  # the base is not published: below min_n, or it would reveal a hidden count
+            key = "notes.universe.small" if t["flag"] in BASE_WITHHELD_FLAGS else "notes.universe.withheld"
+            text = ui(key, lang, min_n=th["min_n"])
         else:
-            base = int(n_base) if pd.notna(n_base) else n_all
-            key = "notes.universe.default" if base is None or base == n_all else "notes.universe.subset"
-            text = ui(key, lang, n=base if base is not None else "")
+            base = int(t["n"])
+            key = "notes.universe.default" if base == n_all else "notes.universe.subset"
+            text = ui(key, lang, n=base)
         if c is not None and c.universe:
             text += f" {ui('notes.universe.expr', lang)}: {c.universe}"
         rows.append((sec_uni, str(r["indicator"]), text))
@@ -315,11 +384,7 @@ def build_notes(
     if comparison:
         rows.append((sec_m, ui("table.05_comparison", lang), ui("notes.method.compare", lang)))
     sec_f = ui("notes.section.flags", lang)
-    fields = dict(min_n=th["min_n"], caution_n_1=th["caution_n"] - 1, max_rse=fmt_num(100 * th["max_rse"], lang, 0),
-                  min_count=th["min_count"], min_count_sensitive=th["min_count_sensitive"])
-    for f in ("caution", "not_shown", "suppressed"):
-        rows.append((sec_f, flag_text(f, lang, min_n=th["min_n"]), ui(f"legend.{f}", lang, **fields)))
-    rows.append((sec_f, ui("notes.section.secondary", lang), ui("notes.secondary.text", lang)))
+    rows.extend((sec_f, name, text) for name, text in disclosure_rules(lang, th))
     out = pd.DataFrame(rows, columns=[ui("col.section", lang), ui("col.item", lang), ui("col.text", lang)])
     out.attrs["title"] = "Notes"
     out.attrs["formats"] = {}

@@ -8,7 +8,7 @@ import pandas as pd
 from ..disclosure import mask_withheld
 from ..figures._text import has_ui, ui
 
-__all__ = ["table_services", "table_comparison", "SERVICES_FIGURE"]
+__all__ = ["table_services", "table_comparison", "SERVICES_FIGURE", "count_column"]
 
 #: Catalogue figure whose indicators make up the services table.
 SERVICES_FIGURE = "06_services"
@@ -27,10 +27,17 @@ def _catalogue(catalogue):
     return tuple(catalogue)
 
 
-def _flag_texts(flags, lang: str, min_n: int) -> list[str]:
-    from ._build import flag_text
+def count_column(values) -> pd.Series:
+    """Counts as nullable integers: whole numbers in every writer, an empty cell where withheld (NaN)."""
+    return pd.Series(pd.to_numeric(pd.Series(values), errors="coerce").astype(float).round().to_numpy(),
+                     dtype="Float64").astype("Int64").reset_index(drop=True)
 
-    return [flag_text(str(f) if isinstance(f, str) else "", lang, min_n=min_n) for f in flags]
+
+def _flag_texts(flags, lang: str, min_n: int, n=None) -> list[str]:
+    """:func:`~needs_analysis.tables._build.flag_texts` (imported here: ``_build`` imports this module)."""
+    from ._build import flag_texts
+
+    return flag_texts(flags, lang, min_n=min_n, n=n)
 
 
 def table_services(est: pd.DataFrame, lang: str, *, catalogue=None, min_n: int = 30) -> pd.DataFrame | None:
@@ -71,9 +78,9 @@ def table_services(est: pd.DataFrame, lang: str, *, catalogue=None, min_n: int =
         rows.append({h["service"]: i.short(lang), h["measure"]: measure, h["indicator"]: i.id,
                      h["estimate"]: float(r["estimate"]), h["ci_low"]: float(r["ci_low"]),
                      h["ci_high"]: float(r["ci_high"]), h["n_base"]: r["n"],
-                     h["flag"]: _flag_texts([r["flag"]], lang, min_n)[0]})
+                     h["flag"]: _flag_texts([r["flag"]], lang, min_n, [r["n"]])[0]})
     out = pd.DataFrame(rows)
-    out[h["n_base"]] = pd.to_numeric(out[h["n_base"]], errors="coerce")
+    out[h["n_base"]] = count_column(out[h["n_base"]])
     out.attrs["title"] = ui("table.04_services", lang)
     out.attrs["formats"] = {h["estimate"]: PCT_FORMAT, h["ci_low"]: PCT_FORMAT, h["ci_high"]: PCT_FORMAT, h["n_base"]: INT_FORMAT}
     return out
@@ -126,7 +133,7 @@ def table_comparison(comparison: pd.DataFrame, municipality: str, lang: str, *, 
 
     for c in ("estimate", "ci_low", "ci_high"):
         out[own_cols[c]] = num(c)
-    out[own_cols["n"]] = pd.to_numeric(own["n"], errors="coerce").to_numpy()
+    out[own_cols["n"]] = count_column(own["n"])
     for c in ("rest_estimate", "rest_ci_low", "rest_ci_high"):
         out[h[c]] = num(c)
     ids = own["indicator"].astype(str)
@@ -136,7 +143,7 @@ def table_comparison(comparison: pd.DataFrame, municipality: str, lang: str, *, 
         out[h[c]] = num(c)
     p = num("p_holm")
     out[h["significant"]] = [("" if np.isnan(v) else ui("yes" if v < alpha else "no", lang)) for v in p]
-    out[h["flag"]] = _flag_texts(own["flag"] if "flag" in own else [""] * len(own), lang, min_n)
+    out[h["flag"]] = _flag_texts(own["flag"] if "flag" in own else [""] * len(own), lang, min_n, own["n"])
     is_prop = (own["kind"].astype(str) == "proportion").to_numpy()
     val_fmt = [PCT_FORMAT if x else DEC2_FORMAT for x in is_prop]
     formats: dict[str, object] = {col: val_fmt for col in

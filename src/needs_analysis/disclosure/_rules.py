@@ -15,6 +15,14 @@ For ``not_shown`` and ``suppressed`` rows the values ``estimate, se, ci_low,
 ci_high`` (and ``count``, ``deff``, from which they could be recovered) are
 replaced by NaN, so the original numbers cannot reach any output.
 
+Bases are published only from ``min_n`` up: the base ``n`` of a ``not_shown``
+row is set to NaN as well (the writers print "n < 30" for it, never the exact
+small base), and so is any base below ``min_count`` (which only happens with
+thresholds where ``min_n < min_count``). A NaN ``n`` on a row whose estimate
+is shown means "base not published": the linked-cell protection of
+:mod:`needs_analysis.disclosure._protect` withholds such bases when they would
+reveal a hidden count.
+
 Secondary (complementary) suppression, :func:`secondary_suppression`: a
 hidden cell must not be recoverable from published cells that it adds up
 with. Two kinds of linear constraints link published estimates:
@@ -51,10 +59,11 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .errors import NeedsAnalysisError
+from ..errors import NeedsAnalysisError
 
 __all__ = ["FLAGS", "WITHHELD_FLAGS", "MASKED_COLUMNS", "apply_disclosure", "mask_withheld",
-           "secondary_suppression", "apply_comparison_disclosure", "mask_comparison", "catalogue_partitions", "DEFAULT_THRESHOLDS"]
+           "secondary_suppression", "apply_comparison_disclosure", "mask_comparison", "catalogue_partitions",
+           "DEFAULT_THRESHOLDS", "BASE_WITHHELD_FLAGS", "as_bool"]
 
 #: Flag values, in order of severity.
 FLAGS: tuple[str, ...] = ("", "caution", "suppressed", "not_shown")
@@ -65,6 +74,15 @@ DEFAULT_THRESHOLDS: dict[str, float] = {"min_n": 30, "caution_n": 50, "max_rse":
                                         "min_count_sensitive": 10}
 #: Columns blanked on withheld rows.
 MASKED_COLUMNS: tuple[str, ...] = ("estimate", "se", "ci_low", "ci_high", "count", "deff")
+#: Flags whose base ``n`` is never published either (published as "n < min_n").
+BASE_WITHHELD_FLAGS: tuple[str, ...] = ("not_shown",)
+
+
+def _blank(out: pd.DataFrame, col: str, rows: np.ndarray) -> None:
+    """Set ``out[col]`` to NaN on ``rows`` (a boolean array), in place on the caller's copy."""
+    vals = pd.to_numeric(out[col], errors="coerce").astype(float).to_numpy(copy=True)
+    vals[rows] = np.nan
+    out[col] = vals
 
 
 def mask_withheld(estimates: pd.DataFrame) -> pd.DataFrame:
@@ -81,17 +99,22 @@ def mask_withheld(estimates: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
+        :data:`MASKED_COLUMNS` blanked on rows flagged in
+        :data:`WITHHELD_FLAGS`, and the base ``n`` on rows flagged in
+        :data:`BASE_WITHHELD_FLAGS`.
     """
     out = estimates.copy()
     if "flag" not in out.columns:
         return out
-    withheld = out["flag"].astype(object).isin(WITHHELD_FLAGS).to_numpy()
+    flags = out["flag"].astype(object)
+    withheld = flags.isin(WITHHELD_FLAGS).to_numpy()
     if withheld.any():
         for col in MASKED_COLUMNS:
             if col in out.columns:
-                vals = pd.to_numeric(out[col], errors="coerce").astype(float).to_numpy(copy=True)
-                vals[withheld] = np.nan
-                out[col] = vals
+                _blank(out, col, withheld)
+    small_base = flags.isin(BASE_WITHHELD_FLAGS).to_numpy()
+    if small_base.any() and "n" in out.columns:
+        _blank(out, "n", small_base)
     return out
 
 
@@ -126,6 +149,7 @@ def apply_disclosure(
     *,
     secondary: bool = True,
     partitions: Mapping[str, str] | None = None,
+    catalogue=None,
 ) -> pd.DataFrame:
     """Set the ``flag`` of every estimate and blank withheld values.
 
@@ -150,14 +174,20 @@ def apply_disclosure(
         domain_value`` columns; skipped where they are absent).
     partitions : dict of str to str, optional
         Indicator id → space-separated partition names; default: the
-        packaged catalogue's ``partition`` column.
+        ``partition`` column of ``catalogue``.
+    catalogue : sequence of Indicator, optional
+        The catalogue the estimates were computed with (default: packaged);
+        gives the partitions when ``partitions`` is not given.
 
     Returns
     -------
     DataFrame
         A new table (the input is not modified) with ``flag`` set to ``""``,
-        ``"caution"``, ``"not_shown"`` or ``"suppressed"``, and ``estimate, se,
-        ci_low, ci_high, count, deff`` set to NaN on withheld rows.
+        ``"caution"``, ``"not_shown"`` or ``"suppressed"``, ``estimate, se,
+        ci_low, ci_high, count, deff`` set to NaN on withheld rows, and ``n``
+        set to NaN on ``not_shown`` rows and wherever it is below
+        ``min_count`` (a base is published only from ``min_n`` and
+        ``min_count`` up).
 
     Raises
     ------
@@ -208,15 +238,32 @@ def apply_disclosure(
     flag[not_shown] = "not_shown"
     out["flag"] = pd.Series(flag, index=out.index, dtype=object).astype(str)
     if secondary and {"indicator", "domain", "domain_value"} <= set(out.columns):
-        return secondary_suppression(out, partitions)
-    return mask_withheld(out)
+        out = secondary_suppression(out, partitions if partitions is not None else catalogue_partitions(catalogue))
+    else:
+        out = mask_withheld(out)
+    small = np.isfinite(n) & (n < min_count)
+    if small.any():
+        _blank(out, "n", small)
+    return out
 
 
-def catalogue_partitions() -> dict[str, str]:
-    """Indicator id → partition names (space-separated) from the packaged catalogue."""
-    from .indicators import load_catalogue
+def catalogue_partitions(catalogue=None) -> dict[str, str]:
+    """Indicator id → partition names (space-separated).
 
-    return {i.id: i.partition for i in load_catalogue() if i.partition}
+    Parameters
+    ----------
+    catalogue : sequence of Indicator, optional
+        Default: the packaged catalogue.
+
+    Returns
+    -------
+    dict of str to str
+    """
+    if catalogue is None:
+        from ..indicators import load_catalogue
+
+        catalogue = load_catalogue()
+    return {i.id: i.partition for i in catalogue if i.partition}
 
 
 def _groups(est: pd.DataFrame, partitions: Mapping[str, str]) -> list[np.ndarray]:
