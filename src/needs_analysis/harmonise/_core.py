@@ -35,7 +35,8 @@ def _resolve(columns, index, mapping: ExportMapping | None, stata: bool) -> dict
         if mapping is not None and h in mapping.columns:
             target = mapping.columns[h]
             hit = Resolved(Target("ignore", h), "mapping") if target == "" else index.resolve(target)
-            out[h] = None if hit is None else Resolved(hit.target, "mapping", hit.sep, hit.grouped)
+            sep = "[" if h.rstrip().endswith("]") and "[" in h else ""
+            out[h] = None if hit is None else Resolved(hit.target, "mapping", sep)
         else:
             out[h] = index.resolve(h, stata=stata)
     # label language of the headers, to prefer when a header has several meanings
@@ -139,12 +140,12 @@ def _meta_values(frame: pd.DataFrame, cols: dict[str, str], ev: Evidence, report
             dropped.append(header)
     times = {c: frame[h] for h, c in cols.items() if c in _LS_TIMES}
     if times:
-        made, note = limesurvey_times(times)
+        made, used, note = limesurvey_times(times)
         for c, col in made.items():
             kept.setdefault(c, col)
         if note:
             report.append(note)
-        dropped += [h for h, c in cols.items() if c in ("datestamp",) or (c == "submitdate" and "end" in made)]
+        dropped += [h for h, c in cols.items() if c in _LS_TIMES and c not in used]
     if dropped:
         report.append("platform columns dropped (the analysis does not use them): " + ", ".join(dropped))
     if identifiers:
@@ -305,7 +306,8 @@ def harmonise(raw: RawFile | pd.DataFrame, codebook: Codebook, *, source: str | 
             ev.group_seps[r.sep] += 1
         if r.target.kind == "choice" and r.sep:
             ev.choice_seps[r.sep] += 1
-    notes = [h for h, r in resolved.items() if r is not None and r.target.kind == "note"]
+    notes = [h if len(h) <= 40 else h[:39] + "\u2026" for h, r in resolved.items()
+             if r is not None and r.target.kind == "note"]
     if notes:
         report.append("note columns ignored: " + ", ".join(notes))
     ignored = [h for h, r in resolved.items() if r is not None and r.target.kind in ("comment", "ignore")]

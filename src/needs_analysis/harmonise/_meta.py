@@ -152,7 +152,7 @@ def _times(col: pd.Series) -> pd.Series:
     return pd.to_datetime(text, errors="coerce", format="mixed")
 
 
-def limesurvey_times(cols: dict[str, pd.Series]) -> tuple[dict[str, pd.Series], str]:
+def limesurvey_times(cols: dict[str, pd.Series]) -> tuple[dict[str, pd.Series], set[str], str]:
     """Canonical ``start`` / ``end`` / ``_submission_time`` from LimeSurvey's response times.
 
     Parameters
@@ -168,6 +168,8 @@ def limesurvey_times(cols: dict[str, pd.Series]) -> tuple[dict[str, pd.Series], 
         ``startdate``; ``end`` as ``startdate + interviewtime`` when the
         timings were saved, else ``submitdate``, else ``datestamp``;
         ``_submission_time`` from ``submitdate``).
+    used : set of str
+        The LimeSurvey columns used.
     note : str
         One line for the load report (``""`` when nothing was mapped).
 
@@ -181,8 +183,10 @@ def limesurvey_times(cols: dict[str, pd.Series]) -> tuple[dict[str, pd.Series], 
     """
     out: dict[str, pd.Series] = {}
     parts = []
+    used = set()
     if "startdate" in cols:
         out["start"] = cols["startdate"]
+        used.add("startdate")
         parts.append("start = startdate")
         if "interviewtime" in cols:
             start = _times(cols["startdate"])
@@ -190,16 +194,19 @@ def limesurvey_times(cols: dict[str, pd.Series]) -> tuple[dict[str, pd.Series], 
                                                            if not pd.isna(v) else np.nan), errors="coerce")
             end = start + pd.to_timedelta(secs, unit="s")
             out["end"] = end.dt.strftime("%Y-%m-%dT%H:%M:%S").astype(object).where(end.notna(), np.nan)
+            used.add("interviewtime")
             parts.append("end = startdate + interviewtime")
     if "end" not in out:
         for src in ("submitdate", "datestamp"):
             if src in cols:
                 out["end"] = cols[src]
+                used.add(src)
                 parts.append(f"end = {src}")
                 break
     if "submitdate" in cols:
         out["_submission_time"] = cols["submitdate"]
+        used.add("submitdate")
         parts.append("_submission_time = submitdate")
     note = f"LimeSurvey times for the speeder check: {', '.join(parts)}" if "start" in out and "end" in out else (
         f"LimeSurvey times: {', '.join(parts)} (no start and end: the speeder check cannot run)" if parts else "")
-    return out, note
+    return out, used, note

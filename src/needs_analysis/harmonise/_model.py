@@ -74,8 +74,9 @@ class Shape:
 
     def describe(self) -> str:
         """One line, e.g. ``KoboToolbox xlsx, labels (ru), group names with '/', select_multiple both``."""
-        if self.headers == self.values or (self.headers.startswith("labels") and self.values.startswith("labels")
-                                           and self.headers in self.values):
+        if (self.headers, self.values) == ("XML names", "XML values"):
+            content = "XML values and headers"  # KoboToolbox's own name for the layout
+        elif self.headers == self.values:
             content = self.values
         else:
             content = f"headers {self.headers}, values {self.values}"

@@ -71,13 +71,13 @@ def _langs(counts: Iterable[tuple[str, int]]) -> str:
 
 def _header_text(style: str, platform: str) -> str:
     if style == "names":
-        return {"KoboToolbox": "XML names", "LimeSurvey": "question codes"}.get(platform, "names")
+        return {"KoboToolbox": "XML names", "LimeSurvey": "question codes"}.get(platform, "question names")
     if style == "limesurvey":
         return "question codes"
     if style == "mapping":
         return "export codes (mapping file)"
     lang = style.split(":", 1)[1]
-    return f"full question text ({lang})" if style.startswith("limesurvey:") else f"labels ({lang})"
+    return f"full question text ({lang})" if platform == "LimeSurvey" else f"labels ({lang})"
 
 
 def _values_text(values: Counter, platform: str) -> str:
@@ -99,7 +99,7 @@ def _values_text(values: Counter, platform: str) -> str:
     total = sum(texts.values()) + sum(langs.values())
     if langs:
         shown = [(lang, n) for lang, n in langs.items() if n >= 0.05 * sum(langs.values())]
-        label = "value labels" if platform in ("SPSS", "Stata") else "labels"
+        label = {"SPSS": "value labels", "Stata": "value labels", "LimeSurvey": "full answers"}.get(platform, "labels")
         texts[f"{label} ({_langs(shown)})"] = sum(langs.values())
     parts = [t for t, n in sorted(texts.items(), key=lambda kv: -kv[1]) if n >= 0.05 * total]
     return " and ".join(parts)

@@ -270,7 +270,7 @@ def map_numbers(col: pd.Series, user_missing: MissingSpec | None = None) -> Mapp
     """Numbers (decimal comma accepted); text that is not a number -> NaN and ``bad``; user-missing codes -> NaN."""
     idx, uniq = factorize(col)
     nums = pd.to_numeric(pd.Series([as_text(u).strip().replace(",", ".") for u in uniq], dtype=object),
-                         errors="coerce").to_numpy(dtype=float)
+                         errors="coerce").to_numpy(dtype=float, copy=True)
     miss, styles = _declared(idx, uniq, user_missing)
     nums[miss] = np.nan
     return Mapped(_take(idx, nums, np.nan), _take(idx, np.isnan(nums) & ~miss, False), styles,
