@@ -28,17 +28,15 @@ from .clean import CleanResult
 from .codebook import Codebook, load_codebook
 from .config import RunSettings
 from .errors import NeedsAnalysisError
-from .harmonise import Harmonised, check_unmapped
+from .harmonise import DATAFRAME_PATH, Harmonised, check_unmapped
 from .io import RawFile, find_raw_file
 from .municipalities import get_municipality
 from .weighting import WeightResult
 
-__all__ = ["Survey", "load", "STAGE_ORDER", "DATAFRAME_PATH"]
+__all__ = ["Survey", "load", "STAGE_ORDER"]
 
 #: The stages a :class:`Survey` passes through, in order.
 STAGE_ORDER: tuple[str, ...] = ("loaded", "cleaned", "weighted", "estimated")
-#: ``RawFile.path`` of responses given as a table in memory (no file).
-DATAFRAME_PATH = Path("<DataFrame>")
 
 
 def _copy_frame(df: pd.DataFrame | None) -> pd.DataFrame | None:

@@ -203,8 +203,20 @@ def validate_file(
     raw = read_raw(path, sheet=sheet, header_score=header_score(cb, export_map.columns if export_map else None))
     where = f"{path}, sheet {raw.sheet!r}" if raw.sheet else str(path)
     harmonised = harmonise(raw, cb, source=where, mapping=export_map)
-    mid = municipality or guess_municipality(path, harmonised)
-    result = clean(harmonised, mid, speeder_share, codebook=cb, source=where)
+    blocking = []
+    unmapped_error = None
+    try:
+        check_unmapped(harmonised, max_unmapped, source=where, codebook=cb)
+    except NeedsAnalysisError as err:
+        unmapped_error = err
+        blocking.append(f"{err.message} ({err.fix})")
+    try:
+        mid = municipality or guess_municipality(path, harmonised)
+        result = clean(harmonised, mid, speeder_share, codebook=cb, source=where)
+    except NeedsAnalysisError:
+        if unmapped_error is not None:  # the unmapped answers are the cause (e.g. municipality as answer codes)
+            raise unmapped_error from None
+        raise
     if margins is not None:
         from .weighting import read_margins
 
@@ -212,11 +224,6 @@ def validate_file(
         if not (table["municipality"] == mid).any():
             raise NeedsAnalysisError(f"no margins for {mid}", where=str(margins),
                                      expected=f"rows with municipality {mid}", fix="add them or pass another file")
-    blocking = []
-    try:
-        check_unmapped(harmonised, max_unmapped, source=where, codebook=cb)
-    except NeedsAnalysisError as err:
-        blocking.append(f"{err.message} ({err.fix})")
     kept = len(result.data)
     if kept < min_kept:
         blocking.append(f"{kept} respondents left after cleaning (at least {min_kept} needed)")

@@ -39,9 +39,9 @@ from ._core import harmonise
 from ._headers import header_score
 from ._mapping import MAPPING_SUFFIXES, ExportMapping, read_mapping
 from ._meta import is_platform_meta
-from ._model import ID_COLUMN, META_COLUMNS, REQUIRED_COLUMNS, WEIGHT_COLUMN_NAMES, Harmonised, Shape
+from ._model import DATAFRAME_PATH, ID_COLUMN, META_COLUMNS, REQUIRED_COLUMNS, WEIGHT_COLUMN_NAMES, Harmonised, Shape
 from ._unmapped import check_unmapped, unmapped_lines
 
 __all__ = ["Harmonised", "Shape", "harmonise", "header_score", "check_unmapped", "unmapped_lines", "read_mapping",
            "ExportMapping", "MAPPING_SUFFIXES", "META_COLUMNS", "ID_COLUMN", "REQUIRED_COLUMNS", "is_platform_meta",
-           "WEIGHT_COLUMN_NAMES"]
+           "WEIGHT_COLUMN_NAMES", "DATAFRAME_PATH"]

@@ -16,8 +16,8 @@ from ._columns import Columns, map_questions
 from ._headers import Resolved, Target, header_index
 from ._mapping import ExportMapping
 from ._meta import LIMESURVEY_HINTS, classify_meta, limesurvey_times
-from ._model import (ID_COLUMN, META_COLUMNS, REQUIRED_COLUMNS, WEIGHT_COLUMN_NAMES, Harmonised, as_text,
-                     is_blank)
+from ._model import (DATAFRAME_PATH, ID_COLUMN, META_COLUMNS, REQUIRED_COLUMNS, WEIGHT_COLUMN_NAMES, Harmonised,
+                     as_text, is_blank)
 from ._repeats import aggregates, link_rows, repeat_of_sheet
 from ._shape import Evidence, recognise
 from ._unmapped import summarise_unmapped, unmapped_frame
@@ -254,7 +254,8 @@ def harmonise(raw: RawFile | pd.DataFrame, codebook: Codebook, *, source: str | 
     (reported in ``numeric_coded``).
     """
     if isinstance(raw, RawFile):
-        frame, file = raw.data, raw.path.suffix.lower().lstrip(".") or "file"
+        frame = raw.data
+        file = "DataFrame" if raw.path == DATAFRAME_PATH else raw.path.suffix.lower().lstrip(".") or "file"
         source = source or (f"{raw.path}, sheet {raw.sheet!r}" if raw.sheet else str(raw.path))
         ev = Evidence(file, raw.delimiter)
         meta = raw.meta or {}

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 
 __all__ = ["Harmonised", "Shape", "META_COLUMNS", "ID_COLUMN", "REQUIRED_COLUMNS", "WEIGHT_COLUMN_NAMES",
-           "is_blank", "as_text", "UNMAPPED_SUMMARY_COLUMNS"]
+           "is_blank", "as_text", "UNMAPPED_SUMMARY_COLUMNS", "DATAFRAME_PATH"]
 
 #: Survey-platform meta columns carried through (when present); every other platform column is dropped.
 META_COLUMNS: tuple[str, ...] = ("_id", "_uuid", "start", "end", "_submission_time", "language", "device_id")
@@ -21,6 +22,8 @@ REQUIRED_COLUMNS: tuple[str, ...] = ("consent", "municipality", "birth_year", "c
 #: Column names (case-insensitive) recognised as a weight supplied with the export; they must be numeric.
 WEIGHT_COLUMN_NAMES: frozenset[str] = frozenset({"weight", "weights", "wt", "w", "design_weight", "base_weight",
                                                  "_weight", "svy_weight", "final_weight"})
+#: ``RawFile.path`` of responses given as a table in memory (no file).
+DATAFRAME_PATH = Path("<DataFrame>")
 #: Columns of :attr:`Harmonised.unmapped_summary`.
 UNMAPPED_SUMMARY_COLUMNS: tuple[str, ...] = ("variable", "type", "n_answers", "n_unmapped", "n_recoded", "share",
                                              "examples")
