@@ -21,7 +21,7 @@ from ._model import (DATAFRAME_PATH, ID_COLUMN, META_COLUMNS, REQUIRED_COLUMNS, 
 from ._repeats import aggregates, link_rows, repeat_of_sheet
 from ._shape import Evidence, recognise
 from ._unmapped import summarise_unmapped, unmapped_frame
-from ._values import MissingSpec
+from ._values import MissingSpec, factorize
 
 __all__ = ["harmonise"]
 
@@ -88,7 +88,9 @@ def _ids(frame: pd.DataFrame, source: str) -> tuple[np.ndarray, str]:
     else:
         raise NeedsAnalysisError("no submission id column", where=source, expected="a column _uuid or _id",
                                  fix="export the platform's submission id")
-    rid = frame[src].map(lambda v: "" if is_blank(v) else as_text(v).strip()).astype(object)
+    idx, uniq = factorize(frame[src])
+    texts = np.array([as_text(u).strip() for u in uniq], dtype=object)
+    rid = pd.Series(np.where(idx >= 0, texts[np.maximum(idx, 0)] if len(texts) else "", ""), dtype=object)
     if (rid == "").any():
         i = int(np.flatnonzero((rid == "").to_numpy())[0])
         raise NeedsAnalysisError("submission id is blank", where=f"{source}, column {src}, row {i + 2}",
@@ -124,7 +126,10 @@ def _user_missing(meta: Mapping, rename: dict[str, str]) -> dict[str, MissingSpe
 def _meta_values(frame: pd.DataFrame, cols: dict[str, str], ev: Evidence, report: list[str]) -> dict[str, np.ndarray]:
     """The kept meta columns (META_COLUMNS order), LimeSurvey times made canonical; the rest dropped (reported)."""
     def blanked(col: pd.Series) -> np.ndarray:
-        return col.map(lambda v: np.nan if is_blank(v) else v).to_numpy(dtype=object)
+        idx, uniq = factorize(col)
+        out = np.full(len(idx), np.nan, dtype=object)
+        out[idx >= 0] = uniq[idx[idx >= 0]]
+        return out
 
     kept: dict[str, pd.Series] = {}
     dropped, identifiers = [], []
@@ -186,6 +191,8 @@ def _repeat_sheets(raw: RawFile, codebook: Codebook, index, main: pd.DataFrame, 
             repeat = named[s]
             owners = link_rows(s, frame, parents, f"{source}")
             resolved = {str(c): index.resolve(str(c)) for c in frame.columns}
+            ev.group_seps.update(r.sep for r in resolved.values() if r is not None and r.grouped and r.sep
+                                 and r.target.kind == "question")
             rename = {h: r.target.column for h, r in resolved.items()
                       if r is not None and r.target.kind in ("question", "choice", "other")}
             names = [q for q in codebook.repeats[repeat]]
@@ -340,10 +347,8 @@ def harmonise(raw: RawFile | pd.DataFrame, codebook: Codebook, *, source: str | 
                       "dont_know/refused by their value labels (select_one) or left blank (numbers, text)")
     if cols.layouts.get("both"):
         report.append("select_multiple: the 0/1 columns are used, the single column only where they are blank")
-    data = pd.DataFrame(out)
-    for c in data.columns:
-        if data[c].dtype != float:
-            data[c] = data[c].astype(object)
+    data = pd.DataFrame({c: pd.Series(v, dtype=float if v.dtype.kind == "f" else object) for c, v in out.items()})
+    data.columns = pd.Index(data.columns, dtype=object)
     um = unmapped_frame(unmapped)
     answered = Counter(cols.answered)
     shape = recognise(ev)

@@ -27,9 +27,11 @@ __all__ = ["unmapped_frame", "summarise_unmapped", "check_unmapped", "unmapped_l
 
 def unmapped_frame(rows: Sequence[tuple[object, str, object]]) -> pd.DataFrame:
     """``respondent_id, variable, value`` (value as text) from ``(respondent, variable, value)`` tuples."""
-    return pd.DataFrame({ID_COLUMN: pd.Series([r[0] for r in rows], dtype=object),
-                         "variable": pd.Series([r[1] for r in rows], dtype=object),
-                         "value": pd.Series([as_text(r[2]) for r in rows], dtype=object)})
+    out = pd.DataFrame({ID_COLUMN: pd.Series([r[0] for r in rows], dtype=object),
+                        "variable": pd.Series([r[1] for r in rows], dtype=object),
+                        "value": pd.Series([as_text(r[2]) for r in rows], dtype=object)})
+    out.columns = pd.Index(out.columns, dtype=object)
+    return out
 
 
 def summarise_unmapped(unmapped: pd.DataFrame, answered: Counter, codebook: Codebook) -> pd.DataFrame:

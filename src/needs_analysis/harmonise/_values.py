@@ -136,7 +136,8 @@ class MissingSpec:
 
 def factorize(col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Row -> distinct-value index (-1 for blank) and the distinct non-blank values."""
-    idx, uniq = pd.factorize(col.to_numpy(dtype=object), use_na_sentinel=True)
+    idx, uniques = pd.factorize(col, use_na_sentinel=True)  # on the column's own dtype (no copy to objects)
+    uniq = np.asarray(uniques, dtype=object)
     blank = np.array([is_blank(u) for u in uniq], dtype=bool)
     if blank.any():
         remap = np.where(blank, -1, np.cumsum(~blank) - 1)
