@@ -216,6 +216,15 @@ def test_repeat_sheets_are_refused_or_checked(cb, codes):
     bad = members.assign(_parent_index=[1, 1, 7])
     with pytest.raises(NeedsAnalysisError, match=r"sheet 'household_member'.*row 4 belongs to _parent_index '7'"):
         harmonise(_raw(main, extra_sheets={"household_member": bad}), small)
+    with pytest.raises(NeedsAnalysisError, match=r"sheet 'household_member': column\(s\) pet_name are not "
+                                                 r"questions of the questionnaire"):
+        harmonise(_raw(main, extra_sheets={"household_member": members.assign(pet_name="Rex")}), small)
+    odd = harmonise(_raw(main, extra_sheets={"household_member": members.assign(
+        member_relation=["spouse", "cousin", "parent"])}), small)
+    assert odd.unmapped.to_dict("records") == [{"respondent_id": "u1", "variable": "member_relation",
+                                                "value": "cousin"}]
+    assert odd.unmapped_summary.set_index("variable").loc["member_relation", ["n_answers", "n_unmapped"]].tolist() \
+        == [3, 1]
     h = harmonise(_raw(main), small)  # a single-sheet export of a form with repeats: said, not guessed
     assert "n_household_member" not in h.data.columns
     assert any("repeat group 'household_member': no sheet in the export" in line for line in h.report)

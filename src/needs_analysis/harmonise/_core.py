@@ -160,13 +160,13 @@ def _meta_values(frame: pd.DataFrame, cols: dict[str, str], ev: Evidence, report
 
 def _repeat_sheets(raw: RawFile, codebook: Codebook, index, main: pd.DataFrame, rid: np.ndarray, source: str,
                    taken: set[str], ev: Evidence, report: list[str]):
-    """Repeat sheets -> rows in codes (respondent-linked) and per-respondent aggregates."""
+    """Repeat sheets -> rows in codes (respondent-linked), per-respondent aggregates, unmapped answers, answers."""
     sheets = dict(raw.extra_sheets or {})
     if not sheets:
         for r in codebook.repeats:
             report.append(f"repeat group {r!r}: no sheet in the export (CSV and single-sheet exports leave "
                           "repeat groups out), its aggregates are not available")
-        return {}, {}, []
+        return {}, {}, [], Counter()
 
     def owner(h):
         hit = index.resolve(h)
@@ -179,7 +179,7 @@ def _repeat_sheets(raw: RawFile, codebook: Codebook, index, main: pd.DataFrame, 
                                  "_index column", where=source, expected="KoboToolbox's _index in every sheet",
                                  fix="export again with all columns")
     parents: dict[str, np.ndarray] = {"": np.array(list(zip(main_keys, rid)), dtype=object)}
-    rows_out, aggs, unmapped = {}, {}, []
+    rows_out, aggs, unmapped, answered = {}, {}, [], Counter()
     pending = list(sheets)
     while pending:
         progressed = False
@@ -191,12 +191,15 @@ def _repeat_sheets(raw: RawFile, codebook: Codebook, index, main: pd.DataFrame, 
             repeat = named[s]
             owners = link_rows(s, frame, parents, f"{source}")
             resolved = {str(c): index.resolve(str(c)) for c in frame.columns}
+            unknown = [h for h, r in resolved.items() if r is None]
+            if unknown:
+                raise _unknown_error(unknown, index, codebook, f"{source}, sheet {s!r}", False)
             ev.group_seps.update(r.sep for r in resolved.values() if r is not None and r.grouped and r.sep
                                  and r.target.kind == "question")
             rename = {h: r.target.column for h, r in resolved.items()
                       if r is not None and r.target.kind in ("question", "choice", "other")}
-            names = [q for q in codebook.repeats[repeat]]
-            cols: Columns = map_questions(frame.rename(columns=rename), names, codebook)
+            cols: Columns = map_questions(frame.rename(columns=rename), codebook.repeats[repeat], codebook)
+            answered.update(cols.answered)
             data = pd.DataFrame({ID_COLUMN: owners, **cols.values})
             if "_index" in frame.columns:
                 keys = frame["_index"].map(lambda v: "" if is_blank(v) else as_text(v).strip())
@@ -214,7 +217,7 @@ def _repeat_sheets(raw: RawFile, codebook: Codebook, index, main: pd.DataFrame, 
                                      expected="every repeat sheet's _parent_table_name among the sheets",
                                      fix="export the whole form again")
     ev.extras.append("repeat sheets " + ", ".join(f"{s} ({len(rows_out[named[s]])} rows)" for s in sheets))
-    return rows_out, aggs, unmapped
+    return rows_out, aggs, unmapped, answered
 
 
 def harmonise(raw: RawFile | pd.DataFrame, codebook: Codebook, *, source: str | None = None,
@@ -273,9 +276,8 @@ def harmonise(raw: RawFile | pd.DataFrame, codebook: Codebook, *, source: str | 
     index = header_index(codebook)
     resolved = _resolve(frame.columns, index, mapping, stata=ev.file == "dta")
     ev.mapping = mapping.source if mapping is not None else ""
-    ev.platform_columns = {str(h).strip().casefold() for h, r in resolved.items()
-                           if r is not None and r.target.kind == "meta"} | {
-        r.target.column.casefold() for r in resolved.values() if r is not None and r.target.kind == "meta"}
+    ev.platform_columns = {name.strip().casefold() for h, r in resolved.items()
+                           if r is not None and r.target.kind == "meta" for name in (h, r.target.column)}
     limesurvey = bool(ev.platform_columns & LIMESURVEY_HINTS) or mapping is not None and mapping.source.endswith(".lss")
     # duplicates: two headers for one question or choice column
     holders: dict[str, list[str]] = {}
@@ -335,7 +337,7 @@ def harmonise(raw: RawFile | pd.DataFrame, codebook: Codebook, *, source: str | 
     unmapped = [(rid[r], v, val) for r, v, val in cols.unmapped]
     ev.values.update(cols.styles)
     ev.layouts.update(cols.layouts)
-    repeats, aggs, rep_unmapped = ({}, {}, []) if raw is None else \
+    repeats, aggs, rep_unmapped, rep_answered = ({}, {}, [], Counter()) if raw is None else \
         _repeat_sheets(raw, codebook, index, frame.rename(columns=meta_cols), rid, source, set(out), ev, report)
     out.update(aggs)
     unmapped += rep_unmapped
@@ -350,7 +352,7 @@ def harmonise(raw: RawFile | pd.DataFrame, codebook: Codebook, *, source: str | 
     data = pd.DataFrame({c: pd.Series(v, dtype=float if v.dtype.kind == "f" else object) for c, v in out.items()})
     data.columns = pd.Index(data.columns, dtype=object)
     um = unmapped_frame(unmapped)
-    answered = Counter(cols.answered)
+    answered = Counter(cols.answered) + rep_answered
     shape = recognise(ev)
     if mapping is not None:
         report.insert(0, mapping.describe())

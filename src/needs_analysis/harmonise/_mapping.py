@@ -89,8 +89,6 @@ def check_target(codebook: Codebook, target: str, where: str) -> None:
     hit = header_index(codebook).lookup(target)
     if hit is not None and hit.style == "names" and hit.target.kind in ("question", "choice", "note"):
         return
-    if target.endswith("_other") and target in codebook:
-        return
     raise NeedsAnalysisError(f"{target!r} is not a question, choice column or platform column of the "
                              "questionnaire", where=where,
                              expected="a question name (birth_year), a choice column (lt_barriers/no_time) or "
