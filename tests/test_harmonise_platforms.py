@@ -112,7 +112,8 @@ def test_more_unmapped_answers_than_the_threshold_stop_the_run(codes, cb, tmp_pa
     frame.loc[[3, 9, 20], "sex"] = "male"
     frame.loc[[1, 2, 4, 7], "education"] = ["PhD", "PhD", "School", "Uni"]
     h = harmonise(_raw(frame), cb)
-    with pytest.raises(NeedsAnalysisError, match=r"column 'education': 4 of \d+ answers .* e.g. 'PhD', 'School', 'Uni'"):
+    with pytest.raises(NeedsAnalysisError,
+                       match=r"column 'education': 4 of \d+ answers .* e.g. 'PhD', 'School', 'Uni'"):
         check_unmapped(h, 0.01, source="export.xlsx", codebook=cb)
 
 
@@ -153,8 +154,8 @@ def _small_form(with_repeat: bool = True) -> Codebook:
         rows += [("begin_group", "household", "Household"), ("begin_repeat", "household_member", "Member"),
                  ("integer", "member_age", "Age"), ("select_one relation", "member_relation", "Relation?"),
                  ("select_one yes_no", "member_works", "Works?"), ("end_repeat", "", ""), ("end_group", "", "")]
-    survey = pd.DataFrame([{"type": t, "name": n, **(labels(lab) if lab else {f"label::{v}": "" for v in langs.values()})}
-                           for t, n, lab in rows])
+    blank = {f"label::{v}": "" for v in langs.values()}
+    survey = pd.DataFrame([{"type": t, "name": n, **(labels(lab) if lab else blank)} for t, n, lab in rows])
     choices = [("yes_no", "yes", "Yes"), ("yes_no", "no", "No"), ("municipality", "akmene", "Akmenė"),
                ("municipality", "jonava", "Jonava"), ("country", "UA", "Ukraine"), ("country", "BY", "Belarus"),
                ("sex", "female", "Female"), ("sex", "male", "Male"), ("relation", "spouse", "Spouse"),
@@ -312,7 +313,8 @@ def test_limesurvey_times_feed_the_speeder_check(route, codes, cb, tmp_path):
 def test_limesurvey_other_comment_and_answer_codes(cb):
     frame = pd.DataFrame({"id": [1, 2, 3], "submitdate": ["2021-09-01 10:20:00"] * 3,
                           "startdate": ["2021-09-01 10:00:00"] * 3, "lastpage": [3, 3, 3],
-                          "consent": ["yes"] * 3, "municipality": ["akmene"] * 3, "birth_year": ["1980", "1981", "1982"],
+                          "consent": ["yes"] * 3, "municipality": ["akmene"] * 3,
+                          "birth_year": ["1980", "1981", "1982"],
                           "citizenship": ["UA", "-oth-", "BY"], "citizenship[other]": ["", "Eritrea", ""],
                           "sex": ["female", "male", "female"], "lt_barriers[cost]": ["Y", "", ""],
                           "lt_barriers[other]": ["", "", "Night shifts"], "tenure[comment]": ["", "ok", ""]})

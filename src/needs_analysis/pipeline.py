@@ -28,8 +28,9 @@ from ._parallel import Workers, resolve_jobs
 from .municipalities import MUNICIPALITY_IDS, get_municipality, resolve_municipalities
 from .weighting import WeightResult, read_margins, weight
 
-__all__ = ["MunicipalityRun", "load_stage", "read_stage", "harmonise_stage", "clean_stage", "weight_stage", "estimate_stage",
-           "comparison_stage", "pack_stage", "pack_parameters", "run_municipality", "run", "STAGES", "CI_METHOD"]
+__all__ = ["MunicipalityRun", "load_stage", "read_stage", "harmonise_stage", "clean_stage", "weight_stage",
+           "estimate_stage", "comparison_stage", "pack_stage", "pack_parameters", "run_municipality", "run", "STAGES",
+           "CI_METHOD"]
 
 #: Stage names of one municipality, in order (progress display, timings); the report pack is written in the
 #: last three (figures, then tables, then the HTML report).

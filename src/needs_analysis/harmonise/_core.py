@@ -75,7 +75,8 @@ def _check_weights(frame: pd.DataFrame, weight_cols: list[str], source: str) -> 
         bad = pd.to_numeric(text, errors="coerce").isna() & text.notna()
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
-            raise NeedsAnalysisError(f"weight {col.iloc[i]!r} is not a number", where=f"{source}, column {wc}, row {i + 2}",
+            raise NeedsAnalysisError(f"weight {col.iloc[i]!r} is not a number",
+                                     where=f"{source}, column {wc}, row {i + 2}",
                                      expected="numbers only in a weight column",
                                      fix="correct the cell or remove the column (weights are computed by raking)")
 
@@ -209,7 +210,8 @@ def _repeat_sheets(raw: RawFile, codebook: Codebook, index, main: pd.DataFrame, 
             aggs.update(aggregates(repeat, data, cols, codebook, rid, taken | set(aggs)))
             ev.values.update(cols.styles)
             report.append(f"repeat group {repeat!r}: sheet {s!r}, {len(data)} rows linked to "
-                          f"{data[ID_COLUMN].nunique()} respondents; aggregates n_{repeat}, n_{repeat}_<question>_<choice>")
+                          f"{data[ID_COLUMN].nunique()} respondents; aggregates n_{repeat}, "
+                          f"n_{repeat}_<question>_<choice>")
             pending.remove(s)
             progressed = True
         if not progressed:
