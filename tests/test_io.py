@@ -208,8 +208,10 @@ def test_kobo_group_prefixes_and_limesurvey_brackets():
     h = harmonise(raw, cb)
     d = h.data
     assert d["consent"].tolist() == ["yes"] * 3 and d["sex"].tolist() == ["female", "male", "female"]
-    assert d["lt_barriers"].tolist()[0] == "cost" and d["lt_barriers"].iloc[2] == "no_time cost"
+    # LimeSurvey's "other" option of a multiple-choice question has no Y column: its text is the answer
+    assert d["lt_barriers"].tolist()[0] == "cost" and d["lt_barriers"].iloc[2] == "no_time cost other_barrier"
     assert d["lt_barriers/cost"].iloc[0] == 1.0 and pd.isna(d["lt_barriers/cost"].iloc[1])  # all blank: not asked
+    assert d["lt_barriers/other_barrier"].tolist()[::2] == [0.0, 1.0]
     assert d["lt_barriers_other"].iloc[2] == "Dirbu naktimis"
     assert d["info_sources/municipality"].tolist() == [1.0, 0.0, 0.0] and d["municipality"].iloc[0] == "klaipeda"
     assert h.unknown_columns == ()

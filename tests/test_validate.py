@@ -92,7 +92,12 @@ def test_validate_good_file_writes_log_and_changes_nothing(tmp_path, good, cb):
     codes_bad.to_csv(p, index=False, encoding="utf-8")
     digest = hashlib.sha256(p.read_bytes()).hexdigest()
     out = tmp_path / "log"
+    # one unmapped answer of 20 (5 %) is more than the default 1 %: the run would stop, so validate blocks
     res = runner.invoke(app, ["validate", str(p), "--out", str(out)])
+    assert res.exit_code == 1, res.output
+    assert "sex: 1 of 20 (5.0%), e.g. 'Kobieta'" in res.output
+    assert res.output.strip().splitlines()[-1].startswith("error: ") and "column 'sex'" in res.output
+    res = runner.invoke(app, ["validate", str(p), "--out", str(out), "--max-unmapped", "0.1"])
     assert res.exit_code == 0, res.output
     assert "municipality kaunas, 20 records received, 18 kept" in res.output
     assert "ineligible: EU/EEA citizen" in res.output and "cannot be weighted: sex missing" in res.output

@@ -30,6 +30,12 @@ app = typer.Typer(
 )
 
 
+_MAPPING_HELP = ("Mapping of the export's own codes to the questionnaire's names: the LimeSurvey survey's "
+                 ".lss structure file or a two-column csv (export,questionnaire); see docs/bringing-data.md.")
+_UNMAPPED_HELP = ("Largest share of a select_one question's answers that may match no choice of the "
+                  "questionnaire (default 0.01); more stops the run.")
+
+
 def _fail(err: NeedsAnalysisError) -> None:
     typer.echo(f"error: {err.one_line()}", err=True)
     raise typer.Exit(code=err.exit_code)
@@ -49,6 +55,8 @@ def run(
     normalise: Annotated[bool, typer.Option("--normalise", help="Scale margins whose totals differ to a common total instead of stopping.")] = False,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1,
                                                 help="Worker processes (default: one per core; 1: no workers). The output is the same for any number.")] = None,
+    mapping: Annotated[Optional[Path], typer.Option("--mapping", help=_MAPPING_HELP)] = None,
+    max_unmapped: Annotated[float, typer.Option("--max-unmapped", min=0.0, max=1.0, help=_UNMAPPED_HELP)] = 0.01,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
     """Build the report pack of one municipality (or all six) from its raw survey export."""
@@ -61,7 +69,12 @@ def run(
         if lang not in ("lt", "en"):
             raise NeedsAnalysisError(f"unknown language {lang!r}", where="--lang", expected="lt or en", exit_code=2)
         targets = resolve_municipalities(municipality)
-        settings = RunSettings(lang=lang, jobs=jobs)
+        settings = RunSettings(lang=lang, jobs=jobs, max_unmapped=max_unmapped, mapping_file=mapping)
+        if mapping is not None:
+            from .codebook import load_codebook
+            from .harmonise import read_mapping
+
+            read_mapping(mapping, load_codebook())  # a bad mapping file is a usage error, before any work
         if data_dir is not None:
             settings = settings.with_(data_dir=data_dir)
         if out is not None:
@@ -105,9 +118,16 @@ def run(
     except NeedsAnalysisError as err:
         _fail(err)
         return
+    from .harmonise import unmapped_lines
+
     for res in results:
         n = int(res.weighted.report["summary"]["n"].iloc[0])
         typer.echo(f"{res.municipality}: {n} respondents analysed -> {settings.reports_dir / res.municipality}")
+    with_unmapped = [res for res in results if res.unmapped is not None and len(res.unmapped)]
+    if not with_unmapped:
+        typer.echo("unmapped answers: none")
+    for res in with_unmapped:
+        typer.echo("\n".join(unmapped_lines(res.unmapped, res.municipality)))
 
 
 @app.command("demo-data")
@@ -137,6 +157,8 @@ def validate(
     out: Annotated[Optional[Path], typer.Option("--out", help="Folder for cleaning_log.csv/.xlsx (default: data/processed/validation/<file name>).")] = None,
     margins: Annotated[Optional[Path], typer.Option("--margins", help="Also check this population margins CSV.")] = None,
     speeder_share: Annotated[float, typer.Option("--speeder-share", help="Speeders: faster than this share of the median duration.")] = 0.3,
+    mapping: Annotated[Optional[Path], typer.Option("--mapping", help=_MAPPING_HELP)] = None,
+    max_unmapped: Annotated[float, typer.Option("--max-unmapped", min=0.0, max=1.0, help=_UNMAPPED_HELP)] = 0.01,
 ) -> None:
     """Check a raw export without changing it: run every cleaning check, print a summary, write the log.
 
@@ -151,7 +173,7 @@ def validate(
     try:
         out_dir = out if out is not None else default_data_dir() / "processed" / "validation" / file.stem
         rep = validate_file(file, municipality, sheet=sheet, out_dir=out_dir, margins=margins,
-                            speeder_share=speeder_share)
+                            speeder_share=speeder_share, mapping=mapping, max_unmapped=max_unmapped)
     except NeedsAnalysisError as err:
         _fail(err)
         return
@@ -159,7 +181,9 @@ def validate(
     where = rep.path.name + (f", sheet {rep.raw.sheet!r}" if rep.raw.sheet else "") + \
         (f", encoding {rep.raw.encoding}" if rep.raw.encoding else "")
     console.print(f"{where}: municipality {rep.municipality}, {rep.result.n_received} records received, "
-                  f"{len(rep.result.data)} kept")
+                  f"{len(rep.result.data)} kept", markup=False)
+    for line in rep.harmonised.report:
+        console.print(line, markup=False, highlight=False)
     acc = Table(title="Row accounting", show_lines=False)
     for col in ("step", "reason", "n"):
         acc.add_column(col, justify="right" if col == "n" else "left")
@@ -174,12 +198,6 @@ def validate(
         for row in rep.checks.itertuples(index=False):
             checks.add_row(row.check_id, row.action, str(row.n), row.description)
         console.print(checks)
-    if len(rep.harmonised.unmapped):
-        um = rep.harmonised.unmapped
-        top = "; ".join(f"{r.variable}: {r.value!r} ({r.n})"
-                        for r in rep.unmapped_examples(5).itertuples(index=False))
-        console.print(f"unmapped answers: {len(um)} in {um['variable'].nunique()} question(s), e.g. {top}",
-                      markup=False)  # "[name]" is a mask, not markup
     found = rep.identifiers[rep.identifiers["n"] > 0]
     removed = found[found["kind"] != "review"]
     if len(removed):
@@ -191,7 +209,11 @@ def validate(
         console.print(f"questions that may identify a person (kept for the analysis; never publish them at "
                       f"respondent level): {ids}", markup=False)
     for p in rep.log_paths:
-        console.print(f"cleaning log: {p}")
+        console.print(f"cleaning log: {p}", markup=False)
+    from .harmonise import unmapped_lines
+
+    for line in unmapped_lines(rep.harmonised.unmapped_summary):
+        console.print(line, markup=False, highlight=False)
     if rep.blocking:
         _fail(NeedsAnalysisError("analysis blocked: " + "; ".join(rep.blocking), where=str(rep.path),
                                  fix="see the cleaning log"))

@@ -255,7 +255,7 @@ class Codebook:
             if raw_type.lower() in _GROUP_BEGIN:
                 stack.append((name, get(row, "relevant")))
                 groups.append({"name": name, "parent": stack[-2][0] if len(stack) > 1 else "",
-                               "relevant": get(row, "relevant"),
+                               "relevant": get(row, "relevant"), "repeat": "repeat" in raw_type.lower(),
                                **{f"label_{lang}": row[c] for lang, c in self._label_cols.items()}})
                 continue
             if raw_type.lower() in _GROUP_END:
@@ -374,8 +374,18 @@ class Codebook:
 
     @property
     def groups(self) -> pd.DataFrame:
-        """One row per group: ``name, parent, relevant, label_lt, label_en, label_ru, label_uk``."""
+        """One row per group: ``name, parent, relevant, repeat, label_lt, label_en, label_ru, label_uk``.
+
+        ``repeat`` is True for a ``begin_repeat`` group (answered once per repeat, exported by KoboToolbox
+        to a sheet of its own).
+        """
         return pd.DataFrame(self._groups)
+
+    @property
+    def repeats(self) -> dict[str, tuple[str, ...]]:
+        """Repeat groups: name -> the questions inside (nested repeats' questions included), in form order."""
+        return {g["name"]: tuple(n for n in self.names if g["name"] in self._vars[n].groups)
+                for g in self._groups if g["repeat"]}
 
     @property
     def list_names(self) -> tuple[str, ...]:

@@ -93,6 +93,14 @@ class RunSettings:
         Worker processes for the municipalities' independent steps (1: all in
         this process; ``None``: one per available core). The output does not
         depend on it. See :func:`needs_analysis.pipeline.run`.
+    max_unmapped : float
+        Largest share of a select_one question's answers that may match no
+        choice of the questionnaire (default 0.01); more stops the run
+        (:func:`needs_analysis.harmonise.check_unmapped`).
+    mapping_file : Path or None
+        The export's own codes -> the questionnaire's names: a LimeSurvey
+        structure file (``.lss``) or a mapping csv
+        (:func:`needs_analysis.harmonise.read_mapping`); None: no mapping.
     """
 
     data_dir: Path = field(default_factory=default_data_dir)
@@ -107,6 +115,8 @@ class RunSettings:
     trim: float | str | None = None
     normalise: bool = False
     jobs: int | None = 1
+    max_unmapped: float = 0.01
+    mapping_file: Path | None = None
 
     @property
     def raw_dir(self) -> Path:

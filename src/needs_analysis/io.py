@@ -317,7 +317,31 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> tuple[pd.DataFrame, str]:
     return _frame_from_rows(rows, f"{path}, sheet {name!r}", f"sheet {name!r}"), name
 
 
-def _read_stat(path: Path) -> pd.DataFrame:
+def _stat_meta(meta) -> dict[str, dict]:
+    """What an SPSS/Stata file declares beside the cells (pyreadstat's metadata, plain dicts and tuples).
+
+    ``user_missing`` holds, per variable, its declared missing values: SPSS discrete values as numbers or
+    strings, SPSS ranges as ``(lo, hi)`` tuples, Stata's extended missing values as letters (``"a"``..``"z"``).
+    """
+    missing: dict[str, tuple] = {}
+    for var, ranges in (getattr(meta, "missing_ranges", None) or {}).items():
+        missing[var] = tuple(r["lo"] if r["lo"] == r["hi"] else (r["lo"], r["hi"]) for r in ranges)
+    for var, letters in (getattr(meta, "missing_user_values", None) or {}).items():
+        missing[var] = tuple(missing.get(var, ())) + tuple(str(x) for x in letters)
+    return {
+        "value_labels": {var: dict(labels) for var, labels in (meta.variable_value_labels or {}).items()},
+        "user_missing": missing,
+        "variable_labels": {var: lab for var, lab in (meta.column_names_to_labels or {}).items() if lab},
+    }
+
+
+def _read_stat(path: Path) -> tuple[pd.DataFrame, dict[str, dict]]:
+    """An SPSS/Stata file: cells with value labels applied, declared user-missing values kept (labelled).
+
+    User-missing codes are read as values (pyreadstat ``user_missing=True``), not as blanks: a labelled
+    "Don't know" or "Refused" is an answer the questionnaire has a code for. Returns the frame and
+    :func:`_stat_meta`.
+    """
     try:
         import pyreadstat
     except ImportError:  # pragma: no cover - optional dependency
@@ -330,7 +354,7 @@ def _read_stat(path: Path) -> pd.DataFrame:
     _sniff_type(data, path, "an SPSS .sav file" if is_sav else "a Stata .dta file")
     reader = pyreadstat.read_sav if is_sav else pyreadstat.read_dta
     try:
-        frame, _meta = reader(str(path), apply_value_formats=True)
+        frame, meta = reader(str(path), apply_value_formats=True, user_missing=True)
     except Exception as exc:  # pyreadstat raises its own ReadstatError/PyreadstatError
         raise NeedsAnalysisError(f"cannot read the file ({type(exc).__name__}: {str(exc)[:80]})".replace("\n", " "),
                                  where=str(path), expected=f"a valid {'SPSS' if is_sav else 'Stata'} file",
@@ -342,7 +366,7 @@ def _read_stat(path: Path) -> pd.DataFrame:
     if frame.shape[0] == 0:
         raise NeedsAnalysisError("the file has variables but no responses", where=str(path),
                                  expected="one row per submission")
-    return frame
+    return frame, _stat_meta(meta)
 
 
 def read_raw(path: str | Path, sheet: str | int | None = None, *,
@@ -380,12 +404,13 @@ def read_raw(path: str | Path, sheet: str | int | None = None, *,
         raise NeedsAnalysisError("not a file (a folder?)", where=str(path), expected="a survey export file")
     suffix = path.suffix.lower()
     encoding = delimiter = sheet_name = None
+    stat_meta: dict = {}
     if suffix == ".xlsx":
         frame, sheet_name = _read_xlsx(path, sheet)
     elif suffix in (".csv", ".tsv", ".txt"):
         frame, encoding, delimiter = _read_text(path, "\t" if suffix == ".tsv" else ",")
     elif suffix in (".sav", ".dta"):
-        frame = _read_stat(path)
+        frame, stat_meta = _read_stat(path)
     elif suffix == ".xls":
         raise NeedsAnalysisError("old .xls workbooks are not read", where=str(path), expected="an .xlsx workbook",
                                  fix="open it in Excel and save it as .xlsx")
@@ -393,7 +418,7 @@ def read_raw(path: str | Path, sheet: str | int | None = None, *,
         raise NeedsAnalysisError(f"unsupported file type {suffix or '(no extension)'!r}", where=str(path),
                                  expected=", ".join(RAW_SUFFIXES), fix="export the survey as xlsx or CSV")
     frame.columns = [str(c).strip() for c in frame.columns]
-    return RawFile(frame, path, sheet_name, encoding, sha256_file(path), delimiter)
+    return RawFile(frame, path, sheet_name, encoding, sha256_file(path), delimiter, meta=stat_meta)
 
 
 def write_parquet(df: pd.DataFrame, path: str | Path) -> Path:

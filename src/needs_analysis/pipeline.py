@@ -21,15 +21,16 @@ from .codebook import Codebook, load_codebook
 from .config import RunSettings
 from .disclosure import apply_comparison_disclosure, apply_disclosure
 from .errors import ConvergenceError, NeedsAnalysisError
-from .harmonise import Harmonised, harmonise
+from .harmonise import Harmonised, check_unmapped, harmonise, header_score, read_mapping
 from .indicators import compare_municipalities, estimate_indicators
 from .io import RawFile, find_raw_file, read_raw, write_parquet
 from ._parallel import Workers, resolve_jobs
 from .municipalities import MUNICIPALITY_IDS, get_municipality, resolve_municipalities
 from .weighting import WeightResult, read_margins, weight
 
-__all__ = ["MunicipalityRun", "load_stage", "clean_stage", "weight_stage", "estimate_stage", "comparison_stage",
-           "audit_stage", "pack_stage", "pack_parameters", "run_municipality", "run", "STAGES", "CI_METHOD"]
+__all__ = ["MunicipalityRun", "load_stage", "read_stage", "harmonise_stage", "clean_stage", "weight_stage",
+           "estimate_stage", "comparison_stage", "audit_stage", "pack_stage", "pack_parameters", "run_municipality",
+           "run", "STAGES", "CI_METHOD"]
 
 #: Stage names of one municipality, in order (progress display, timings); the report pack is written in the
 #: last three (figures, then tables, then the HTML report).
@@ -54,6 +55,8 @@ class MunicipalityRun:
         The pack's manifest (inputs, parameters, output hashes).
     comparison : DataFrame or None
         The six-municipality comparison table (after disclosure control).
+    unmapped : DataFrame or None
+        The export's unmapped answers per column (:attr:`Harmonised.unmapped_summary`).
     """
 
     municipality: str
@@ -63,13 +66,47 @@ class MunicipalityRun:
     estimates: pd.DataFrame
     manifest: dict
     comparison: pd.DataFrame | None = None
+    unmapped: pd.DataFrame | None = None
+
+
+def _mapping(settings: RunSettings, codebook: Codebook):
+    return read_mapping(settings.mapping_file, codebook) if settings.mapping_file is not None else None
+
+
+def read_stage(path: str | Path, settings: RunSettings, codebook: Codebook | None = None,
+               sheet: str | int | None = None) -> RawFile:
+    """Read an export as it is; a workbook's data sheet is the one whose headers the questionnaire recognises."""
+    cb = codebook or load_codebook()
+    mapping = _mapping(settings, cb)
+    return read_raw(path, sheet=sheet, header_score=header_score(cb, mapping.columns if mapping is not None else None))
+
+
+def harmonise_stage(raw: RawFile, settings: RunSettings, codebook: Codebook | None = None,
+                    source: str | None = None) -> Harmonised:
+    """Map an export (as read) to codebook codes, through the settings' mapping file if any.
+
+    A table in memory goes through here as a :class:`~needs_analysis.io.RawFile` too
+    (:func:`needs_analysis.survey.load`). See :func:`needs_analysis.harmonise.harmonise`.
+    """
+    cb = codebook or load_codebook()
+    return harmonise(raw, cb, source=source, mapping=_mapping(settings, cb))
 
 
 def load_stage(municipality: str, settings: RunSettings, codebook: Codebook | None = None) -> tuple[RawFile, Harmonised]:
-    """Read the municipality's raw export and map it to codebook codes."""
+    """Read the municipality's raw export, map it to codebook codes, and stop on too many unmapped answers.
+
+    Raises
+    ------
+    NeedsAnalysisError
+        Anything :func:`~needs_analysis.io.read_raw` or :func:`harmonise_stage` refuses, or a select_one
+        column with more than ``settings.max_unmapped`` of its answers unmapped
+        (:func:`~needs_analysis.harmonise.check_unmapped`).
+    """
     cb = codebook or load_codebook()
-    raw = read_raw(find_raw_file(settings.raw_dir, municipality))
-    return raw, harmonise(raw.data, cb, source=str(raw.path))
+    raw = read_stage(find_raw_file(settings.raw_dir, municipality), settings, cb)
+    harmonised = harmonise_stage(raw, settings, cb, source=str(raw.path))
+    check_unmapped(harmonised, settings.max_unmapped, source=str(raw.path), codebook=cb)
+    return raw, harmonised
 
 
 def clean_stage(harmonised: Harmonised, municipality: str, source: str = "raw file",
@@ -198,8 +235,8 @@ def _with_export(settings: RunSettings, exclude=()) -> dict[str, Path]:
 
 
 def pack_parameters(settings: RunSettings, municipality: str) -> dict:
-    """The run settings recorded in a pack's manifest."""
-    return {
+    """The run settings recorded in a pack's manifest (the loading options only when not the defaults)."""
+    params = {
         "municipality": municipality,
         "lang": settings.lang,
         "rake_variables": list(settings.rake_variables),
@@ -211,6 +248,11 @@ def pack_parameters(settings: RunSettings, municipality: str) -> dict:
         "normalise": settings.normalise,
         "package_version": __version__,
     }
+    if settings.mapping_file is not None:
+        params["mapping_file"] = Path(settings.mapping_file).name
+    if settings.max_unmapped != RunSettings.max_unmapped:
+        params["max_unmapped"] = settings.max_unmapped
+    return params
 
 
 def _write_csv(df: pd.DataFrame, path: Path) -> Path:
@@ -237,18 +279,19 @@ def _write_processed(run_dir: Path, cleaned: CleanResult, weighted: WeightResult
     return paths
 
 
-def _prepare(m: str, settings: RunSettings, cb: Codebook, notify) -> tuple[RawFile, CleanResult, WeightResult]:
+def _prepare(m: str, settings: RunSettings, cb: Codebook,
+             notify) -> tuple[RawFile, CleanResult, WeightResult, pd.DataFrame]:
     notify(m, "load")
     raw, harmonised = load_stage(m, settings, cb)
     notify(m, "clean")
     cleaned = clean_stage(harmonised, m, source=str(raw.path), codebook=cb)
     notify(m, "weight")
-    return raw, cleaned, weight_stage(cleaned, m, settings)
+    return raw, cleaned, weight_stage(cleaned, m, settings), harmonised.unmapped_summary
 
 
 def pack_stage(
     municipality: str,
-    raw_path: Path,
+    raw_path: Path | None,
     cleaned: CleanResult,
     weighted: WeightResult,
     estimates: pd.DataFrame,
@@ -265,9 +308,10 @@ def pack_stage(
     """Write one municipality's report pack to ``out_dir/<municipality>`` (default: the settings' reports folder).
 
     ``parameters`` default to :func:`pack_parameters`; returns the manifest (see
-    :func:`needs_analysis.report.write_pack`). ``respondents`` (:func:`audit_stage`) are the
-    input of the pack's disclosure audit; without them they are built here, loading the other
-    municipalities of ``comparison`` from their exports.
+    :func:`needs_analysis.report.write_pack`). ``raw_path`` None (responses given as a table in memory):
+    the manifest lists no raw file. ``respondents`` (:func:`audit_stage`) are the input of the pack's
+    disclosure audit; without them they are built here, loading the other municipalities of
+    ``comparison`` from their exports.
     """
     from .figures import default_value_labels
     from .indicators import POOLED
@@ -278,7 +322,7 @@ def pack_stage(
         prepared = {municipality: (cleaned, weighted)}
         for m in (comparison["municipality"].astype(str).unique() if comparison is not None else ()):
             if m not in prepared and m != POOLED:
-                prepared[m] = _prepare(m, settings, cb, lambda _m, _s: None)[1:]
+                prepared[m] = _prepare(m, settings, cb, lambda _m, _s: None)[1:3]
         respondents = audit_stage(prepared, catalogue)
     return write_pack(
         Path(out_dir if out_dir is not None else settings.reports_dir) / municipality,
@@ -287,7 +331,8 @@ def pack_stage(
         weights_report=weighted.report,
         cleaning_summary=cleaned.summary,
         lang=settings.lang,
-        inputs={"raw": raw_path, "margins": settings.margins_path},
+        inputs={k: v for k, v in (("raw", raw_path), ("margins", settings.margins_path),
+                                  ("mapping", settings.mapping_file)) if v is not None},
         parameters=parameters if parameters is not None else pack_parameters(settings, municipality),
         comparison=comparison,
         value_labels=default_value_labels(cb),
@@ -297,17 +342,18 @@ def pack_stage(
     )
 
 
-def _finish(m: str, raw: RawFile, cleaned: CleanResult, weighted: WeightResult, comparison: pd.DataFrame | None,
-            settings: RunSettings, cb: Codebook, notify, respondents) -> MunicipalityRun:
+def _finish(m: str, raw: RawFile, cleaned: CleanResult, weighted: WeightResult, unmapped: pd.DataFrame,
+            comparison: pd.DataFrame | None, settings: RunSettings, cb: Codebook, notify,
+            respondents) -> MunicipalityRun:
     notify(m, "estimate")
     estimates = estimate_stage(weighted, m, settings)
     _write_processed(settings.processed_dir / m, cleaned, weighted, estimates, cb)
     manifest = pack_stage(m, raw.path, cleaned, weighted, estimates, comparison, settings, cb,
                           on_step=lambda step: notify(m, step), respondents=respondents)
-    return MunicipalityRun(m, raw, cleaned, weighted, estimates, manifest, comparison)
+    return MunicipalityRun(m, raw, cleaned, weighted, estimates, manifest, comparison, unmapped)
 
 
-def _prepare_task(m: str, settings: RunSettings, notify) -> tuple[RawFile, CleanResult, WeightResult]:
+def _prepare_task(m: str, settings: RunSettings, notify) -> tuple[RawFile, CleanResult, WeightResult, pd.DataFrame]:
     """:func:`_prepare` as a worker-process task (the codebook is loaded, once, in each process)."""
     return _prepare(m, settings, load_codebook(), notify)
 
@@ -377,7 +423,7 @@ def run(
         prepared = dict(zip(names, done, strict=True))
         comparison = comparison_stage({m: p[2] for m, p in prepared.items()}, settings, cb, on_stage=on_stage)
         _write_comparison(comparison, settings)
-        respondents = audit_stage({m: p[1:] for m, p in prepared.items()})
+        respondents = audit_stage({m: p[1:3] for m, p in prepared.items()})
         return workers.map(_finish_task, [(m, prepared[m], comparison, settings, respondents) for m in targets],
                            cost=[len(prepared[m][2].data) for m in targets])
 

@@ -15,6 +15,7 @@ the numbers of ``needs-analysis run``.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
@@ -27,8 +28,8 @@ from .clean import CleanResult
 from .codebook import Codebook, load_codebook
 from .config import RunSettings
 from .errors import NeedsAnalysisError
-from .harmonise import Harmonised, harmonise
-from .io import RawFile, find_raw_file, read_raw
+from .harmonise import DATAFRAME_PATH, Harmonised, check_unmapped
+from .io import RawFile, find_raw_file
 from .municipalities import get_municipality
 from .weighting import WeightResult
 
@@ -141,7 +142,7 @@ class Survey:
         """
         cb = load_codebook()
         settings = settings or RunSettings()
-        harmonised = harmonise(run.raw.data, cb, source=str(run.raw.path))
+        harmonised = pipeline.harmonise_stage(run.raw, settings, cb, source=str(run.raw.path))
         return cls(run.municipality, settings, cb, run.raw, harmonised, run.cleaned, run.weighted,
                    run.estimates)
 
@@ -256,7 +257,17 @@ class Survey:
         -------
         Survey
             Stage ``"cleaned"``; weights and estimates of ``self`` are not carried over.
+
+        Raises
+        ------
+        NeedsAnalysisError
+            A select_one question with more than ``settings.max_unmapped`` of
+            its answers unmapped (as ``needs-analysis run`` stops at loading;
+            here :attr:`unmapped` can be inspected first and fixed with
+            ``recode``).
         """
+        check_unmapped(self.harmonised, self.settings.max_unmapped, source=str(self.raw.path),
+                       codebook=self.codebook)
         result = pipeline.clean_stage(self.harmonised, self.municipality, source=str(self.raw.path),
                                       codebook=self.codebook, **options)
         return dataclasses.replace(self, _cleaned=result, _weighted=None, _estimates=None, catalogue=None)
@@ -484,7 +495,8 @@ class Survey:
             parameters["load_options"] = {
                 k: ({kk: (dict(vv) if isinstance(vv, Mapping) else vv) for kk, vv in v.items()}
                     if isinstance(v, Mapping) else v) for k, v in self.load_options.items()}
-        return pipeline.pack_stage(self.municipality, self.raw.path, self._cleaned, self._weighted, self._estimates,
+        raw_path = None if self.raw.path == DATAFRAME_PATH else self.raw.path
+        return pipeline.pack_stage(self.municipality, raw_path, self._cleaned, self._weighted, self._estimates,
                                    comparison, s.with_(lang=lang), self.codebook, parameters=parameters,
                                    catalogue=self.catalogue, out_dir=out)
 
@@ -496,28 +508,48 @@ class Survey:
         return survey_html(self)
 
 
+def _frame_raw(frame: pd.DataFrame) -> RawFile:
+    """A table in memory as a :class:`~needs_analysis.io.RawFile` (hashed like a file, path :data:`DATAFRAME_PATH`)."""
+    if not isinstance(frame, pd.DataFrame):
+        raise NeedsAnalysisError(f"load() got a {type(frame).__name__}", where="load()",
+                                 expected="a municipality id or a pandas DataFrame of responses",
+                                 fix="e.g. na.load('kaunas') or na.load(df, municipality='kaunas')", exit_code=2)
+    data = frame.copy()
+    data.columns = [str(c).strip() for c in data.columns]
+    digest = hashlib.sha256("\x1f".join(data.columns).encode("utf-8"))
+    digest.update(pd.util.hash_pandas_object(data.astype(str), index=False).to_numpy().tobytes())
+    return RawFile(data, DATAFRAME_PATH, None, None, digest.hexdigest())
+
+
 def load(
-    municipality: str,
+    what: str | pd.DataFrame,
     source: str | Path | None = None,
     *,
+    municipality: str | None = None,
     settings: RunSettings | None = None,
     data_dir: str | Path | None = None,
     rename: Mapping[str, str] | None = None,
     recode: Mapping[str, Mapping] | None = None,
     sheet: str | int | None = None,
 ) -> Survey:
-    """Read a municipality's raw survey export and map it to the questionnaire's codes.
+    """Read a municipality's raw survey export (or a table of responses) and map it to the questionnaire's codes.
 
     Parameters
     ----------
-    municipality : str
-        Municipality id: vilnius, kaunas, klaipeda, siauliai, jonava, akmene.
+    what : str or DataFrame
+        A municipality id (vilnius, kaunas, klaipeda, siauliai, jonava,
+        akmene), or the responses as a table in memory, in any layout a file
+        may have (see :mod:`needs_analysis.harmonise`).
     source : str or Path, optional
         The export (.xlsx, .csv, .tsv, .sav, .dta); default
         ``<data_dir>/raw/<municipality>.*`` as in the pipeline.
+    municipality : str, optional
+        The municipality of a table given as ``what`` (default: the most
+        common answer to the municipality question).
     settings : RunSettings, optional
         Paths and options for all later steps; default ``RunSettings()``
-        (the repository's ``data/`` folder).
+        (the repository's ``data/`` folder). ``settings.mapping_file`` maps
+        a LimeSurvey export's own codes.
     data_dir : str or Path, optional
         Shortcut for ``settings.with_(data_dir=...)``.
     rename : dict, optional
@@ -527,7 +559,7 @@ def load(
         ``{column: {answer as exported: code or label}}`` for answers in
         wordings the questionnaire does not know (after ``rename``).
     sheet : str or int, optional
-        Workbook sheet (default ``data`` or the first).
+        Workbook sheet (default: the sheet the questionnaire recognises).
 
     Returns
     -------
@@ -542,10 +574,13 @@ def load(
 
     Notes
     -----
-    Without ``source``, ``rename``, ``recode`` and ``sheet`` this is the
-    pipeline's :func:`~needs_analysis.pipeline.load_stage`. The raw file is
-    never modified; ``rename`` and ``recode`` act on the table in memory and
-    are recorded in the manifest of :meth:`Survey.write_pack`.
+    A file and a table take the same path: read (or wrapped as a
+    :class:`~needs_analysis.io.RawFile`), ``rename``/``recode`` applied in
+    memory, then :func:`needs_analysis.pipeline.harmonise_stage`, so they give
+    the same codes as ``needs-analysis run``; :meth:`Survey.clean` applies
+    the run's unmapped-answer check. The raw file is never modified;
+    ``rename`` and ``recode`` are recorded in the manifest of
+    :meth:`Survey.write_pack`.
 
     Examples
     --------
@@ -555,32 +590,49 @@ def load(
     ('jonava', 'loaded')
     >>> s.raw.path.name
     'jonava.xlsx'
+    >>> t = na.load(s.raw.data, municipality="jonava")
+    >>> t.harmonised.data.equals(s.harmonised.data)
+    True
     """
-    mid = get_municipality(municipality).id
     settings = _settings(settings, data_dir)
     cb = load_codebook()
+    table = not isinstance(what, str)
+    mid = get_municipality(municipality if table else what).id if (municipality or not table) else None
     options = {k: v for k, v in (("source", source), ("rename", rename), ("recode", recode), ("sheet", sheet))
                if v is not None}
     if rename is not None:
         options["rename"] = MappingProxyType(dict(rename))
     if recode is not None:
         options["recode"] = MappingProxyType({k: MappingProxyType(dict(v)) for k, v in recode.items()})
-    if not options:
-        raw, harmonised = pipeline.load_stage(mid, settings, cb)
-        return Survey(mid, settings, cb, raw, harmonised)
-    path = Path(source) if source is not None else find_raw_file(settings.raw_dir, mid)
-    raw = read_raw(path, sheet=sheet)
+    if table:
+        raw = _frame_raw(what)
+        options["source"] = "DataFrame"
+        where = "DataFrame"
+    else:
+        path = Path(source) if source is not None else find_raw_file(settings.raw_dir, mid)
+        raw = pipeline.read_stage(path, settings, cb, sheet=sheet)
+        where = str(path)
+        if "source" in options:
+            options["source"] = str(path)
     frame = raw.data
     if rename:
         missing = [c for c in rename if c not in frame.columns]
         if missing:
             raise NeedsAnalysisError(f"rename names column(s) {', '.join(map(repr, missing))}, which the export "
-                                     "does not have", where=str(path), expected="columns of the export",
+                                     "does not have", where=where, expected="columns of the export",
                                      fix="check the headers with na.io.read_raw(path).data.columns")
         frame = frame.rename(columns=dict(rename))
     if recode:
-        frame = _recode_raw(frame, recode, str(path))
-    harmonised = harmonise(frame, cb, source=str(path))
-    if "source" in options:
-        options["source"] = str(path)
+        frame = _recode_raw(frame, recode, where)
+    if frame is not raw.data:
+        raw = dataclasses.replace(raw, data=frame)
+    harmonised = pipeline.harmonise_stage(raw, settings, cb, source=where)
+    if mid is None:
+        from .validate import guess_municipality
+
+        try:
+            mid = guess_municipality(DATAFRAME_PATH, harmonised)
+        except NeedsAnalysisError as err:
+            raise NeedsAnalysisError(err.message, where="load(DataFrame)", expected=err.expected,
+                                     fix="pass municipality=", exit_code=2) from None
     return Survey(mid, settings, cb, raw, harmonised, load_options=MappingProxyType(options))

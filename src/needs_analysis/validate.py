@@ -7,9 +7,13 @@ only read: its hash is taken before and after and must not change.
 
 Blocking problems (exit code 1): anything the loader refuses (raised as
 :class:`~needs_analysis.errors.NeedsAnalysisError`: unreadable file, missing
-columns, rows of another municipality, unknown questions...), no respondent
-left after cleaning, or fewer kept respondents than ``min_kept``. Everything
-else is a warning: it is fixed or flagged in the log.
+columns, rows of another municipality, unknown questions...), a select_one
+question with more than ``max_unmapped`` of its answers unmapped (the run
+would stop there), no respondent left after cleaning, or fewer kept
+respondents than ``min_kept``. Everything else is a warning: it is fixed or
+flagged in the log. The report says which platform and export layout the file
+was recognised as (:attr:`Harmonised.shape`) and what loading ignored or
+dropped (:attr:`Harmonised.report`).
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ import pandas as pd
 from .clean import CleanResult, clean, find_identifiers, redact, write_log
 from .codebook import Codebook, load_codebook
 from .errors import NeedsAnalysisError
-from .harmonise import Harmonised, harmonise
+from .config import RunSettings
+from .harmonise import Harmonised, check_unmapped, harmonise, header_score, read_mapping
 from .io import RawFile, read_raw, sha256_file
 from .municipalities import MUNICIPALITY_IDS, get_municipality
 
@@ -172,6 +177,8 @@ def validate_file(
     codebook: Codebook | None = None,
     speeder_share: float = 0.3,
     min_kept: int = 1,
+    mapping: str | Path | None = None,
+    max_unmapped: float = RunSettings.max_unmapped,
 ) -> ValidationReport:
     """Validate one raw export without changing anything.
 
@@ -194,6 +201,12 @@ def validate_file(
         See :func:`needs_analysis.clean.clean`.
     min_kept : int, default 1
         Fewer kept respondents than this blocks the analysis.
+    mapping : str or Path, optional
+        A mapping file for the export's own codes (LimeSurvey ``.lss`` or a
+        mapping csv; see :func:`needs_analysis.harmonise.read_mapping`).
+    max_unmapped : float, default 0.01
+        Largest share of a select_one question's answers that may be
+        unmapped before the analysis is blocked.
 
     Returns
     -------
@@ -209,11 +222,24 @@ def validate_file(
     cb = codebook or load_codebook()
     if municipality is not None:
         municipality = get_municipality(municipality).id
-    raw = read_raw(path, sheet=sheet)
+    export_map = read_mapping(mapping, cb) if mapping is not None else None
+    raw = read_raw(path, sheet=sheet, header_score=header_score(cb, export_map.columns if export_map else None))
     where = f"{path}, sheet {raw.sheet!r}" if raw.sheet else str(path)
-    harmonised = harmonise(raw.data, cb, source=where)
-    mid = municipality or guess_municipality(path, harmonised)
-    result = clean(harmonised, mid, speeder_share, codebook=cb, source=where)
+    harmonised = harmonise(raw, cb, source=where, mapping=export_map)
+    blocking = []
+    unmapped_error = None
+    try:
+        check_unmapped(harmonised, max_unmapped, source=where, codebook=cb)
+    except NeedsAnalysisError as err:
+        unmapped_error = err
+        blocking.append(f"{err.message} ({err.fix})")
+    try:
+        mid = municipality or guess_municipality(path, harmonised)
+        result = clean(harmonised, mid, speeder_share, codebook=cb, source=where)
+    except NeedsAnalysisError:
+        if unmapped_error is not None:  # the unmapped answers are the cause (e.g. municipality as answer codes)
+            raise unmapped_error from None
+        raise
     if margins is not None:
         from .weighting import read_margins
 
@@ -221,7 +247,6 @@ def validate_file(
         if not (table["municipality"] == mid).any():
             raise NeedsAnalysisError(f"no margins for {mid}", where=str(margins),
                                      expected=f"rows with municipality {mid}", fix="add them or pass another file")
-    blocking = []
     kept = len(result.data)
     if kept < min_kept:
         blocking.append(f"{kept} respondents left after cleaning (at least {min_kept} needed)")
