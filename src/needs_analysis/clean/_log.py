@@ -19,7 +19,7 @@ import pandas as pd
 
 from .._safe_cells import csv_unescape, set_cell, to_csv
 from ..errors import NeedsAnalysisError
-from ._pii import mask_identifiers
+from .._pii import mask_identifiers
 from ._tables import read_text_table
 
 __all__ = ["LOG_COLUMNS", "ACTIONS", "VALUE_COLUMNS", "empty_log", "log_rows", "write_log", "read_log", "redact",

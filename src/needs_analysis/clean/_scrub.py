@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..codebook import Codebook
 from ..harmonise import ID_COLUMN
-from ._pii import identifier_kinds
+from .._pii import identifier_kinds
 
 __all__ = ["scrub_identifiers", "find_identifiers", "identifier_column", "IDENTIFYING_META"]
 

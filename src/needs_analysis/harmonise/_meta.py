@@ -128,6 +128,8 @@ def classify_meta(header: object) -> MetaColumn | None:
     'submitdate'
     >>> classify_meta("consent") is None
     True
+    >>> classify_meta("_submission__uuid").keep, classify_meta("_any_new_kobo_field").platform
+    (False, 'KoboToolbox')
     """
     text = str(header).strip()
     key = text.casefold()
@@ -136,7 +138,9 @@ def classify_meta(header: object) -> MetaColumn | None:
         return hit
     m = _PREFIXES.match(text)
     if m is None:
-        return None
+        # KoboToolbox reserves a leading underscore for its own fields (an XLSForm question name cannot
+        # clash with them), and adds new ones over time: any other such column is bookkeeping, dropped
+        return MetaColumn(text, platform=_KOBO) if text.startswith("_") and len(text) > 1 else None
     if key.startswith("attribute_"):
         return MetaColumn(text, identifier=True, platform=_LS)
     if key.startswith(("grouptime", "group time", "question time")):

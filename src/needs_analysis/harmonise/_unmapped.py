@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from .._pii import mask_identifiers
 from ..codebook import Codebook
 from ..countries import to_iso
 from ..errors import NeedsAnalysisError
@@ -56,7 +57,8 @@ def summarise_unmapped(unmapped: pd.DataFrame, answered: Counter, codebook: Code
         top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
         rows.append({"variable": var, "type": vtype, "n_answers": n, "n_unmapped": len(g), "n_recoded": recoded,
                      "share": (len(g) - recoded) / n if n else 0.0,
-                     "examples": ", ".join(repr(v) for v, _ in top), "_order": (order.get(base, len(order)), var)})
+                     # examples are shown on the console and in messages: identifiers masked
+                     "examples": ", ".join(repr(mask_identifiers(str(v))) for v, _ in top), "_order": (order.get(base, len(order)), var)})
     if not rows:
         return pd.DataFrame({c: pd.Series(dtype="int64" if c.startswith("n_") else float if c == "share"
                                           else object) for c in UNMAPPED_SUMMARY_COLUMNS})

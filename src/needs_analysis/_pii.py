@@ -4,7 +4,7 @@
 ``[phone]`` or ``[name]`` and leaves everything else as written, so a
 cleaning log stays readable. It is what :func:`needs_analysis.clean.redact`
 applies to every cell that enters the cleaning log or the ``validate``
-output.
+output, and what the loader's unmapped-answer examples go through.
 
 What is detected
 ----------------
@@ -26,7 +26,7 @@ What is detected
   spaces only, in Latin or Cyrillic script (``Jonas Jonaitis``, ``Иван
   Петров``, ``J. Jonaitis``, ``JONAS JONAITIS``), unless the run is made of
   known phrases: the questionnaire's question and choice labels in all its
-  languages, the municipalities, the "other, specify" recode table and the
+  languages, the municipalities and the
   country names and aliases of ``resources/countries.csv`` and ISO 3166
   (English, Lithuanian, Russian and Ukrainian names from pycountry).
   ``United Kingdom``, ``Южная Корея`` or ``Bosnia And Herzegovina`` stay
@@ -59,7 +59,7 @@ import numbers
 import re
 from functools import lru_cache
 
-from ..codebook import normalise_text
+from .codebook import normalise_text
 
 __all__ = ["EMAIL_RE", "mask_identifiers", "identifier_kinds", "known_phrases", "MASKS"]
 
@@ -129,12 +129,11 @@ def _runs(text: str, min_words: int = 2) -> list[tuple[int, int, list[str]]]:
 
 
 def _phrases_of_source() -> list[str]:
-    """Every known phrase: questionnaire labels, municipalities, recode texts, country names."""
-    from ..codebook import load_codebook
-    from ..config import LANGS
-    from ..countries import country_names
-    from ..municipalities import MUNICIPALITIES
-    from ._recode import read_recode_table
+    """Every known phrase: questionnaire labels, municipalities, country names."""
+    from .codebook import load_codebook
+    from .config import LANGS
+    from .countries import country_names
+    from .municipalities import MUNICIPALITIES
 
     cb = load_codebook()
     phrases: list[str] = []
@@ -150,7 +149,6 @@ def _phrases_of_source() -> list[str]:
                 phrases += [str(v) for v in choices[col] if isinstance(v, str)]
     for m in MUNICIPALITIES:
         phrases += [m.name_lt, m.name_en, m.short_lt, m.short_en]
-    phrases += [str(t) for t in read_recode_table()["text"]]
     phrases += country_names()
     return phrases
 
