@@ -191,14 +191,23 @@ def run(
 def demo_data(
     seed: Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives byte-identical files.")] = 2021,
     data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="Where to write raw/ and reference/ (default: ./data).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Write even over files that are not demo output (your exports, margins...); without it such files stop the command.")] = False,
 ) -> None:
-    """(Re)generate the synthetic demo population, survey exports and margins."""
+    """(Re)generate the synthetic demo population, survey exports and margins.
+
+    Writes only where raw/ holds no survey export of yours, and replaces only files demo-data wrote itself
+    (recorded with their sha256 in reference/demo_manifest.json); anything else needs --force.
+    """
     with _guard():
         from . import synthetic
         from .config import default_data_dir
 
         target = data_dir or default_data_dir()
-        paths = synthetic.write_demo_data(target, seed=seed)
+        foreign = synthetic.foreign_files(target)
+        if foreign and force:
+            typer.echo(f"--force: writing over or beside {len(foreign)} file(s) that are not demo output: "
+                       + ", ".join(foreign), err=True)
+        paths = synthetic.write_demo_data(target, seed=seed, force=force)
         typer.echo(f"wrote {len(paths)} files under {target}")
 
 
