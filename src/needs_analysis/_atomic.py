@@ -410,8 +410,8 @@ def os_error(exc: OSError, doing: str = "access", path: str | Path | None = None
     NeedsAnalysisError
         ``<path>: cannot <doing>: <what failed>; <fix>.``
     """
-    what, fix = _ERRNO_TEXT.get(errno.errorcode.get(exc.errno or -1, ""),
-                                ((exc.strerror or str(exc) or type(exc).__name__).lower(), "check the path"))
+    default = (exc.strerror.lower() if exc.strerror else str(exc) or type(exc).__name__, "check the path")
+    what, fix = _ERRNO_TEXT.get(errno.errorcode.get(exc.errno or -1, ""), default)
     names = [_path_text(n) for n in (exc.filename, exc.filename2) if n is not None] or \
         ([str(path)] if path is not None else [])
     return NeedsAnalysisError(f"cannot {doing}: {what}", where=" -> ".join(names) or None, fix=fix)

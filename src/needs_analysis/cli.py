@@ -24,6 +24,7 @@ from ._signals import Interrupted, stop_on_signals
 from .errors import NeedsAnalysisError
 from .municipalities import MUNICIPALITY_IDS
 
+
 def _interrupted(exc: Interrupted) -> int:
     typer.echo(f"interrupted ({signal.Signals(exc.signum).name}); unfinished outputs were discarded", err=True)
     return exc.exit_code

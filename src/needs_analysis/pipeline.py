@@ -7,6 +7,7 @@ statistics of its own.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 from collections.abc import Callable, Mapping
@@ -16,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
-from ._atomic import PACK, PROCESSED, check_replaceable, replace_file, sweep, writes_folder
+from ._atomic import PACK, PROCESSED, OutputFolder, check_replaceable, replace_file, sweep, writes_folder
 from .clean import CleanResult, clean, scrub_identifiers, write_log
 from .codebook import Codebook, load_codebook
 from .config import RunSettings
@@ -300,9 +301,10 @@ def _write_comparison(comparison: pd.DataFrame | None, settings: RunSettings) ->
             write(comparison, temp)
 
 
-def _output_folders(settings: RunSettings, targets: list[str]) -> list[Path]:
-    """The folders a run of ``targets`` replaces: each pack and each ``data/processed/<m>/``."""
-    return [settings.reports_dir / m for m in targets] + [settings.processed_dir / m for m in targets]
+def _output_folders(settings: RunSettings, targets: list[str]) -> list[tuple[Path, OutputFolder]]:
+    """The folders a run of ``targets`` replaces, and their kind: each pack and each ``data/processed/<m>/``."""
+    return [(settings.reports_dir / m, PACK) for m in targets] + [(settings.processed_dir / m, PROCESSED)
+                                                                   for m in targets]
 
 
 def run(
@@ -358,7 +360,7 @@ def run(
     names = targets + [m for m in exports if m not in targets]
     size = [float(exports[m].stat().st_size) if m in exports else 0.0 for m in names]  # largest first
     folders = _output_folders(settings, targets)
-    for folder, kind in zip(folders, [PACK] * len(targets) + [PROCESSED] * len(targets), strict=True):
+    for folder, kind in folders:
         check_replaceable(folder, kind)
     try:
         with Workers(resolve_jobs(settings.jobs, len(names)), notify) as workers:
@@ -369,8 +371,9 @@ def run(
             return workers.map(_finish_task, [(m, prepared[m], comparison, settings) for m in targets],
                                cost=[len(prepared[m][2].data) for m in targets])
     except BaseException:
-        for folder in folders:  # what stopped workers were writing (a folder of the calling process is gone)
-            sweep(folder)
+        for folder, _kind in folders:  # what stopped workers were writing (the calling process removes its own)
+            with contextlib.suppress(OSError):  # the next run sweeps again; the error to report is the first
+                sweep(folder)
         raise
 
 

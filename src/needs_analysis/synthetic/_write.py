@@ -28,6 +28,7 @@ from .._atomic import replace_file
 from ..clean._derive import YEARS_GROUPS
 from ..errors import NeedsAnalysisError
 from ..io import RAW_SUFFIXES, sha256_file
+from ..municipalities import MUNICIPALITY_IDS
 from ._export import write_export_xlsx
 from ._facts import AGEGRPS, CITGRPS, FACTS, MARGINS_SOURCE, POPULATION_SIZES, SAMPLE_TARGETS
 from ._faults import FAULT_RATES, add_faults
@@ -38,6 +39,10 @@ __all__ = ["population_margins", "write_demo_data", "foreign_files", "MARGIN_CAT
 
 #: the digests of the files write_demo_data wrote, relative to the data folder
 DEMO_MANIFEST = "reference/demo_manifest.json"
+#: the files write_demo_data writes in reference/ (besides the manifest), by their name in its result
+_REFERENCE_FILES = {"population_margins": "population_margins.csv", "planted_faults": "planted_faults.csv",
+                    "synthetic_population": "synthetic_population.parquet",
+                    "population_truth": "population_truth.csv", "readme": "README.md"}
 _GENERATOR = "needs_analysis.synthetic.write_demo_data"
 
 #: the margin variables and their categories, in output order
@@ -212,27 +217,32 @@ def write_population_truth(pop, path: str | Path) -> Path:
     return path
 
 
-def _recorded(data_dir: Path) -> dict[str, set[str]] | None:
-    """The digests each demo file may have (from the demo manifest), or None without a readable manifest."""
+def _read_manifest(data_dir: Path) -> dict | None:
+    """The demo manifest in ``data_dir``, or None when there is no readable one of ours."""
     try:
         doc = json.loads((data_dir / DEMO_MANIFEST).read_text(encoding="utf-8"))
-        if doc.get("generator") != _GENERATOR:
-            return None
-        out: dict[str, set[str]] = {}
-        for part in ("files", "replacing"):
-            for rel, digest in doc.get(part, {}).items():
-                out.setdefault(str(rel), set()).add(str(digest))
-        return out
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError):
         return None
+    ours = isinstance(doc, dict) and doc.get("generator") == _GENERATOR and \
+        all(isinstance(doc.get(part, {}), dict) for part in ("files", "replacing"))
+    return doc if ours else None
+
+
+def _recorded(data_dir: Path) -> dict[str, set[str]] | None:
+    """The digests each demo file may have (written, or in transit), or None without a manifest of ours."""
+    doc = _read_manifest(data_dir)
+    if doc is None:
+        return None
+    out: dict[str, set[str]] = {}
+    for part in ("files", "replacing"):
+        for rel, digest in doc.get(part, {}).items():
+            out.setdefault(str(rel), set()).add(str(digest))
+    return out
 
 
 def _demo_names() -> list[str]:
-    from ..municipalities import MUNICIPALITY_IDS
-
-    return ([f"raw/{m}.xlsx" for m in MUNICIPALITY_IDS]
-            + [f"reference/{n}" for n in ("population_margins.csv", "planted_faults.csv",
-                                          "synthetic_population.parquet", "population_truth.csv", "README.md")]
+    """Every file :func:`write_demo_data` writes, relative to the data folder."""
+    return ([f"raw/{m}.xlsx" for m in MUNICIPALITY_IDS] + [f"reference/{n}" for n in _REFERENCE_FILES.values()]
             + [DEMO_MANIFEST])
 
 
@@ -293,13 +303,9 @@ class _Manifest:
 
     def __init__(self, data_dir: Path, seed: int, scale: float) -> None:
         self.path = data_dir / DEMO_MANIFEST
-        try:
-            old = json.loads(self.path.read_text(encoding="utf-8"))
-            keep = old.get("generator") == _GENERATOR
-        except (OSError, ValueError, AttributeError):
-            keep = False
-        self.files: dict[str, str] = dict(old.get("files", {})) if keep else {}
-        self.replacing: dict[str, str] = dict(old.get("replacing", {})) if keep else {}
+        old = _read_manifest(data_dir) or {}
+        self.files: dict[str, str] = dict(old.get("files", {}))
+        self.replacing: dict[str, str] = dict(old.get("replacing", {}))
         self.head = {"generator": _GENERATOR, "seed": int(seed), "scale": float(scale)}
 
     def write(self) -> None:
@@ -363,17 +369,16 @@ def write_demo_data(data_dir: str | Path, seed: int = 2021, scale: float = 1.0, 
     resp = draw_sample(pop, seed)
     raw, planted = add_faults(resp, seed, pop=pop, codebook=codebook)
     csv = {"index": False, "lineterminator": "\n", "encoding": "utf-8"}
-    writers: dict[str, tuple[str, Callable[[Path], object]]] = {
-        f"raw/{m}": (f"raw/{m}.xlsx", lambda p, frame=frame: write_export_xlsx(frame, p)) for m, frame in raw.items()}
-    writers.update({
-        "population_margins": ("reference/population_margins.csv",
-                               lambda p: population_margins(pop, seed).to_csv(p, float_format="%.6g", **csv)),
-        "planted_faults": ("reference/planted_faults.csv", lambda p: planted.to_csv(p, float_format="%.6g", **csv)),
-        "synthetic_population": ("reference/synthetic_population.parquet", lambda p: _write_parquet(pop, p)),
-        "population_truth": ("reference/population_truth.csv", lambda p: write_population_truth(pop, p)),
-        "readme": ("reference/README.md",
-                   lambda p: p.write_text(_readme(seed, pop, resp, raw, planted), encoding="utf-8")),
-    })
+    reference: dict[str, Callable[[Path], object]] = {
+        "population_margins": lambda p: population_margins(pop, seed).to_csv(p, float_format="%.6g", **csv),
+        "planted_faults": lambda p: planted.to_csv(p, float_format="%.6g", **csv),
+        "synthetic_population": lambda p: _write_parquet(pop, p),
+        "population_truth": lambda p: write_population_truth(pop, p),
+        "readme": lambda p: p.write_text(_readme(seed, pop, resp, raw, planted), encoding="utf-8"),
+    }
+    writers = {f"raw/{m}": (f"raw/{m}.xlsx", lambda p, frame=frame: write_export_xlsx(frame, p))
+               for m, frame in raw.items()}
+    writers.update({key: (f"reference/{_REFERENCE_FILES[key]}", write) for key, write in reference.items()})
     manifest = _Manifest(data_dir, seed, scale)
     paths = {key: manifest.put(data_dir / rel, rel, write) for key, (rel, write) in writers.items()}
     manifest.write()
