@@ -252,3 +252,18 @@ def test_deferred_holds_a_signal_until_the_step_is_done():
             steps.append("finished")
     assert steps == ["finished"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_after_a_signal_an_enclosing_block_does_not_take_a_second_one():
+    with pytest.raises(Interrupted) as caught:
+        with stop_on_signals():  # the app
+            try:
+                with stop_on_signals():  # the command
+                    os.kill(os.getpid(), signal.SIGINT)
+                    time.sleep(5)
+            except Interrupted:
+                os.kill(os.getpid(), signal.SIGTERM)  # while the command reports it: ignored
+                time.sleep(0.05)
+                raise
+    assert caught.value.signum == signal.SIGINT
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -60,18 +60,24 @@ def stop_on_signals() -> Iterator[None]:
 
     After the first signal both are ignored until the block ends, so the
     cleanup the exception triggers runs to its end; the previous handlers are
-    restored when the block ends. Outside the main thread (where Python cannot
-    install signal handlers) the block runs unchanged.
+    restored when the block ends (after a signal, an enclosing block's handler
+    is not: the signals stay ignored until that block ends too). Outside the
+    main thread (where Python cannot install signal handlers) the block runs
+    unchanged.
     """
     if not _in_main_thread():
         yield
         return
 
+    fired = []
+
     def handler(signum, _frame):
         for s in SIGNALS:
             signal.signal(s, signal.SIG_IGN)
+        fired.append(signum)
         raise Interrupted(signum)
 
+    handler.stops_run = True  # type: ignore[attr-defined]
     previous = {s: signal.getsignal(s) for s in SIGNALS}
     for s in SIGNALS:
         signal.signal(s, handler)
@@ -79,7 +85,8 @@ def stop_on_signals() -> Iterator[None]:
         yield
     finally:
         for s, h in previous.items():
-            signal.signal(s, h if h is not None else signal.SIG_DFL)
+            if not (fired and getattr(h, "stops_run", False)):
+                signal.signal(s, h if h is not None else signal.SIG_DFL)
 
 
 @contextmanager
