@@ -252,3 +252,12 @@ def test_a_run_stops_before_any_work_when_a_pack_folder_holds_a_users_file(two_e
         run("akmene", settings)
     assert not (tmp_path / "p").exists()  # stopped before writing anything
     assert (settings.reports_dir / "akmene" / "budget.xlsx").read_bytes() == b"not ours"
+
+
+def test_an_os_error_without_a_path_names_the_folder_being_written(tmp_path):
+    target = tmp_path / "akmene"
+    with pytest.raises(NeedsAnalysisError) as err:
+        with replace_folder(target, PACK):
+            raise OSError(errno.EIO, "Input/output error")  # as some writers raise it, without the file name
+    assert err.value.one_line() == (f"{target}: cannot write: input/output error (disk or network failure); check "
+                                    "the disk or the network share.")

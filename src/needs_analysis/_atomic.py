@@ -256,7 +256,11 @@ def _fsync_tree(root: Path) -> None:
 
 @contextmanager
 def guard_os_errors(doing: str, temp: Path | None = None, target: Path | None = None) -> Iterator[None]:
-    """Raise an :class:`OSError` in the block as :func:`os_error` (paths under ``temp`` named under ``target``)."""
+    """Raise an :class:`OSError` in the block as :func:`os_error`.
+
+    Paths under ``temp`` are named under ``target``; an error that names no
+    path (some libraries' write errors) names ``target``.
+    """
     try:
         yield
     except OSError as exc:
@@ -266,7 +270,7 @@ def guard_os_errors(doing: str, temp: Path | None = None, target: Path | None = 
                 path = None if name is None or isinstance(name, int) else Path(os.fsdecode(name))
                 if path is not None and path.is_relative_to(temp):
                     setattr(exc, attr, str(target / path.relative_to(temp)))
-        raise os_error(exc, doing) from None
+        raise os_error(exc, doing, target) from None
 
 
 @contextmanager
@@ -363,7 +367,7 @@ def replace_file(target: str | Path) -> Iterator[Path]:
     Path
     """
     target = Path(target)
-    with guard_os_errors("write the file"):
+    with guard_os_errors("write the file", target=target):
         sweep(target)
         target.parent.mkdir(parents=True, exist_ok=True)
     temp = _temp_path(target, "tmp", target.suffix)
