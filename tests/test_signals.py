@@ -23,7 +23,7 @@ import pytest
 
 from needs_analysis._signals import Interrupted, deferred, stop_on_signals
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and /proc")
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="POSIX signals and Linux's /proc")
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 _SCRIPT = Path(sys.executable).with_name("needs-analysis")
@@ -51,14 +51,7 @@ def _digests(root: Path) -> dict[str, str]:
 
 
 def _children(pid: int) -> set[int]:
-    try:
-        import psutil
-
-        return {c.pid for c in psutil.Process(pid).children(recursive=True)}
-    except ImportError:
-        pass
-    except Exception:  # noqa: BLE001 - the process has just ended
-        return set()
+    """The descendants of ``pid`` (from /proc)."""
     parents = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -86,15 +79,21 @@ def _workers(pids: set[int]) -> set[int]:
     return found
 
 
-def _gone(pid: int) -> bool:
+def _stat(pid: int) -> list[str] | None:
+    """Fields of /proc/<pid>/stat after the command name (state first), or None when there is no such process."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"  # ended, not yet reaped
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
-        return True
+        return None
+
+
+def _alive(pid: int, started: str) -> bool:
+    """Whether the process ``pid`` that started at ``started`` (clock ticks after boot) still runs.
+
+    The start time tells it from a new process that got the same pid (pids are reused).
+    """
+    fields = _stat(pid)
+    return fields is not None and fields[19] == started and fields[0] != "Z"  # Z: ended, not yet reaped
 
 
 def _temp_beside(folder: Path) -> list[str]:
@@ -135,12 +134,32 @@ class _Watch:
     """The child processes of a run, polled while it runs (workers recognised by their command line)."""
 
     def __init__(self, proc: subprocess.Popen) -> None:
-        self.proc, self.seen, self.workers = proc, set(), set()
+        self.proc, self.seen, self.workers = proc, {}, set()
 
     def poll(self) -> None:
-        new = _children(self.proc.pid) - self.seen
-        self.seen |= new
-        self.workers |= _workers(new)
+        for pid in _children(self.proc.pid) - set(self.seen):
+            fields = _stat(pid)
+            if fields is not None:
+                self.seen[pid] = fields[19]
+                self.workers |= _workers({pid})
+
+    def wait_gone(self, timeout: float = 10.0) -> list[str]:
+        """:meth:`survivors` once they are none or after ``timeout`` s (a process may be finishing its exit)."""
+        deadline = time.monotonic() + timeout
+        while self.survivors() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.survivors()
+
+    def survivors(self) -> list[str]:
+        """The child processes seen that still run, with their command lines."""
+        out = []
+        for pid, started in self.seen.items():
+            if _alive(pid, started):
+                try:
+                    out.append(f"{pid}: {Path(f'/proc/{pid}/cmdline').read_bytes()[:200]!r}")
+                except OSError:
+                    continue
+        return out
 
     def until(self, moment, timeout: float = 300.0) -> "_Watch":
         """Poll until ``moment(self)`` holds."""
@@ -168,7 +187,7 @@ def _assert_stopped_cleanly(watch: _Watch, project, earlier, signum):
     assert proc.returncode == 128 + signum, err
     assert err.strip().splitlines() == [f"interrupted ({name}); unfinished outputs were discarded"]
     assert out == ""
-    assert watch.workers and all(_gone(pid) for pid in watch.seen)
+    assert watch.workers and watch.wait_gone() == []
     _, pack, processed = earlier
     assert _digests(project / "reports" / "akmene") == pack
     assert _digests(project / "data" / "processed") == processed  # (same bytes in lt and en: complete, not torn)
@@ -210,10 +229,7 @@ def test_a_killed_run_leaves_the_pack_and_the_next_run_cleans_up(project, earlie
     os.kill(proc.pid, signal.SIGKILL)  # no cleanup possible in the caller
     proc.communicate(timeout=120)  # the workers die with it (they would hold the pipe otherwise)
     assert proc.returncode == -signal.SIGKILL
-    deadline = time.monotonic() + 30
-    while not all(_gone(pid) for pid in watch.seen) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert watch.workers and all(_gone(pid) for pid in watch.seen)
+    assert watch.workers and watch.wait_gone() == []  # they die with the caller (Linux PR_SET_PDEATHSIG)
     _, pack, _ = earlier
     assert _digests(project / "reports" / "akmene") == pack
     assert any(n.startswith(".akmene.tmp-") for n in _temp_beside(project / "reports"))  # the killed run's
