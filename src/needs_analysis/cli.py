@@ -98,8 +98,8 @@ def _trim_option(text: str | None) -> float | str | None:
     try:
         parse_trim(value)
     except NeedsAnalysisError as err:
-        raise NeedsAnalysisError(err.message, where="--trim", expected=err.expected,
-                                 fix="e.g. --trim 5 (5 times the median weight) or --trim 250abs", exit_code=2) from None
+        raise NeedsAnalysisError(err.message, where="--trim", expected=err.expected, exit_code=2,
+                                 fix="e.g. --trim 5 (5 times the median weight) or --trim 250abs") from None
     return value
 
 
