@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from typer.testing import CliRunner
 
 from needs_analysis.cli import app
 from needs_analysis.municipalities import MUNICIPALITY_IDS
 
 runner = CliRunner()
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def test_help_explains_the_tool():
@@ -74,3 +78,50 @@ def test_an_error_inside_a_worker_process_is_still_one_line(tmp_path):
     line = res.output.strip()
     assert len(line.splitlines()) == 1 and "margins_2021.csv" in line, line
     assert not (tmp_path / "reports").exists()
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--trim", "abc", "error: --trim: cannot read the trimming cap 'abc'; expected a multiple of the median such as "
+                      '"5" or "5xmedian", or "250abs"; e.g. --trim 5 (5 times the median weight) or --trim 250abs.'),
+    ("--trim", "-3", "error: --trim: trimming cap upper=-3.0 is not a positive number; expected a positive number; "
+                     "e.g. --trim 5 (5 times the median weight) or --trim 250abs."),
+    ("--trim", "0", "error: --trim: trimming cap upper=0.0 is not a positive number; expected a positive number; "
+                    "e.g. --trim 5 (5 times the median weight) or --trim 250abs."),
+    ("--trim", "1", "error: --trim: upper cap 1 x median would trim half of the weights; expected a multiple of the "
+                    "median above 1 (3-6 usual); e.g. --trim 5 (5 times the median weight) or --trim 250abs."),
+    ("--rake", ",,", "error: --rake: no weighting variable given; expected e.g. sex,agegrp,citgrp."),
+    ("--rake", "sex,nosuchvar", "error: --rake: no margins for 'nosuchvar' in population_margins.csv; expected "
+                                "distinct variables of the margins file: sex, agegrp, citgrp, permit_grounds, "
+                                "years_lt; e.g. --rake sex,agegrp,citgrp."),
+    ("--rake", "sex,sex", "error: --rake: a variable is given twice in 'sex,sex'; expected distinct variables of "
+                          "the margins file: sex, agegrp, citgrp, permit_grounds, years_lt; e.g. --rake "
+                          "sex,agegrp,citgrp."),
+])
+def test_bad_trim_and_rake_values_are_usage_errors(tmp_path, option, value, message):
+    work = tmp_path / "data"
+    work.mkdir()
+    (work / "reference").symlink_to(DATA / "reference")
+    (work / "raw").symlink_to(DATA / "raw")
+    res = runner.invoke(app, ["run", "-m", "akmene", "--data-dir", str(work), "--out", str(tmp_path / "reports"),
+                              option, value, "-q"])
+    assert res.exit_code == 2, res.output
+    assert res.output.strip() == message and "Traceback" not in res.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"] and not (work / "processed").exists()
+
+
+def test_interrupted_in_the_command_exits_143_with_one_line(tmp_path, monkeypatch):
+    import os
+    import signal
+
+    from needs_analysis import pipeline
+
+    def terminated(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)
+        raise AssertionError("the signal must stop the run here")
+
+    monkeypatch.setattr(pipeline, "run", terminated)
+    before = signal.getsignal(signal.SIGTERM)
+    res = runner.invoke(app, ["run", "-m", "akmene", "--data-dir", str(tmp_path), "-q"])
+    assert res.exit_code == 143 and "Traceback" not in res.output
+    assert res.output.strip() == "interrupted (SIGTERM); unfinished outputs were discarded"
+    assert signal.getsignal(signal.SIGTERM) is before  # the handlers of the caller are back

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
+import time
+from pathlib import Path
 
 import pytest
 
@@ -48,3 +51,73 @@ def test_resolve_jobs():
     assert resolve_jobs(8, 3) == 3  # never more workers than tasks
     assert resolve_jobs(1, 6) == 1
     assert resolve_jobs(0, 6) == 1
+
+
+# ---------------------------------------------------------------- stopping: no worker outlives the block
+
+def _sleep(seconds: float, notify) -> int:
+    notify("sleeper", "start")
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def _kill_self(_x: int, notify) -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _unpicklable(_x: int, notify):
+    return lambda: None
+
+
+def _ignore_ctrl_c(x: int, notify) -> int:
+    os.kill(os.getpid(), signal.SIGINT)  # a Ctrl-C in a terminal reaches the workers too
+    time.sleep(0.2)
+    return x + 1
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return Path(f"/proc/{pid}/stat").is_file() and Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+
+
+def test_an_interrupt_stops_running_workers_at_once():
+    pids: list[int] = []
+    started = time.monotonic()
+
+    def on_progress(_m, _s):
+        raise KeyboardInterrupt  # Ctrl-C while the tasks run
+
+    with pytest.raises(KeyboardInterrupt):
+        with Workers(2, on_progress) as workers:
+            pids.extend(p.pid for p in workers._procs)
+            workers.map(_sleep, [(60.0,), (60.0,)])
+    assert time.monotonic() - started < 30  # not the 60 s the tasks would take
+    assert len(pids) == 2 and all(_gone(pid) for pid in pids)
+
+
+def test_workers_end_when_the_block_ends_normally():
+    with Workers(2, lambda m, s: None) as workers:
+        pids = [p.pid for p in workers._procs]
+        assert workers.map(_sleep, [(0.0,), (0.0,)]) and not any(_gone(pid) for pid in pids)
+    assert all(_gone(pid) for pid in pids)
+
+
+def test_a_worker_killed_by_the_system_is_a_one_line_error():
+    with pytest.raises(NeedsAnalysisError, match=r"worker processes: worker process needs-analysis-worker-\d "
+                                                 r"was killed by signal 9 during task 1.*--jobs 1"):
+        with Workers(2, lambda m, s: None) as workers:
+            workers.map(_kill_self, [(1,)])
+
+
+def test_a_result_that_cannot_be_sent_back_is_an_error_not_a_hang():
+    with pytest.raises(RuntimeError, match="the worker's result cannot be sent back"):
+        with Workers(2, lambda m, s: None) as workers:
+            workers.map(_unpicklable, [(1,)])
+
+
+def test_workers_ignore_ctrl_c_and_leave_the_decision_to_the_caller():
+    with Workers(2, lambda m, s: None) as workers:
+        assert workers.map(_ignore_ctrl_c, [(1,), (2,)]) == [2, 3]

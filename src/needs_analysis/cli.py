@@ -1,21 +1,51 @@
 """Command-line interface: a thin Typer layer over :mod:`needs_analysis.pipeline`.
 
-User mistakes (:class:`~needs_analysis.errors.NeedsAnalysisError`) become a
-one-line message on stderr and a non-zero exit code, never a traceback.
+User mistakes (:class:`~needs_analysis.errors.NeedsAnalysisError`) and
+operating-system errors (permission denied, disk full...) become a one-line
+message on stderr and a non-zero exit code (2 for a bad command-line
+argument), never a traceback. SIGINT (Ctrl-C) and SIGTERM stop a command
+cleanly: "interrupted" on stderr, exit code 130 or 143 (see
+:mod:`needs_analysis._signals`).
 """
 
 from __future__ import annotations
 
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
+from ._atomic import os_error
+from ._signals import Interrupted, stop_on_signals
 from .errors import NeedsAnalysisError
 from .municipalities import MUNICIPALITY_IDS
 
-app = typer.Typer(
+
+def _interrupted(exc: Interrupted) -> int:
+    typer.echo(f"interrupted ({signal.Signals(exc.signum).name}); unfinished outputs were discarded", err=True)
+    return exc.exit_code
+
+
+class _App(typer.Typer):
+    """The Typer app; run as a program (the console script), it stops cleanly on SIGINT and SIGTERM from the start.
+
+    The handlers are in place before the command's modules are imported and its arguments parsed; the commands
+    install them again (:func:`_guard`) for callers that invoke the command directly (``typer.testing``).
+    """
+
+    def __call__(self, *args, **kwargs):
+        try:
+            with stop_on_signals():
+                return super().__call__(*args, **kwargs)
+        except Interrupted as exc:
+            sys.exit(_interrupted(exc))
+
+
+app = _App(
     name="needs-analysis",
     help=(
         "Needs-assessment surveys of third-country nationals in six Lithuanian municipalities: "
@@ -41,6 +71,62 @@ def _fail(err: NeedsAnalysisError) -> None:
     raise typer.Exit(code=err.exit_code)
 
 
+@contextmanager
+def _guard() -> Iterator[None]:
+    """Run a command's body: errors and signals end it with one line on stderr and their exit code."""
+    try:
+        with stop_on_signals():
+            yield
+    except Interrupted as exc:
+        raise typer.Exit(code=_interrupted(exc)) from None
+    except NeedsAnalysisError as err:
+        _fail(err)
+    except OSError as exc:  # last resort: the writers and readers turn the ones they expect into NeedsAnalysisError
+        _fail(os_error(exc))
+
+
+def _check_out(out: Path) -> None:
+    """``--out`` must be a folder or a path that can become one (no file on the way)."""
+    existing = next((p for p in (out, *out.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise NeedsAnalysisError(f"{existing} is a file, not a folder", where=f"--out {out}",
+                                 expected="a folder for the report packs (created when missing)",
+                                 fix="name a folder, e.g. --out reports", exit_code=2)
+
+
+def _trim_option(text: str | None) -> float | str | None:
+    """``--trim`` as the settings take it (a number, or text such as "250abs"), checked now."""
+    from .weighting import parse_trim
+
+    if text is None:
+        return None
+    value = float(text) if text.replace(".", "", 1).isdigit() else text
+    try:
+        parse_trim(value)
+    except NeedsAnalysisError as err:
+        raise NeedsAnalysisError(err.message, where="--trim", expected=err.expected, exit_code=2,
+                                 fix="e.g. --trim 5 (5 times the median weight) or --trim 250abs") from None
+    return value
+
+
+def _rake_option(text: str, margins_path: Path) -> tuple[str, ...]:
+    """``--rake`` as a tuple of variables, each with margins in the margins file."""
+    from .weighting import read_margins
+
+    variables = tuple(v.strip() for v in text.split(",") if v.strip())
+    if not variables:
+        raise NeedsAnalysisError("no weighting variable given", where="--rake",
+                                 expected="e.g. sex,agegrp,citgrp", exit_code=2)
+    known = list(dict.fromkeys(read_margins(margins_path)["variable"]))
+    unknown = [v for v in dict.fromkeys(variables) if v not in known]
+    if unknown or len(set(variables)) < len(variables):
+        found = (f"no margins for {', '.join(map(repr, unknown))} in {margins_path.name}" if unknown
+                 else f"a variable is given twice in {text!r}")
+        raise NeedsAnalysisError(found, where="--rake", expected="distinct variables of the margins file: "
+                                 + ", ".join(known), fix="e.g. --rake sex,agegrp,citgrp", exit_code=2)
+    return variables
+
+
 @app.command()
 def run(
     municipality: Annotated[str, typer.Option("--municipality", "-m",
@@ -60,12 +146,12 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
     """Build the report pack of one municipality (or all six) from its raw survey export."""
-    from .config import RunSettings
-    from .municipalities import resolve_municipalities
-    from .pipeline import STAGES, run as run_pipeline
-    from .weighting import WEIGHT_METHODS
+    with _guard():
+        from .config import RunSettings
+        from .municipalities import resolve_municipalities
+        from .pipeline import STAGES, run as run_pipeline
+        from .weighting import WEIGHT_METHODS
 
-    try:
         if lang not in ("lt", "en"):
             raise NeedsAnalysisError(f"unknown language {lang!r}", where="--lang", expected="lt or en", exit_code=2)
         targets = resolve_municipalities(municipality)
@@ -78,21 +164,16 @@ def run(
         if data_dir is not None:
             settings = settings.with_(data_dir=data_dir)
         if out is not None:
+            _check_out(out)
             settings = settings.with_(out_dir=out)
         if margins is not None:
             settings = settings.with_(margins_file=margins)
         if weight_method not in WEIGHT_METHODS:
             raise NeedsAnalysisError(f"unknown weighting method {weight_method!r}", where="--weight-method",
                                      expected="rake, linear, logit or poststratify", exit_code=2)
-        settings = settings.with_(weight_method=weight_method, normalise=normalise,
-                                  trim=(float(trim) if trim is not None and trim.replace(".", "", 1).isdigit()
-                                        else trim))
+        settings = settings.with_(weight_method=weight_method, normalise=normalise, trim=_trim_option(trim))
         if rake is not None:
-            variables = tuple(v.strip() for v in rake.split(",") if v.strip())
-            if not variables:
-                raise NeedsAnalysisError("no weighting variable given", where="--rake",
-                                         expected="e.g. sex,agegrp,citgrp", exit_code=2)
-            settings = settings.with_(rake_variables=variables)
+            settings = settings.with_(rake_variables=_rake_option(rake, settings.margins_path))
         if quiet:
             results = run_pipeline(municipality, settings)
         else:
@@ -115,14 +196,11 @@ def run(
 
                 results = run_pipeline(municipality, settings, on_stage=on_stage)
                 progress.update(task, completed=steps, description="done")
-    except NeedsAnalysisError as err:
-        _fail(err)
-        return
+        for res in results:
+            n = int(res.weighted.report["summary"]["n"].iloc[0])
+            typer.echo(f"{res.municipality}: {n} respondents analysed -> {settings.reports_dir / res.municipality}")
     from .harmonise import unmapped_lines
 
-    for res in results:
-        n = int(res.weighted.report["summary"]["n"].iloc[0])
-        typer.echo(f"{res.municipality}: {n} respondents analysed -> {settings.reports_dir / res.municipality}")
     with_unmapped = [res for res in results if res.unmapped is not None and len(res.unmapped)]
     if not with_unmapped:
         typer.echo("unmapped answers: none")
@@ -134,18 +212,24 @@ def run(
 def demo_data(
     seed: Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives byte-identical files.")] = 2021,
     data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="Where to write raw/ and reference/ (default: ./data).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Write even over files that are not demo output (your exports, margins...); without it such files stop the command.")] = False,
 ) -> None:
-    """(Re)generate the synthetic demo population, survey exports and margins."""
-    from . import synthetic
-    from .config import default_data_dir
+    """(Re)generate the synthetic demo population, survey exports and margins.
 
-    target = data_dir or default_data_dir()
-    try:
-        paths = synthetic.write_demo_data(target, seed=seed)
-    except NeedsAnalysisError as err:
-        _fail(err)
-        return
-    typer.echo(f"wrote {len(paths)} files under {target}")
+    Writes only where raw/ holds no survey export of yours, and replaces only files demo-data wrote itself
+    (recorded with their sha256 in reference/demo_manifest.json); anything else needs --force.
+    """
+    with _guard():
+        from . import synthetic
+        from .config import default_data_dir
+
+        target = data_dir or default_data_dir()
+        foreign = synthetic.foreign_files(target)
+        if foreign and force:
+            typer.echo(f"--force: writing over or beside {len(foreign)} file(s) that are not demo output: "
+                       + ", ".join(foreign), err=True)
+        paths = synthetic.write_demo_data(target, seed=seed, force=force)
+        typer.echo(f"wrote {len(paths)} files under {target}")
 
 
 @app.command()
@@ -170,13 +254,10 @@ def validate(
     from .config import default_data_dir
     from .validate import validate_file
 
-    try:
+    with _guard():
         out_dir = out if out is not None else default_data_dir() / "processed" / "validation" / file.stem
         rep = validate_file(file, municipality, sheet=sheet, out_dir=out_dir, margins=margins,
                             speeder_share=speeder_share, mapping=mapping, max_unmapped=max_unmapped)
-    except NeedsAnalysisError as err:
-        _fail(err)
-        return
     console = Console(width=120, soft_wrap=True)
     where = rep.path.name + (f", sheet {rep.raw.sheet!r}" if rep.raw.sheet else "") + \
         (f", encoding {rep.raw.encoding}" if rep.raw.encoding else "")

@@ -7,6 +7,7 @@ statistics of its own.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 from collections.abc import Callable, Mapping
@@ -16,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
+from ._atomic import PACK, PROCESSED, OutputFolder, check_replaceable, replace_file, sweep, writes_folder
 from .clean import CleanResult, clean, scrub_identifiers, write_log
 from .codebook import Codebook, load_codebook
 from .config import RunSettings
@@ -262,9 +264,10 @@ def _write_csv(df: pd.DataFrame, path: Path) -> Path:
     return path
 
 
+@writes_folder(PROCESSED)
 def _write_processed(run_dir: Path, cleaned: CleanResult, weighted: WeightResult, estimates: pd.DataFrame,
-                     codebook: Codebook) -> dict[str, Path]:
-    run_dir.mkdir(parents=True, exist_ok=True)
+                     codebook: Codebook) -> None:
+    """Write ``data/processed/<m>/`` whole (a temporary folder swapped in; see :mod:`needs_analysis._atomic`)."""
     paths = {"responses": write_parquet(scrub_identifiers(weighted.data, codebook), run_dir / "responses.parquet")}
     paths["cleaning_log_csv"], paths["cleaning_log_xlsx"] = write_log(cleaned.log, run_dir)
     for key in ("summary", "margins", "totals", "collapses", "imputed"):
@@ -274,9 +277,8 @@ def _write_processed(run_dir: Path, cleaned: CleanResult, weighted: WeightResult
     paths["estimates"] = write_parquet(estimates, run_dir / "estimates.parquet")
     paths["estimates_csv"] = _write_csv(estimates, run_dir / "estimates.csv")
     paths["row_accounting"] = _write_csv(cleaned.summary, run_dir / "row_accounting.csv")
-    (run_dir / "processed_files.json").write_text(
+    (run_dir / PROCESSED.marker).write_text(
         json.dumps({k: Path(v).name for k, v in paths.items()}, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    return paths
 
 
 def _prepare(m: str, settings: RunSettings, cb: Codebook,
@@ -365,11 +367,20 @@ def _finish_task(m: str, prepared: tuple, comparison: pd.DataFrame | None, setti
 
 
 def _write_comparison(comparison: pd.DataFrame | None, settings: RunSettings) -> None:
-    if comparison is None:
-        return
-    settings.processed_dir.mkdir(parents=True, exist_ok=True)
-    write_parquet(comparison, settings.processed_dir / "comparison.parquet")
-    _write_csv(comparison, settings.processed_dir / "comparison.csv")
+    """Write ``comparison.parquet/.csv``, each file whole; without a comparison, remove earlier ones."""
+    for name, write in (("comparison.parquet", write_parquet), ("comparison.csv", _write_csv)):
+        path = settings.processed_dir / name
+        if comparison is None:
+            path.unlink(missing_ok=True)  # from a run that had more exports: not this run's result
+            continue
+        with replace_file(path) as temp:
+            write(comparison, temp)
+
+
+def _output_folders(settings: RunSettings, targets: list[str]) -> list[tuple[Path, OutputFolder]]:
+    """The folders a run of ``targets`` replaces, and their kind: each pack and each ``data/processed/<m>/``."""
+    return [(settings.reports_dir / m, PACK) for m in targets] + [(settings.processed_dir / m, PROCESSED)
+                                                                   for m in targets]
 
 
 def run(
@@ -403,6 +414,12 @@ def run(
     municipalities' exports (where present) are loaded, cleaned and weighted
     too; their packs are written only when asked for.
 
+    Every output folder is written whole (see :mod:`needs_analysis._atomic`):
+    before any work, each pack and processed folder to be replaced is checked
+    to be missing, empty or an earlier run's output; an interrupted or failed
+    run leaves the earlier outputs as they were and removes its unfinished
+    ones (the worker processes are stopped first).
+
     With ``settings.jobs`` other than 1, the municipalities are loaded,
     cleaned and weighted, and their packs written, in that many worker
     processes (``None``: one per core); the comparison runs in between, in the
@@ -418,14 +435,23 @@ def run(
     exports = _with_export(settings)
     names = targets + [m for m in exports if m not in targets]
     size = [float(exports[m].stat().st_size) if m in exports else 0.0 for m in names]  # largest first
-    with Workers(resolve_jobs(settings.jobs, len(names)), notify) as workers:
-        done = workers.map(_prepare_task, [(m, settings) for m in names], cost=size)
-        prepared = dict(zip(names, done, strict=True))
-        comparison = comparison_stage({m: p[2] for m, p in prepared.items()}, settings, cb, on_stage=on_stage)
-        _write_comparison(comparison, settings)
-        respondents = audit_stage({m: p[1:3] for m, p in prepared.items()})
-        return workers.map(_finish_task, [(m, prepared[m], comparison, settings, respondents) for m in targets],
-                           cost=[len(prepared[m][2].data) for m in targets])
+    folders = _output_folders(settings, targets)
+    for folder, kind in folders:
+        check_replaceable(folder, kind)
+    try:
+        with Workers(resolve_jobs(settings.jobs, len(names)), notify) as workers:
+            done = workers.map(_prepare_task, [(m, settings) for m in names], cost=size)
+            prepared = dict(zip(names, done, strict=True))
+            comparison = comparison_stage({m: p[2] for m, p in prepared.items()}, settings, cb, on_stage=on_stage)
+            _write_comparison(comparison, settings)
+            respondents = audit_stage({m: p[1:3] for m, p in prepared.items()})
+            return workers.map(_finish_task, [(m, prepared[m], comparison, settings, respondents) for m in targets],
+                               cost=[len(prepared[m][2].data) for m in targets])
+    except BaseException:
+        for folder, _kind in folders:  # what stopped workers were writing (the calling process removes its own)
+            with contextlib.suppress(OSError):  # the next run sweeps again; the error to report is the first
+                sweep(folder)
+        raise
 
 
 def run_municipality(

@@ -8,6 +8,12 @@ Layout of ``out_dir``::
     report.html
     manifest.json
 
+The pack is written into a temporary folder beside ``out_dir`` and swapped
+into place when complete (:mod:`needs_analysis._atomic`): an interrupted or
+failed write leaves the previous pack as it was, files the new pack no longer
+has do not linger, and a folder that is not a pack (files its manifest does
+not list) is never replaced.
+
 Every file is written deterministically: the same inputs and parameters give
 byte-identical files, and ``manifest.json`` (sorted keys, no timestamps)
 records the package version, the sha256 of every input and output file, the
@@ -26,6 +32,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .. import __version__
+from .._atomic import PACK, writes_folder
 from ..disclosure import apply_comparison_disclosure, apply_disclosure, mask_comparison, protect_pack
 from ..errors import NeedsAnalysisError
 from ..figures import figure_bytes, pack_figures
@@ -38,7 +45,7 @@ from ..io import sha256_file
 
 __all__ = ["write_pack", "sha256_file", "MANIFEST_NAME"]
 
-MANIFEST_NAME = "manifest.json"
+MANIFEST_NAME = PACK.marker
 _FIG_KEY = re.compile(r"\d\d_[a-z0-9_]+")
 
 
@@ -81,6 +88,7 @@ def _hash_inputs(inputs: Mapping[str, str | Path] | None) -> dict[str, dict]:
     return out
 
 
+@writes_folder(PACK)
 def write_pack(
     out_dir: str | Path,
     *,
@@ -105,7 +113,8 @@ def write_pack(
     Parameters
     ----------
     out_dir : str or Path
-        Pack folder (created), e.g. ``reports/klaipeda``.
+        Pack folder, e.g. ``reports/klaipeda``: created, or replaced whole
+        when it holds a pack (and nothing its manifest does not list).
     municipality : str
         Municipality id.
     estimates : DataFrame

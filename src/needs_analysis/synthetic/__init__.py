@@ -17,7 +17,7 @@ from ._facts import FACTS, POPULATION_SIZES, SAMPLE_TARGETS, Fact
 from ._faults import FAULT_RATES, add_faults
 from ._population import build_population, derive_groups, population_sizes
 from ._sample import draw_sample, response_propensity
-from ._write import MARGIN_CATEGORIES, population_margins, write_demo_data
+from ._write import DEMO_MANIFEST, MARGIN_CATEGORIES, foreign_files, population_margins, write_demo_data
 
 #: the seed of the committed demo data
 DEFAULT_SEED = 2021
@@ -25,5 +25,5 @@ DEFAULT_SEED = 2021
 __all__ = [
     "DEFAULT_SEED", "FACTS", "Fact", "POPULATION_SIZES", "SAMPLE_TARGETS", "FAULT_RATES", "MARGIN_CATEGORIES",
     "build_population", "draw_sample", "add_faults", "write_demo_data", "population_margins", "derive_groups",
-    "population_sizes", "response_propensity",
+    "population_sizes", "response_propensity", "foreign_files", "DEMO_MANIFEST",
 ]

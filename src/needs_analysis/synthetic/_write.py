@@ -1,22 +1,50 @@
-"""Write the demo data set: raw exports, population margins, planted faults, population."""
+"""Write the demo data set: raw exports, population margins, planted faults, population.
+
+The demo files never overwrite a user's file. ``reference/demo_manifest.json``
+records the sha256 of every file :func:`write_demo_data` wrote; a later call
+replaces a file only when it is missing or still has a recorded digest (the
+demo output, unchanged), and it writes only where ``raw/`` holds no survey
+export it did not write (a run reads every export there). Anything else
+(:func:`foreign_files`) stops it with an error naming the files, unless
+``force=True`` (``needs-analysis demo-data --force``). Each file is written
+under a temporary name and moved into place (:mod:`needs_analysis._atomic`),
+and the manifest, updated before each move, lists both the old and the new
+digest of a file being replaced, so even an interrupted call leaves files
+the next call recognises.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .._atomic import replace_file
 from .._safe_cells import to_csv
 from ..clean._derive import YEARS_GROUPS
+from ..errors import NeedsAnalysisError
+from ..io import RAW_SUFFIXES, sha256_file
+from ..municipalities import MUNICIPALITY_IDS
 from ._export import write_export_xlsx
 from ._facts import AGEGRPS, CITGRPS, FACTS, MARGINS_SOURCE, POPULATION_SIZES, SAMPLE_TARGETS
 from ._faults import FAULT_RATES, add_faults
 from ._population import build_population
 from ._sample import draw_sample
 
-__all__ = ["population_margins", "write_demo_data", "MARGIN_CATEGORIES"]
+__all__ = ["population_margins", "write_demo_data", "foreign_files", "MARGIN_CATEGORIES", "DEMO_MANIFEST"]
+
+#: the digests of the files write_demo_data wrote, relative to the data folder
+DEMO_MANIFEST = "reference/demo_manifest.json"
+#: the files write_demo_data writes in reference/ (besides the manifest), by their name in its result
+_REFERENCE_FILES = {"population_margins": "population_margins.csv", "planted_faults": "planted_faults.csv",
+                    "synthetic_population": "synthetic_population.parquet",
+                    "population_truth": "population_truth.csv", "readme": "README.md"}
+_GENERATOR = "needs_analysis.synthetic.write_demo_data"
 
 #: the margin variables and their categories, in output order
 MARGIN_CATEGORIES: dict[str, tuple[str, ...]] = {
@@ -98,6 +126,8 @@ def _readme(seed: int, pop: pd.DataFrame, resp: pd.DataFrame, raw: dict, planted
         "population value of every catalogue indicator, overall and by subgroup (N = population base) |",
         "| `data/reference/synthetic_population.parquet` | the whole population in analysis format (codes, "
         "0/1 columns, derived age/agegrp/citgrp/years_lt); the truth for validation and simulations |",
+        "| `data/reference/demo_manifest.json` | the sha256 of each file above: `demo-data` replaces only files "
+        "that still match it (anything else needs `--force`) |",
         "",
         "## Sizes",
         "",
@@ -188,7 +218,118 @@ def write_population_truth(pop, path: str | Path) -> Path:
     return path
 
 
-def write_demo_data(data_dir: str | Path, seed: int = 2021, scale: float = 1.0, codebook=None) -> dict[str, Path]:
+def _read_manifest(data_dir: Path) -> dict | None:
+    """The demo manifest in ``data_dir``, or None when there is no readable one of ours."""
+    try:
+        doc = json.loads((data_dir / DEMO_MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    ours = isinstance(doc, dict) and doc.get("generator") == _GENERATOR and \
+        all(isinstance(doc.get(part, {}), dict) for part in ("files", "replacing"))
+    return doc if ours else None
+
+
+def _recorded(data_dir: Path) -> dict[str, set[str]] | None:
+    """The digests each demo file may have (written, or in transit), or None without a manifest of ours."""
+    doc = _read_manifest(data_dir)
+    if doc is None:
+        return None
+    out: dict[str, set[str]] = {}
+    for part in ("files", "replacing"):
+        for rel, digest in doc.get(part, {}).items():
+            out.setdefault(str(rel), set()).add(str(digest))
+    return out
+
+
+def _demo_names() -> list[str]:
+    """Every file :func:`write_demo_data` writes, relative to the data folder."""
+    return ([f"raw/{m}.xlsx" for m in MUNICIPALITY_IDS] + [f"reference/{n}" for n in _REFERENCE_FILES.values()]
+            + [DEMO_MANIFEST])
+
+
+def foreign_files(data_dir: str | Path) -> list[str]:
+    """Files under ``data_dir`` that :func:`write_demo_data` did not write and would replace or sit beside.
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        The data folder.
+
+    Returns
+    -------
+    list of str
+        Relative paths, sorted: every file demo data would be written to that
+        exists and does not match a digest in ``reference/demo_manifest.json``
+        (a user's file, or demo output the user changed), and every survey
+        export in ``raw/`` that is not unchanged demo output. An empty list
+        means :func:`write_demo_data` may write there.
+    """
+    data_dir = Path(data_dir)
+    recorded = _recorded(data_dir)
+    names = set(_demo_names())
+    if (data_dir / "raw").is_dir():
+        names |= {f"raw/{p.name}" for p in (data_dir / "raw").iterdir()
+                  if p.suffix.lower() in RAW_SUFFIXES and not p.name.startswith(".")}  # hidden: temporary files
+    foreign = []
+    for rel in sorted(names):
+        path = data_dir / rel
+        if not os.path.lexists(path):
+            continue
+        if rel == DEMO_MANIFEST:
+            ours = recorded is not None
+        else:
+            ours = recorded is not None and path.is_file() and sha256_file(path) in recorded.get(rel, ())
+        if not ours:
+            foreign.append(rel)
+    return foreign
+
+
+def _check_foreign(data_dir: Path, force: bool) -> None:
+    foreign = foreign_files(data_dir)
+    if not foreign or force:
+        return
+    demo = set(_demo_names())
+    replaced = [f for f in foreign if f in demo]
+    beside = [f for f in foreign if f not in demo]
+    parts = ([f"would replace {', '.join(replaced)}"] if replaced else []) + \
+            ([f"would write demo exports beside {', '.join(beside)}"] if beside else [])
+    raise NeedsAnalysisError("files there are not demo output: " + "; ".join(parts), where=str(data_dir),
+                             expected="a data folder without survey exports, or one whose files demo-data wrote "
+                                      "(unchanged)",
+                             fix="choose another --data-dir, or pass --force to write anyway (replacing those files)")
+
+
+class _Manifest:
+    """The demo manifest, rewritten before each file is moved into place (old and new digest listed)."""
+
+    def __init__(self, data_dir: Path, seed: int, scale: float) -> None:
+        self.path = data_dir / DEMO_MANIFEST
+        old = _read_manifest(data_dir) or {}
+        self.files: dict[str, str] = dict(old.get("files", {}))
+        self.replacing: dict[str, str] = dict(old.get("replacing", {}))
+        self.head = {"generator": _GENERATOR, "seed": int(seed), "scale": float(scale)}
+
+    def write(self) -> None:
+        doc = {**self.head, "files": dict(sorted(self.files.items()))}
+        if self.replacing:
+            doc["replacing"] = dict(sorted(self.replacing.items()))
+        with replace_file(self.path) as temp:
+            temp.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+    def put(self, target: Path, rel: str, write: Callable[[Path], object]) -> Path:
+        """Write ``target`` (``rel`` in the data folder) with ``write(path)``, recorded before it is moved in."""
+        with replace_file(target) as temp:
+            write(temp)
+            if target.is_file():
+                self.replacing[rel] = sha256_file(target)
+            self.files[rel] = sha256_file(temp)
+            self.write()
+        self.replacing.pop(rel, None)
+        return target
+
+
+def write_demo_data(data_dir: str | Path, seed: int = 2021, scale: float = 1.0, codebook=None, *,
+                    force: bool = False) -> dict[str, Path]:
     """Generate and write the whole demo data set.
 
     Parameters
@@ -199,6 +340,9 @@ def write_demo_data(data_dir: str | Path, seed: int = 2021, scale: float = 1.0, 
     scale : float, default 1.0
         Population (and sample) scale; 1.0 for the committed demo data.
     codebook : Codebook, optional
+    force : bool, default False
+        Write even where :func:`foreign_files` finds files that are not demo
+        output (they are replaced; other exports in ``raw/`` stay).
 
     Returns
     -------
@@ -206,7 +350,14 @@ def write_demo_data(data_dir: str | Path, seed: int = 2021, scale: float = 1.0, 
         Name -> written path: ``raw/<municipality>`` for each export,
         ``population_margins``, ``planted_faults``, ``synthetic_population``,
         ``population_truth`` (every catalogue indicator, computed with
-        :func:`needs_analysis.indicators.population_truth`), ``readme``.
+        :func:`needs_analysis.indicators.population_truth`), ``readme``,
+        ``manifest`` (``reference/demo_manifest.json``).
+
+    Raises
+    ------
+    NeedsAnalysisError
+        Without ``force``, when the folder holds files that are not demo
+        output (see the module notes); nothing is written then.
 
     Notes
     -----
@@ -214,30 +365,23 @@ def write_demo_data(data_dir: str | Path, seed: int = 2021, scale: float = 1.0, 
     fixed parquet settings, fixed CSV float format).
     """
     data_dir = Path(data_dir)
+    _check_foreign(data_dir, force)
     pop = build_population(seed, scale=scale)
     resp = draw_sample(pop, seed)
     raw, planted = add_faults(resp, seed, pop=pop, codebook=codebook)
-    paths: dict[str, Path] = {}
-    (data_dir / "raw").mkdir(parents=True, exist_ok=True)
-    ref = data_dir / "reference"
-    ref.mkdir(parents=True, exist_ok=True)
-    for m, frame in raw.items():
-        p = data_dir / "raw" / f"{m}.xlsx"
-        write_export_xlsx(frame, p)
-        paths[f"raw/{m}"] = p
-    p = ref / "population_margins.csv"
-    to_csv(population_margins(pop, seed), p, index=False, lineterminator="\n", encoding="utf-8", float_format="%.6g")
-    paths["population_margins"] = p
-    p = ref / "planted_faults.csv"
-    to_csv(planted, p, index=False, lineterminator="\n", encoding="utf-8", float_format="%.6g")
-    paths["planted_faults"] = p
-    p = ref / "synthetic_population.parquet"
-    _write_parquet(pop, p)
-    paths["synthetic_population"] = p
-    p = ref / "population_truth.csv"
-    write_population_truth(pop, p)
-    paths["population_truth"] = p
-    p = ref / "README.md"
-    p.write_text(_readme(seed, pop, resp, raw, planted), encoding="utf-8")
-    paths["readme"] = p
+    csv = {"index": False, "lineterminator": "\n", "encoding": "utf-8"}
+    reference: dict[str, Callable[[Path], object]] = {
+        "population_margins": lambda p: to_csv(population_margins(pop, seed), p, float_format="%.6g", **csv),
+        "planted_faults": lambda p: to_csv(planted, p, float_format="%.6g", **csv),
+        "synthetic_population": lambda p: _write_parquet(pop, p),
+        "population_truth": lambda p: write_population_truth(pop, p),
+        "readme": lambda p: p.write_text(_readme(seed, pop, resp, raw, planted), encoding="utf-8"),
+    }
+    writers = {f"raw/{m}": (f"raw/{m}.xlsx", lambda p, frame=frame: write_export_xlsx(frame, p))
+               for m, frame in raw.items()}
+    writers.update({key: (f"reference/{_REFERENCE_FILES[key]}", write) for key, write in reference.items()})
+    manifest = _Manifest(data_dir, seed, scale)
+    paths = {key: manifest.put(data_dir / rel, rel, write) for key, (rel, write) in writers.items()}
+    manifest.write()
+    paths["manifest"] = manifest.path
     return paths

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._atomic import os_error
 from ..errors import NeedsAnalysisError
 from ._checks import validate_margins_frame
 
@@ -44,6 +45,8 @@ def read_margins(path: str | Path) -> pd.DataFrame:
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise NeedsAnalysisError(f"cannot read the margins file ({type(exc).__name__})", where=str(path),
                                  expected="a UTF-8 CSV") from None
+    except OSError as exc:  # no read permission, a disk or network failure
+        raise os_error(exc, "read the margins file", path) from None
     return validate_margins_frame(frame, MARGIN_COLUMNS, str(path))
 
 
