@@ -50,6 +50,7 @@ def run(
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1,
                                                 help="Worker processes (default: one per core; 1: no workers). The output is the same for any number.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    sheet: Annotated[Optional[str], typer.Option("--sheet", help="Workbook sheet with the responses, name or 0-based number (default: found by its header).")] = None,
 ) -> None:
     """Build the report pack of one municipality (or all six) from its raw survey export."""
     from .config import RunSettings
@@ -61,7 +62,7 @@ def run(
         if lang not in ("lt", "en"):
             raise NeedsAnalysisError(f"unknown language {lang!r}", where="--lang", expected="lt or en", exit_code=2)
         targets = resolve_municipalities(municipality)
-        settings = RunSettings(lang=lang, jobs=jobs)
+        settings = RunSettings(lang=lang, jobs=jobs, sheet=sheet)
         if data_dir is not None:
             settings = settings.with_(data_dir=data_dir)
         if out is not None:
@@ -133,7 +134,7 @@ def validate(
     file: Annotated[Path, typer.Argument(help="Raw survey export: .xlsx, .csv, .tsv, .sav or .dta.")],
     municipality: Annotated[Optional[str], typer.Option("--municipality", "-m",
                                                         help="Municipality id (default: from the file name or the answers).")] = None,
-    sheet: Annotated[Optional[str], typer.Option("--sheet", help="Workbook sheet name or 0-based number (default: 'data' or the first).")] = None,
+    sheet: Annotated[Optional[str], typer.Option("--sheet", help="Workbook sheet name or 0-based number (default: found by its header).")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Folder for cleaning_log.csv/.xlsx (default: data/processed/validation/<file name>).")] = None,
     margins: Annotated[Optional[Path], typer.Option("--margins", help="Also check this population margins CSV.")] = None,
     speeder_share: Annotated[float, typer.Option("--speeder-share", help="Speeders: faster than this share of the median duration.")] = 0.3,

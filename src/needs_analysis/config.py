@@ -93,6 +93,10 @@ class RunSettings:
         Worker processes for the municipalities' independent steps (1: all in
         this process; ``None``: one per available core). The output does not
         depend on it. See :func:`needs_analysis.pipeline.run`.
+    sheet : str or None
+        Workbook sheet holding the responses (name or 0-based number) in
+        every municipality's xlsx export; ``None``: found by its header (see
+        :func:`needs_analysis.io.read_raw`).
     """
 
     data_dir: Path = field(default_factory=default_data_dir)
@@ -107,6 +111,7 @@ class RunSettings:
     trim: float | str | None = None
     normalise: bool = False
     jobs: int | None = 1
+    sheet: str | None = None
 
     @property
     def raw_dir(self) -> Path:

@@ -68,7 +68,7 @@ class MunicipalityRun:
 def load_stage(municipality: str, settings: RunSettings, codebook: Codebook | None = None) -> tuple[RawFile, Harmonised]:
     """Read the municipality's raw export and map it to codebook codes."""
     cb = codebook or load_codebook()
-    raw = read_raw(find_raw_file(settings.raw_dir, municipality))
+    raw = read_raw(find_raw_file(settings.raw_dir, municipality), sheet=settings.sheet)
     return raw, harmonise(raw.data, cb, source=str(raw.path))
 
 
