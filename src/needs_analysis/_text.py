@@ -172,18 +172,18 @@ def _single_byte(data: bytes, where: str) -> str:
         opinion = _second_opinion(data, close)
         if opinion is not None:
             return opinion
-    raise _cannot_tell(words, close[:2], where)
+    raise _cannot_tell(words, close, where)
 
 
 def _cannot_tell(words: Counter, encodings: list[str], where: str) -> NeedsAnalysisError:
-    """The error for a text that reads as plausible words in two encodings, with a word that shows it."""
+    """The error for a text that reads as plausible words in several encodings, showing a word's readings."""
     def read(w: bytes, e: str) -> str:
-        return w.decode("utf-8") if e == "utf-8" else w.decode(e)
+        return w.decode("utf-8", errors="replace") if e == "utf-8" else w.decode(e)
 
-    word = next((w for w in words if len({read(w, e) for e in encodings}) > 1), b"")
-    examples = " or ".join(repr(read(word, e)) for e in encodings) if word else ""
-    return NeedsAnalysisError(f"the text cannot be decoded with certainty: it reads as {encodings[0]} or as "
-                              f"{encodings[1]}" + (f" ({examples})" if examples else ""), where=where,
+    shown = encodings[:4]
+    word = next((w for w, _ in words.most_common() if len({read(w, e) for e in shown}) > 1), None)
+    readings = ", ".join(f"{e} ({read(word, e)!r})" if word else e for e in shown)
+    return NeedsAnalysisError(f"the text cannot be decoded with certainty: it reads as {readings}", where=where,
                               expected=_SUPPORTED + " text whose encoding can be told", fix=_SAVE_UTF8)
 
 
@@ -242,7 +242,7 @@ def _encoding(data: bytes, where: str) -> str:
             clean = [e for e in SINGLE_BYTE_ENCODINGS
                      if _decodes(words, e) and not any(_penalty(w.decode(e)) for w in words)]
             if clean:
-                raise _cannot_tell(words, ["utf-8", clean[0]], where)
+                raise _cannot_tell(words, ["utf-8", *clean], where)
     except UnicodeDecodeError:
         enc = _single_byte(data, where)
         text = data.decode(enc)

@@ -83,15 +83,11 @@ class NeedsAnalysisError(Exception):
         start and an ellipsis; when the line is still too long, its longest
         parts are shortened the same way.
         """
-        parts = []
-        head = f"{self.where}: {self.message}" if self.where else self.message
-        parts.append(head)
-        if self.expected:
-            parts.append(f"expected {self.expected}")
-        if self.fix:
-            parts.append(self.fix)
-        parts = [_cap_quoted(" ".join(str(p).rstrip(".").splitlines())) for p in parts]
-        return "; ".join(_fit(parts, MAX_LINE - 2 * len(parts))) + "."
+        parts = [self.where, self.message, f"expected {self.expected}" if self.expected else None, self.fix]
+        parts = [_cap_quoted(" ".join(str(p).rstrip(".").splitlines())) if p else "" for p in parts]
+        where, message, expected, fix = _fit(parts, MAX_LINE - 8)
+        head = f"{where}: {message}" if where else message
+        return "; ".join(p for p in (head, expected, fix) if p) + "."
 
 
 class ConvergenceError(NeedsAnalysisError):

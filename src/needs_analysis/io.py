@@ -89,11 +89,14 @@ class RawFile:
 
 
 def sha256_file(path: str | Path) -> str:
-    """SHA-256 hex digest of a file's bytes."""
+    """SHA-256 hex digest of a file's bytes (a file that cannot be read raises NeedsAnalysisError)."""
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
+    try:
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+    except OSError as exc:  # no read permission, a disk error...
+        raise _os_error(Path(path), exc) from None
     return h.hexdigest()
 
 
@@ -106,7 +109,10 @@ def find_raw_file(raw_dir: str | Path, municipality: str) -> Path:
         If there is none, or more than one.
     """
     raw_dir = Path(raw_dir)
-    found = [raw_dir / f"{municipality}{s}" for s in RAW_SUFFIXES if (raw_dir / f"{municipality}{s}").is_file()]
+    try:
+        found = [raw_dir / f"{municipality}{s}" for s in RAW_SUFFIXES if (raw_dir / f"{municipality}{s}").is_file()]
+    except OSError as exc:  # a folder this user may not look into
+        raise _os_error(raw_dir, exc, "folder") from None
     if not found:
         raise NeedsAnalysisError(
             "no raw export found",
@@ -146,8 +152,8 @@ def _read_text(path: Path, sep: str) -> tuple[pd.DataFrame, str, str]:
     return frame_from_grid(grid, str(path), "file"), enc, sep
 
 
-def _os_error(path: Path, exc: OSError) -> NeedsAnalysisError:
-    """An operating-system error while reading ``path`` as a one-line user error."""
+def _os_error(path: Path, exc: OSError, kind: str = "file") -> NeedsAnalysisError:
+    """An operating-system error while reading ``path`` (a file or a folder) as a one-line user error."""
     what = (exc.strerror or type(exc).__name__).lower()
     if isinstance(exc, PermissionError):
         fix = ("give your user read permission on it and its folders (e.g. chmod u+r), "
@@ -157,8 +163,8 @@ def _os_error(path: Path, exc: OSError) -> NeedsAnalysisError:
     else:
         fix = "check that it is a regular file you can open, or copy it to a local folder"
     inside = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(path) else ""
-    return NeedsAnalysisError(f"cannot read the file: {what}{inside}", where=str(path),
-                              expected="a file this user can read", fix=fix)
+    return NeedsAnalysisError(f"cannot read the {kind}: {what}{inside}", where=str(path),
+                              expected=f"a {kind} this user can read", fix=fix)
 
 
 def _head(path: Path, size: int) -> bytes:
