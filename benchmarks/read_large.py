@@ -24,13 +24,18 @@ SOURCE = ROOT / "data" / "raw" / "vilnius.xlsx"
 SHEET = "xl/worksheets/sheet1.xml"
 _ROW = re.compile(rb'<row r="(\d+)"[^>]*>.*?</row>', re.S)
 
+# The child reports its own high-water mark (Linux VmHWM; ru_maxrss would include the parent's at fork).
 CHILD = """
 import resource, sys, time
 from needs_analysis.io import read_raw
 t, c = time.perf_counter(), time.process_time()
 raw = read_raw(sys.argv[1])
-print(raw.data.shape[0], raw.data.shape[1], time.perf_counter() - t, time.process_time() - c,
-      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+wall, cpu = time.perf_counter() - t, time.process_time() - c
+try:
+    peak = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) / 1024
+except OSError:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(raw.data.shape[0], raw.data.shape[1], wall, cpu, peak)
 """
 
 

@@ -180,9 +180,10 @@ def _cannot_tell(words: Counter, encodings: list[str], where: str) -> NeedsAnaly
     def read(w: bytes, e: str) -> str:
         return w.decode("utf-8", errors="replace") if e == "utf-8" else w.decode(e)
 
-    shown = encodings[:4]
-    word = next((w for w, _ in words.most_common() if len({read(w, e) for e in shown}) > 1), None)
-    readings = ", ".join(f"{e} ({read(word, e)!r})" if word else e for e in shown)
+    word = next((w for w, _ in words.most_common() if len({read(w, e) for e in encodings}) > 1), None)
+    if word is not None:  # readings with control characters are no candidates a reader would consider
+        encodings = [e for e in encodings if not _CONTROL.search(read(word, e))] or encodings
+    readings = ", ".join(f"{e} ({read(word, e)!r})" if word else e for e in encodings[:4])
     return NeedsAnalysisError(f"the text cannot be decoded with certainty: it reads as {readings}", where=where,
                               expected=_SUPPORTED + " text whose encoding can be told", fix=_SAVE_UTF8)
 

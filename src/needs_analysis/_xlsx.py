@@ -29,7 +29,6 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Callable, Sequence
-from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -50,8 +49,13 @@ _DOC_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _BLOCK = 1 << 22       # inflated bytes per scan step
 _HEAD_BLOCK = 1 << 16  # ... when only the header row is wanted
+# A cell's column letters and its XML after the reference are found by a pattern each (two flat lists are
+# cheaper to build than one list of tuples), its row from the <row r="..."> element that holds it; the counts
+# must equal the number of cells in the block, so that the lists line up.
+_LETTERS = re.compile(rb'<c r="([A-Z]{1,3})[0-9]')
+_ROW_NUMBER = re.compile(rb'<row r="([0-9]{1,7})"')
 _CELL = re.compile(
-    rb'<c r="([A-Z]{1,3})([0-9]{1,7})"'
+    rb'<c r="[A-Z]{1,3}[0-9]{1,7}"'
     rb'([^>]*(?:/>|>(?:<f[^>]*(?:/>|>[^<]*</f>))?'
     rb'(?:<v>[^<]*</v>|<v/>|<is><t(?: xml:space="preserve")?(?:/>|>[^<]*</t>)</is>)?</c>))')
 _CONTENT = re.compile(rb'(?:<f[^>]*(?:/>|>[^<]*</f>))?(?:<v>([^<]*)</v>|<v/>|(<is>)<t[^>]*(?:/>|>([^<]*)</t>)</is>)?</c>')
@@ -62,7 +66,6 @@ _MERGE = re.compile(rb'<(?:[A-Za-z_][\w.-]*:)?mergeCell\s[^>]*?ref="([A-Z]{1,3})
 _ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|[A-Za-z]+);")
 _NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 _SI = re.compile(rb'<si><t(?: xml:space="preserve")?(?:/>|>([^<]*)</t>)</si>')
-_first, _second, _third = itemgetter(0), itemgetter(1), itemgetter(2)
 
 
 class _Fallback(Exception):
@@ -344,19 +347,24 @@ class _Cells:
         self.grid = GridBuilder()
         self.values: dict[bytes, object] = {}
 
-    def add(self, block: bytes) -> None:
-        if b"<!--" in block or b"<![CDATA[" in block:
+    def add(self, data: bytes, end: int) -> None:
+        """Place the cells of ``data[:end]`` (whole rows)."""
+        if data.find(b"<!", 0, end) >= 0:
+            raise _Fallback  # a comment or CDATA
+        bodies = _CELL.findall(data, 0, end)
+        n = len(bodies)
+        if n != data.count(b"<c", 0, end):
             raise _Fallback
-        found = _CELL.findall(block)
-        if len(found) != block.count(b"<c"):
-            raise _Fallback
-        self.seen += len(block)
-        if not found:
+        letters = _LETTERS.findall(data, 0, end)
+        numbers = _ROW_NUMBER.findall(data, 0, end)
+        per_row = [piece.count(b"<c") for piece in data[:end].split(b"<row")]
+        if len(letters) != n or len(numbers) != len(per_row) - 1 or per_row[0]:
+            raise _Fallback  # a cell without a reference or outside a row, a row without its number
+        self.seen += end
+        if not n:
             return
-        n = len(found)
-        cols = np.fromiter(map(_COLUMNS.__getitem__, map(_first, found)), np.int32, n)
-        rows = np.fromiter(map(int, map(_second, found)), np.int32, n) - 1
-        bodies = list(map(_third, found))
+        cols = np.fromiter(map({c: _COLUMNS[c] for c in set(letters)}.__getitem__, letters), np.int32, n)
+        rows = np.repeat(np.array([int(r) - 1 for r in numbers], dtype=np.int32), per_row[1:])
         values = self.values
         new = set(bodies).difference(values)
         if len(values) + len(new) > self.MEMO:
@@ -399,19 +407,18 @@ def _scan(zf: zipfile.ZipFile, member: str, convert: Callable[[bytes], object],
         while open_:
             end = data.find(b"</sheetData>")
             if end >= 0:
-                cells.add(data[:end])
+                cells.add(data, end)
                 data = data[end:]
                 break
             cut = data.rfind(b"</row>")
             if cut >= 0:
-                cells.add(data[:cut + 6])
-                data = data[cut + 6:]
+                cells.add(data, cut + 6)
                 if header_only:
                     return cells.grid.result(), []
             more = fh.read(size)
             if not more:
                 raise _Fallback  # cut short: openpyxl names the damage
-            data += more
+            data = data[cut + 6:] + more if cut >= 0 else data + more
         if header_only:
             return cells.grid.result(), []
         data += fh.read()  # after the cells: merged ranges, formatting, page setup (small)
