@@ -138,8 +138,7 @@ def _same_codec(a: str, b: str) -> bool:
 
 def _single_byte(data: bytes, where: str) -> str:
     """The single-byte encoding of ``data`` (see :func:`detect_encoding`)."""
-    counts = np.bincount(np.frombuffer(data, dtype=np.uint8), minlength=256)
-    present = bytes(int(b) for b in np.flatnonzero(counts[128:]) + 128)
+    present = _high_bytes(data)
     # candidates that decode every byte of the file, grouped by the text they give
     groups: dict[str, list[str]] = {}
     for enc in SINGLE_BYTE_ENCODINGS:
@@ -218,6 +217,22 @@ def _decodes(words: Counter, enc: str) -> bool:
     return True
 
 
+def _high_bytes(data: bytes) -> bytes:
+    """The byte values above 0x7F that occur in ``data``, in order (counted by blocks: no 800 MB of int64)."""
+    counts = np.zeros(256, dtype=np.int64)
+    raw = np.frombuffer(data, dtype=np.uint8)
+    for i in range(0, len(raw), 1 << 23):
+        counts += np.bincount(raw[i:i + (1 << 23)], minlength=256)
+    return bytes(int(b) for b in np.flatnonzero(counts[128:]) + 128)
+
+
+def _controls_in(data: bytes, enc: str) -> bool:
+    """Whether single-byte ``data`` read as ``enc`` holds a control character (checked on the bytes)."""
+    c1 = bytes(b for b in range(128, 256) if _CONTROL.match(bytes([b]).decode(enc, errors="replace")))
+    pattern = rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f" + b"".join(b"\\x%02x" % b for b in c1) + rb"]"
+    return re.search(pattern, data) is not None
+
+
 def _check_controls(text: str, enc: str, where: str) -> None:
     m = _CONTROL.search(text)
     if m:
@@ -244,10 +259,11 @@ def _encoding(data: bytes, where: str) -> str:
                      if _decodes(words, e) and not any(_penalty(w.decode(e)) for w in words)]
             if clean:
                 raise _cannot_tell(words, ["utf-8", *clean], where)
+        _check_controls(text, enc, where)
     except UnicodeDecodeError:
         enc = _single_byte(data, where)
-        text = data.decode(enc)
-    _check_controls(text, enc, where)
+        if _controls_in(data, enc):  # decoded whole only to say where
+            _check_controls(data.decode(enc), enc, where)
     return enc
 
 
