@@ -45,6 +45,10 @@ class GridBuilder:
         self.cells = np.empty((0, 0), dtype=object)
         self.shape = (0, 0)
 
+    def reserve(self, nrows: int, ncols: int) -> None:
+        """Make room for ``nrows`` x ``ncols`` cells at once (one copy instead of one per new column)."""
+        self._fit(nrows, ncols)
+
     def _fit(self, nrows: int, ncols: int) -> None:
         have = self.cells.shape
         if nrows <= have[0] and ncols <= have[1]:

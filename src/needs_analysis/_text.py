@@ -342,6 +342,8 @@ def read_text(data: bytes, where: str, sep: str) -> tuple[np.ndarray, str, str]:
         rows = csv.reader(_lines(stream, stream.readline()), delimiter=sep, strict=True)
         while block := list(islice(rows, _ROWS)):
             chunk = [r for r in block if r]  # csv gives [] for a blank line
+            if chunk:
+                grid.reserve(n + len(chunk), max(map(len, chunk)))
             for j, col in enumerate(zip_longest(*chunk)):
                 if j == len(canon):
                     canon.append({None: None})
