@@ -3,7 +3,7 @@
 Encodings: UTF-16 (with a byte-order mark), UTF-8 (with or without), and
 the single-byte code pages survey files in Lithuania come in: Windows-1257
 (Baltic), Windows-1250 (Central European), Windows-1251, KOI8-R, KOI8-U,
-CP866 (DOS) and ISO-8859-5 and Mac Cyrillic. Single-byte text decodes
+CP866 (DOS), ISO-8859-5 and Mac Cyrillic. Single-byte text decodes
 without error in nearly any of them, so :func:`detect_encoding` judges each
 decoding by the words it produces (see its Notes), asks charset-normalizer
 for a second opinion when two decodings are close, and refuses with a
@@ -295,19 +295,25 @@ def detect_encoding(data: bytes, where: str = "file") -> tuple[str, str]:
     Notes
     -----
     UTF-8 is tried first: text in a single-byte encoding with any letter
-    beyond ASCII is almost never valid UTF-8. Otherwise every single-byte
-    candidate that decodes all of the file's bytes is judged on the words
-    holding a byte above 0x7F (from up to three 1 MB samples): the mean of
-    a per-word penalty (a symbol inside a word, Latin and Cyrillic mixed, a
-    capital after a small letter, a Latin word mostly of accented letters,
-    a letter outside the alphabets of Lithuanian, Latvian, Estonian, Polish,
-    German, Turkish, Russian, Ukrainian and Belarusian). Encodings that give
-    the same text for the file are one candidate (reported by the first in
-    :data:`SINGLE_BYTE_ENCODINGS`: KOI8-R and KOI8-U differ only in the
-    Ukrainian letters). The lowest mean wins when it is below 0.3 and 0.15
-    below the next; when two are closer, charset-normalizer's coherence
-    model chooses among them (its best match restricted to those
-    encodings), and without its choice the file is refused.
+    beyond ASCII is almost never valid UTF-8; when it is (a few characters
+    from blocks survey text rarely uses, e.g. Ukrainian "Ні" in
+    Windows-1251) and a single-byte reading gives plain words, the file is
+    refused. Otherwise every single-byte candidate that decodes all of the
+    file's bytes is judged on the words holding a byte above 0x7F (from up
+    to three 1 MB samples) by a per-word penalty (see ``_penalty``: a
+    symbol inside a word, Latin and Cyrillic mixed, a capital after a small
+    letter, letters outside the alphabets of Lithuanian, Latvian, Estonian,
+    Polish, German, Turkish, Russian, Ukrainian and Belarusian...).
+    Encodings that give the same text for the file are one candidate
+    (reported by the first in :data:`SINGLE_BYTE_ENCODINGS`: KOI8-R and
+    KOI8-U differ only in the Ukrainian letters). A candidate with more
+    than 30 % bad words is not text; the best one wins on its own when
+    every other is behind it by 0.15 in mean penalty per word and by 3 in
+    total (one bad word or three odd ones); otherwise, with at least 20
+    words to judge, charset-normalizer's language model chooses among the
+    close candidates, and without its choice (or with fewer words) the
+    file is refused naming the readings. Text typed with Caps Lock
+    inverted, and Serbian Cyrillic, look like misreadings to this model.
     """
     enc = _encoding(data, where)
     return data.decode(enc), enc
