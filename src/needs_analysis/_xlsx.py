@@ -3,10 +3,10 @@
 A worksheet's cells are found by a streaming scan of its XML: the sheet is
 inflated in blocks of a few MB, one regular expression finds every cell of
 a block (column, row and the cell's XML after its reference), and each
-distinct cell XML is converted once, so the Python work grows with the
-number of distinct values rather than with the number of cells (a 100,000 x
-115 export reads in seconds and a few hundred MB; openpyxl's read-only
-reader needs about a minute for it).
+distinct cell XML is converted once, so the Python work per cell is a few
+C-level list and dict operations (about 1 µs per cell on a shared machine,
+a 100,000 x 115 export in about 10 s and 600 MB; openpyxl's read-only
+reader takes about 5 µs per cell, a minute for that export).
 
 The values are the ones openpyxl's read-only reader gives with
 ``data_only=True``: cached results of formulas; numbers as int when written
