@@ -144,6 +144,7 @@ def run(
     mapping: Annotated[Optional[Path], typer.Option("--mapping", help=_MAPPING_HELP)] = None,
     max_unmapped: Annotated[float, typer.Option("--max-unmapped", min=0.0, max=1.0, help=_UNMAPPED_HELP)] = 0.01,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    sheet: Annotated[Optional[str], typer.Option("--sheet", help="Workbook sheet with the responses, name or 0-based number (default: found by its header).")] = None,
 ) -> None:
     """Build the report pack of one municipality (or all six) from its raw survey export."""
     with _guard():
@@ -155,7 +156,8 @@ def run(
         if lang not in ("lt", "en"):
             raise NeedsAnalysisError(f"unknown language {lang!r}", where="--lang", expected="lt or en", exit_code=2)
         targets = resolve_municipalities(municipality)
-        settings = RunSettings(lang=lang, jobs=jobs, max_unmapped=max_unmapped, mapping_file=mapping)
+        settings = RunSettings(lang=lang, jobs=jobs, max_unmapped=max_unmapped, mapping_file=mapping,
+                               sheet=sheet)
         if mapping is not None:
             from .codebook import load_codebook
             from .harmonise import read_mapping
@@ -237,7 +239,7 @@ def validate(
     file: Annotated[Path, typer.Argument(help="Raw survey export: .xlsx, .csv, .tsv, .sav or .dta.")],
     municipality: Annotated[Optional[str], typer.Option("--municipality", "-m",
                                                         help="Municipality id (default: from the file name or the answers).")] = None,
-    sheet: Annotated[Optional[str], typer.Option("--sheet", help="Workbook sheet name or 0-based number (default: 'data' or the first).")] = None,
+    sheet: Annotated[Optional[str], typer.Option("--sheet", help="Workbook sheet name or 0-based number (default: found by its header).")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Folder for cleaning_log.csv/.xlsx (default: data/processed/validation/<file name>).")] = None,
     margins: Annotated[Optional[Path], typer.Option("--margins", help="Also check this population margins CSV.")] = None,
     speeder_share: Annotated[float, typer.Option("--speeder-share", help="Speeders: faster than this share of the median duration.")] = 0.3,

@@ -101,6 +101,10 @@ class RunSettings:
         The export's own codes -> the questionnaire's names: a LimeSurvey
         structure file (``.lss``) or a mapping csv
         (:func:`needs_analysis.harmonise.read_mapping`); None: no mapping.
+    sheet : str or None
+        Workbook sheet holding the responses (name or 0-based number) in
+        every municipality's xlsx export; ``None``: found by its header (see
+        :func:`needs_analysis.io.read_raw`).
     """
 
     data_dir: Path = field(default_factory=default_data_dir)
@@ -117,6 +121,7 @@ class RunSettings:
     jobs: int | None = 1
     max_unmapped: float = 0.01
     mapping_file: Path | None = None
+    sheet: str | None = None
 
     @property
     def raw_dir(self) -> Path:

@@ -105,7 +105,7 @@ def load_stage(municipality: str, settings: RunSettings, codebook: Codebook | No
         (:func:`~needs_analysis.harmonise.check_unmapped`).
     """
     cb = codebook or load_codebook()
-    raw = read_stage(find_raw_file(settings.raw_dir, municipality), settings, cb)
+    raw = read_stage(find_raw_file(settings.raw_dir, municipality), settings, cb, sheet=settings.sheet)
     harmonised = harmonise_stage(raw, settings, cb, source=str(raw.path))
     check_unmapped(harmonised, settings.max_unmapped, source=str(raw.path), codebook=cb)
     return raw, harmonised
