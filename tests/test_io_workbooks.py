@@ -292,8 +292,10 @@ def test_sheet_option_on_run(tmp_path):
         frame.assign(sex="?").to_excel(xw, sheet_name="old", index=False)
         frame.to_excel(xw, sheet_name="new", index=False)
     settings = RunSettings(data_dir=tmp_path / "data")
-    raw, h = load_stage("kaunas", settings, cb)
-    assert raw.sheet == "old" and h.unmapped["value"].eq("?").sum() == 8     # both have _uuid: the first
+    # both have _uuid: the first is read, and its unmapped '?' answers stop the load loudly
+    with pytest.raises(NeedsAnalysisError, match=r"kaunas\.xlsx: column 'sex': 8 of 8 answers"):
+        load_stage("kaunas", settings, cb)
+    assert read_raw(raw_dir / "kaunas.xlsx").sheet == "old"
     raw, h = load_stage("kaunas", settings.with_(sheet="new"), cb)
     assert raw.sheet == "new" and h.data["sex"].isin(["female", "male"]).all()
     res = runner.invoke(app, ["run", "-m", "kaunas", "--data-dir", str(tmp_path / "data"), "--out",
