@@ -22,13 +22,14 @@ import pandas as pd
 
 from ..codebook import Codebook, load_codebook
 from ..errors import NeedsAnalysisError
-from ..harmonise import Harmonised
+from ..harmonise import REQUIRED_COLUMNS, Harmonised
 from ._apply import apply_log
 from ._checks import CHECK_IDS, CHECKS, QUESTION_META, CleaningContext
 from ._derive import AGE_GROUPS, CITIZENSHIP_GROUPS, EU_EEA, YEARS_GROUPS, derive_variables
 from ._log import ACTIONS, LOG_COLUMNS, empty_log, log_rows, read_log, redact, write_log
 from ._recode import read_recode_table
 from ._scrub import find_identifiers, scrub_identifiers
+from ._values import has_answer
 
 __all__ = [
     "CleanResult",
@@ -37,6 +38,7 @@ __all__ = [
     "clean_from_log",
     "row_accounting",
     "check_municipality_of_file",
+    "check_columns_answered",
     "derive_variables",
     "write_log",
     "read_log",
@@ -173,6 +175,35 @@ def check_municipality_of_file(data: pd.DataFrame, municipality: str, *, source:
             fix=f"pass --municipality {main} or use {municipality}'s file")
 
 
+def check_columns_answered(data: pd.DataFrame, columns, *, source: str = "raw file") -> None:
+    """Refuse a file in which a question every respondent needs is blank in every row.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Harmonised data.
+    columns : sequence of str
+        Questions that decide eligibility or weighting (a respondent without
+        an answer is dropped); those absent from ``data`` are skipped.
+    source : str
+        File name for the message.
+
+    Raises
+    ------
+    NeedsAnalysisError
+        Naming the first such column: an empty column is a fault of the
+        export (a question left out), not of every respondent.
+    """
+    for col in dict.fromkeys(columns):
+        if col not in data.columns or not len(data):
+            continue
+        if not has_answer(data[col]).any():
+            raise NeedsAnalysisError(
+                f"no respondent answered {col}: the column is blank in all {len(data)} rows", where=f"{source}, "
+                f"column {col}", expected=f"answers to {col} (every respondent needs one to be analysed)",
+                fix="check that this is the right export and that the question was exported with its answers")
+
+
 def clean(
     harmonised: Harmonised,
     municipality: str,
@@ -211,7 +242,8 @@ def clean(
     Raises
     ------
     NeedsAnalysisError
-        If most respondents of the file live in another municipality.
+        If most respondents of the file live in another municipality, or a
+        question that decides eligibility or weighting is blank in every row.
 
     Notes
     -----
@@ -228,6 +260,7 @@ def clean(
     qcols = tuple(c for c in data.columns if c not in QUESTION_META)
     ctx = CleaningContext(municipality=municipality, question_columns=qcols, unmapped=harmonised.unmapped,
                           codebook=cb, recode_table=table, speeder_share=speeder_share, **options)
+    check_columns_answered(data, (*REQUIRED_COLUMNS, *ctx.weighting_variables), source=source)
     current = data
     logs = [empty_log()]
     for _kind, check in CHECKS:
