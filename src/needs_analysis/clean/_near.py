@@ -22,9 +22,11 @@ any columns that both answered. The columns answered by nearly every submission
 blocks; a pair answering all of them disagrees on at most ``M`` blocks, so it agrees
 exactly on at least ``r`` blocks and shares the hash of some ``r``-subset of blocks.
 Every pair sharing such a hash is compared exactly. A submission blank in ``z``
-blocks is looked up with subsets of ``r - z`` blocks; pairs blank in ``r`` or more
-blocks between them, and whole files without enough such columns, are compared
-one by one (the quadratic method, which only blank-heavy data need).
+blocks is looked up with subsets of ``r - z`` blocks; pairs of submissions with
+blanks in blocks are compared one by one. When the blocks cannot tell rows apart
+(fewer than ``M + 1`` such columns, a low share making ``M`` large, or so many
+rows with blanks that the candidates would be over half of all pairs) every
+pair is compared, as before: O(n²) again, but only for such data or settings.
 Submissions identical on every compared item are searched once.
 
 This is the blocking idea of record linkage (Christen 2012, ch. 4) made exact
@@ -378,6 +380,8 @@ def _blocked(hits: _Hits, active: np.ndarray, keys: _BlockKeys) -> bool:
     heavy = np.flatnonzero(z >= r)  # blank in too many blocks: compared with every row
     light = np.flatnonzero((z > 0) & (z < r))  # pairs of two such rows: compared one by one
     budget = len(active) * (len(active) - 1) // 4 - len(heavy) * len(active) - len(light) ** 2 // 2
+    if budget < 0:
+        return False
     for size, (rs, starts, sizes) in keys.groups():
         budget -= int((sizes * (sizes - 1) // 2).sum())
         if budget < 0:
@@ -391,4 +395,4 @@ def _blocked(hits: _Hits, active: np.ndarray, keys: _BlockKeys) -> bool:
         hits.add_row(active[pos], active)
     for j, pos in enumerate(light):
         hits.add_row(active[pos], active[light[:j]])
-    return budget >= 0
+    return True
