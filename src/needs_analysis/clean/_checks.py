@@ -99,7 +99,7 @@ def check_birth_year(df: pd.DataFrame, ctx: CleaningContext) -> pd.DataFrame:
 
 def _answer_matrix(df: pd.DataFrame, cols: list[str], rows: np.ndarray | None = None) -> np.ndarray:
     """Answers as integer codes per column (-1 = blank; equal answers, equal codes), rows in ``rows`` order."""
-    mat = np.empty((len(df), len(cols)), dtype=np.int64)
+    mat = np.empty((len(df), len(cols)), dtype=np.int32)  # codes < number of rows
     for j, c in enumerate(cols):
         col = df[c]
         plain = isinstance(col.dtype, np.dtype) and col.dtype.kind in "fiub"

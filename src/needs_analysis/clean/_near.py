@@ -74,6 +74,14 @@ def _column_multipliers(k: int) -> np.ndarray:
     return np.array([_splitmix(c + 1) for c in range(k)], dtype=np.uint64)
 
 
+def _hash_rows(mat: np.ndarray, cols, mult: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each row's values in ``cols`` (column by column: no n x K temporaries)."""
+    out = np.zeros(len(mat), dtype=np.uint64)
+    for c in cols:
+        out += (mat[:, c].astype(np.int64) + 1).astype(np.uint64) * mult[c]  # wraps around, as intended
+    return out
+
+
 def first_identical(mat: np.ndarray) -> np.ndarray:
     """For each row, the first row with the same value in every column (the row itself when none is earlier).
 
@@ -84,10 +92,10 @@ def first_identical(mat: np.ndarray) -> np.ndarray:
     n, k = mat.shape
     if n == 0:
         return np.empty(0, dtype=np.int64)
-    row_hash = ((mat.astype(np.int64) + 1).astype(np.uint64) * _column_multipliers(k)).sum(axis=1, dtype=np.uint64)
-    codes = pd.factorize(row_hash)[0]
+    codes = pd.factorize(_hash_rows(mat, range(k), _column_multipliers(k)))[0]
     first = np.unique(codes, return_index=True)[1][codes]  # first row of each hash
-    if not (mat == mat[first]).all():
+    later = np.flatnonzero(first != np.arange(n))
+    if not (mat[later] == mat[first[later]]).all():
         _u, idx, inverse = np.unique(mat, axis=0, return_index=True, return_inverse=True)
         first = idx[inverse.reshape(-1)]
     return first
@@ -286,7 +294,7 @@ def answer_matches(mat: np.ndarray, min_items: int, share: float) -> tuple[np.nd
     # rows identical on every item are searched once, through their first occurrence
     rep_of = first_identical(mat)
     reps = np.flatnonzero(rep_of == np.arange(n))
-    rmat = mat[reps].astype(np.int32 if mat.max(initial=0) < 2**31 - 1 else np.int64)
+    rmat = mat[reps] if mat.dtype.itemsize <= 4 or mat.max(initial=0) >= 2**31 - 1 else mat[reps].astype(np.int32)
     hits = _Hits(rmat, rmat >= 0, min_items, share)
     _search(hits, min_items, share, limit)
     found = hits.result()
@@ -327,8 +335,7 @@ class _BlockKeys:
         blocks = [cols[b::self.n_blocks] for b in range(self.n_blocks)]
         mult = _column_multipliers(mat.shape[1])
         sub = mat[active]
-        self.hash = np.stack([((sub[:, bl].astype(np.int64) + 1).astype(np.uint64) * mult[bl]).sum(
-            axis=1, dtype=np.uint64) for bl in blocks], axis=1)
+        self.hash = np.stack([_hash_rows(sub, bl, mult) for bl in blocks], axis=1)
         self.complete = np.stack([pres[np.ix_(active, bl)].all(axis=1) for bl in blocks], axis=1)
         self.blanks = self.n_blocks - self.complete.sum(axis=1)  # blocks with a blank, per row
         self.subset_mult = np.array([_splitmix(1000 + b) for b in range(self.n_blocks)], dtype=np.uint64)

@@ -189,6 +189,8 @@ def check_arrival_year(df: pd.DataFrame, ctx: CleaningContext) -> pd.DataFrame:
 
 def has_answer(col: pd.Series) -> pd.Series:
     """Whether each cell holds an answer (not missing, not blank text)."""
+    if pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+        return col.notna()  # no text in the column
     return col.notna() & ~map_values(col, lambda v: isinstance(v, str) and not v.strip()).astype(bool)
 
 
