@@ -20,7 +20,7 @@ def test_quick_run_writes_results(tmp_path):
     res = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--no-r", "--peers-python", "",
          "--out", str(out), "--workdir", str(tmp_path / "work")],
-        capture_output=True, text=True, timeout=300, cwd=ROOT)
+        capture_output=True, text=True, timeout=600, cwd=ROOT)
     assert res.returncode == 0, res.stderr[-2000:]
     text = out.read_text()
     for title in ("Raking on 4 margins", "Taylor SEs", "bootstrap replicate weights", "## Machine",
@@ -30,6 +30,11 @@ def test_quick_run_writes_results(tmp_path):
     assert "`pipeline.run(\"akmene\")` in one process" in text and "byte-identical to the one-process run" in text
     assert "| figures |" in text and "| compare |" in text
     assert text.count("| 2,000 | needs_analysis |") == 3
+    # the scale task ran validate and run on a 1,000-row synthetic export, stage by stage
+    assert "## Scale: one municipality with 1,000 respondents (issue 13)" in text
+    assert "| validate | csv |" in text and "| run | csv |" in text and "of 1,000 |" in text
+    assert "| harmonise |" in text and "| clean |" in text and "| compare |" in text
+    assert "- scale: `run` on 1,000 respondents (csv):" in text
     # the raking answer really meets the margins
     import json
 
@@ -78,3 +83,25 @@ def test_pipeline_targets_are_judged_on_the_numbers():
     text = "\n".join(bench.pipeline_lines(dict(pipe, peak_mb=300.0, parallel_peak_mb=20.0, worker_peak_mb=400.0,
                                                cores=2)))
     assert "**1.67x** the one-process speed" in text and "byte-identical" in text and "| figures | 35.00 | 58 % |" in text
+
+
+def test_scale_targets_are_judged_on_the_numbers():
+    from _scale_report import scale_lines, scale_targets
+
+    stages = {"read": {"wall": 20.0, "cpu": 19.0, "rss_mb": 700.0, "peak_mb": 900.0},
+              "harmonise": {"wall": 15.0, "cpu": 15.0, "rss_mb": 800.0, "peak_mb": 900.0},
+              "clean": {"wall": 5.0, "cpu": 5.0, "rss_mb": 820.0, "peak_mb": 900.0}}
+    export = {"rows": 100_000, "columns": 115, "population": 300_000, "planted_faults": {"speeder": 2700}}
+    fast = {"command": "validate", "format": "csv", "municipality": "vilnius", "wall": 40.0, "cpu": 39.0,
+            "peak_mb": 900.0, "rows": 100_000, "kept": 92_000, "stages": stages, "export": export}
+    slow = dict(fast, command="run", wall=75.0)
+    heavy = dict(fast, format="xlsx", peak_mb=1500.0)
+    lines = scale_targets([fast, slow, heavy])
+    assert "`validate` on 100,000 respondents (csv): 40.0 s, peak 900 MB" in lines[0] and ": met)" in lines[0]
+    assert "35.0 s reading and harmonising, 5.0 s the rest" in lines[0]
+    assert "**not met**" in lines[1] and "**not met**" in lines[2]
+    text = "\n".join(scale_lines([fast]))
+    assert "| validate | csv | 92,000 of 100,000 | 40.0 | 39.0 | 900 | met |" in text
+    assert "(reading and harmonising 88 % of the time)" in text and "| clean | 5.00 | 12 % |" in text
+    assert scale_targets([{"command": "run", "format": "csv", "note": "timed out after 10 s"}]) == [
+        "- scale: run (csv) did not finish: timed out after 10 s"]

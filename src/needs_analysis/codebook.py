@@ -589,7 +589,8 @@ class Codebook:
         if not var.constraint:
             return pd.Series(True, index=df.index, dtype=bool)
         current = self._column(df, name, where)
-        blank = current.isna() | current.astype(object).map(lambda v: isinstance(v, str) and not v.strip())
+        blank = current.isna() | xexpr.map_values(current.astype(object),
+                                                  lambda v: isinstance(v, str) and not v.strip())
         ok = xexpr.evaluate(var.constraint, df.index, lambda ref: self._column(df, ref, where),
                             current=current, where=where)
         return (ok | blank).astype(bool)

@@ -18,17 +18,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ..codebook import Codebook, load_codebook
 from ..errors import NeedsAnalysisError
-from ..harmonise import ID_COLUMN, Harmonised
+from ..harmonise import REQUIRED_COLUMNS, Harmonised
+from ._apply import apply_log
 from ._checks import CHECK_IDS, CHECKS, QUESTION_META, CleaningContext
 from ._derive import AGE_GROUPS, CITIZENSHIP_GROUPS, EU_EEA, YEARS_GROUPS, derive_variables
 from ._log import ACTIONS, LOG_COLUMNS, empty_log, log_rows, read_log, redact, write_log
 from ._recode import read_recode_table
 from ._scrub import find_identifiers, scrub_identifiers
+from ._values import has_answer
 
 __all__ = [
     "CleanResult",
@@ -37,6 +38,7 @@ __all__ = [
     "clean_from_log",
     "row_accounting",
     "check_municipality_of_file",
+    "check_columns_answered",
     "derive_variables",
     "write_log",
     "read_log",
@@ -80,84 +82,6 @@ class CleanResult:
     n_received: int = field(default=0)
 
 
-def _multiple_columns(columns: pd.Index, var: str) -> list[str]:
-    prefix = f"{var}/"
-    return [c for c in columns if isinstance(c, str) and c.startswith(prefix)]
-
-
-def apply_log(data: pd.DataFrame, log: pd.DataFrame) -> pd.DataFrame:
-    """Apply a cleaning log to harmonised data.
-
-    Parameters
-    ----------
-    data : DataFrame
-        Harmonised responses (with ``respondent_id``); not modified.
-    log : DataFrame
-        Cleaning log rows, in order. ``drop_respondent`` removes the
-        respondent, ``set_missing`` blanks the variable, ``change_value``
-        writes ``new_value`` (converted to the column's type; a blank
-        ``new_value`` means missing), ``flag`` changes nothing. For a
-        select_multiple question (space-separated codes) the ``question/code``
-        0/1 columns follow the new value.
-
-    Returns
-    -------
-    DataFrame
-        The cleaned data (without derived variables), rows in the original
-        order.
-
-    Raises
-    ------
-    NeedsAnalysisError
-        A log row names an unknown respondent, variable or action, or a
-        value that the numeric column cannot hold.
-    """
-    out = data.copy()
-    ids = pd.Index(out[ID_COLUMN].astype(str))
-    missing_log_cols = [c for c in LOG_COLUMNS if c not in log.columns]
-    if missing_log_cols:
-        raise NeedsAnalysisError(f"cleaning log lacks column(s) {', '.join(missing_log_cols)}",
-                                 where="cleaning log", expected=", ".join(LOG_COLUMNS))
-    drop: set[str] = set()
-    for i, row in enumerate(log.itertuples(index=False), start=2):
-        rid = str(row.respondent_id).strip()
-        var = "" if pd.isna(row.variable) else str(row.variable).strip()
-        action = str(row.action).strip()
-        where = f"cleaning log, row {i}"
-        if rid not in ids:
-            raise NeedsAnalysisError(f"unknown respondent id {rid!r}", where=where,
-                                     fix="use an id from the respondent_id column of the data")
-        if action == "drop_respondent":
-            drop.add(rid)
-        elif action in ("set_missing", "change_value"):
-            if var not in out.columns:
-                raise NeedsAnalysisError(f"unknown variable {var!r}", where=where,
-                                         expected="a column of the data")
-            pos = ids.get_loc(rid)
-            new = row.new_value
-            blank = action == "set_missing" or pd.isna(new) or str(new).strip() == ""
-            col = out.columns.get_loc(var)
-            if blank:
-                value = np.nan
-            elif pd.api.types.is_numeric_dtype(out[var]):
-                value = pd.to_numeric(str(new).strip().replace(",", "."), errors="coerce")
-                if pd.isna(value):
-                    raise NeedsAnalysisError(f"new_value {new!r} is not a number", where=where,
-                                             expected=f"a number for {var}")
-            else:
-                value = str(new).strip()
-            out.iloc[pos, col] = value
-            subs = _multiple_columns(out.columns, var)
-            if subs:
-                picked = set(str(value).split()) if not blank else set()
-                for sc in subs:
-                    out.iloc[pos, out.columns.get_loc(sc)] = np.nan if blank else float(sc.split("/", 1)[1] in picked)
-        elif action != "flag":
-            raise NeedsAnalysisError(f"unknown action {action!r}", where=where,
-                                     expected=", ".join(ACTIONS))
-    return out[~out[ID_COLUMN].astype(str).isin(drop)].reset_index(drop=True)
-
-
 def clean_from_log(harmonised: Harmonised | pd.DataFrame, log: pd.DataFrame) -> pd.DataFrame:
     """Clean data from the harmonised raw data and a (possibly edited) log alone.
 
@@ -174,7 +98,7 @@ def clean_from_log(harmonised: Harmonised | pd.DataFrame, log: pd.DataFrame) -> 
         Exactly what :attr:`CleanResult.data` holds for that log.
     """
     data = harmonised.data if isinstance(harmonised, Harmonised) else harmonised
-    return derive_variables(apply_log(data, log)).copy()
+    return derive_variables(apply_log(data, log))
 
 
 def row_accounting(log: pd.DataFrame, n_received: int) -> pd.DataFrame:
@@ -251,6 +175,35 @@ def check_municipality_of_file(data: pd.DataFrame, municipality: str, *, source:
             fix=f"pass --municipality {main} or use {municipality}'s file")
 
 
+def check_columns_answered(data: pd.DataFrame, columns, *, source: str = "raw file") -> None:
+    """Refuse a file in which a question every respondent needs is blank in every row.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Harmonised data.
+    columns : sequence of str
+        Questions that decide eligibility or weighting (a respondent without
+        an answer is dropped); those absent from ``data`` are skipped.
+    source : str
+        File name for the message.
+
+    Raises
+    ------
+    NeedsAnalysisError
+        Naming the first such column: an empty column is a fault of the
+        export (a question left out), not of every respondent.
+    """
+    for col in dict.fromkeys(columns):
+        if col not in data.columns or not len(data):
+            continue
+        if not has_answer(data[col]).any():
+            raise NeedsAnalysisError(
+                f"no respondent answered {col}: the column is blank in all {len(data)} rows", where=f"{source}, "
+                f"column {col}", expected=f"answers to {col} (every respondent needs one to be analysed)",
+                fix="check that this is the right export and that the question was exported with its answers")
+
+
 def clean(
     harmonised: Harmonised,
     municipality: str,
@@ -289,7 +242,8 @@ def clean(
     Raises
     ------
     NeedsAnalysisError
-        If most respondents of the file live in another municipality.
+        If most respondents of the file live in another municipality, or a
+        question that decides eligibility or weighting is blank in every row.
 
     Notes
     -----
@@ -306,13 +260,14 @@ def clean(
     qcols = tuple(c for c in data.columns if c not in QUESTION_META)
     ctx = CleaningContext(municipality=municipality, question_columns=qcols, unmapped=harmonised.unmapped,
                           codebook=cb, recode_table=table, speeder_share=speeder_share, **options)
+    check_columns_answered(data, (*REQUIRED_COLUMNS, *ctx.weighting_variables), source=source)
     current = data
     logs = [empty_log()]
     for _kind, check in CHECKS:
         rows = check(current, ctx)
         if len(rows):
             logs.append(rows)
-            current = apply_log(current, rows)
+            current = apply_log(current, rows, share=True)  # checks never modify their input
     log = pd.concat(logs, ignore_index=True).astype(object)
     clean_data = clean_from_log(data, log)
     summary = row_accounting(log, len(data))

@@ -23,6 +23,7 @@ from ..harmonise import ID_COLUMN, META_COLUMNS
 from ._context import CleaningContext
 from ._derive import citizenship_iso
 from ._log import empty_log, log_rows
+from ._near import answer_matches, device_matches, first_identical
 from ._values import (
     check_arrival_year,
     check_birth_year_two_digit,
@@ -96,32 +97,34 @@ def check_birth_year(df: pd.DataFrame, ctx: CleaningContext) -> pd.DataFrame:
     ], ignore_index=True)
 
 
-def _answer_matrix(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
-    """Answers as integer codes per column (-1 = blank), for fast comparisons."""
-    mat = np.empty((len(df), len(cols)), dtype=np.int64)
+def _answer_matrix(df: pd.DataFrame, cols: list[str], rows: np.ndarray | None = None) -> np.ndarray:
+    """Answers as integer codes per column (-1 = blank; equal answers, equal codes), rows in ``rows`` order."""
+    mat = np.empty((len(df), len(cols)), dtype=np.int32)  # codes < number of rows
     for j, c in enumerate(cols):
-        mat[:, j] = pd.factorize(df[c].astype(object), use_na_sentinel=True)[0]
-    return mat
+        col = df[c]
+        plain = isinstance(col.dtype, np.dtype) and col.dtype.kind in "fiub"
+        mat[:, j] = pd.factorize(col if plain else col.astype(object), use_na_sentinel=True)[0]
+    return mat if rows is None else mat[rows]
 
 
-def _order(df: pd.DataFrame) -> pd.DataFrame:
-    """Rows in submission order (ties by id): the first of a set of copies is the one kept."""
-    if "_submission_time" not in df.columns:
-        return df.sort_values(ID_COLUMN, kind="stable")
-    key = df["_submission_time"].astype(str)
-    return df.assign(_key=key).sort_values(["_key", ID_COLUMN], kind="stable").drop(columns="_key")
+def _order(df: pd.DataFrame) -> np.ndarray:
+    """Row positions in submission order (ties by id): the first of a set of copies is the one kept."""
+    keys = {"id": df[ID_COLUMN].to_numpy()}
+    if "_submission_time" in df.columns:
+        keys = {"time": df["_submission_time"].astype(str).to_numpy(), **keys}
+    table = pd.DataFrame(keys, index=pd.RangeIndex(len(df)))
+    return table.sort_values(list(keys), kind="stable").index.to_numpy()
 
 
 def check_exact_duplicates(df: pd.DataFrame, ctx: CleaningContext) -> pd.DataFrame:
     """Drop later copies of submissions with identical answers to every question."""
     cols = [c for c in ctx.question_columns if c in df.columns]
     order = _order(df)
-    key = pd.Series([tuple(r) for r in _answer_matrix(order, cols)], index=order.index)
-    dup = key.duplicated(keep="first")
-    first_of = dict(zip(key[~dup], order.loc[~dup, ID_COLUMN]))
-    originals = [first_of[k] for k in key[dup]]
-    return log_rows(order.loc[dup, ID_COLUMN], check_id="duplicate_exact", action="drop_respondent",
-                    variable="", old=originals, reason="exact duplicate submission (old_value: the copy kept)")
+    ids = df[ID_COLUMN].to_numpy(dtype=object)[order]
+    first = first_identical(_answer_matrix(df, cols, order))
+    dup = first != np.arange(len(order))
+    return log_rows(ids[dup], check_id="duplicate_exact", action="drop_respondent",
+                    variable="", old=ids[first[dup]], reason="exact duplicate submission (old_value: the copy kept)")
 
 
 def _minutes(df: pd.DataFrame) -> pd.Series:
@@ -167,45 +170,43 @@ def check_near_duplicates(df: pd.DataFrame, ctx: CleaningContext) -> pd.DataFram
     -----
     Kept and flagged, not dropped: household members may share a phone and
     similar people answer similarly; the researcher decides (edit the log
-    action to ``drop_respondent``). The later submission of each pair is
-    flagged, with the earlier one's id as ``old_value``.
+    action to ``drop_respondent``). In submission order, a submission is
+    flagged when an earlier one came from the same device and started at
+    most ``device_window_minutes`` apart (the earliest such one is named), or
+    else when an earlier one agrees with it on at least
+    ``near_duplicate_share`` of the (at least ``near_duplicate_min_items``)
+    items both answered (the one agreeing most, the earliest on ties, is
+    named); the earlier one's id is ``old_value``. The pairs are found
+    without comparing every pair (:mod:`._near`), in O(n log n) time on
+    survey data.
     """
     order = _order(df)
-    ids = order[ID_COLUMN].to_numpy(dtype=object)
-    flagged: dict[str, tuple[str, str]] = {}
-    if "device_id" in order.columns and "start" in order.columns:
-        start = pd.to_datetime(order["start"].astype(str), errors="coerce", utc=True, format="mixed")
-        dev = order["device_id"].astype(object)
-        for _, g in order[dev.notna()].groupby(dev[dev.notna()], sort=False):
-            if len(g) < 2:
-                continue
-            pos = [order.index.get_loc(i) for i in g.index]
-            times = start.iloc[pos].to_numpy()
-            for a in range(1, len(pos)):
-                for b in range(a):
-                    gap = abs((times[a] - times[b]) / np.timedelta64(1, "m"))
-                    if gap <= ctx.device_window_minutes and ids[pos[a]] not in flagged:
-                        flagged[ids[pos[a]]] = (ids[pos[b]], f"same device as {ids[pos[b]]}, started "
-                                                f"{gap:.0f} min apart")
+    ids = df[ID_COLUMN].to_numpy(dtype=object)[order]
+    flagged: dict[int, tuple[int, str]] = {}  # position in submission order -> (earlier position, reason)
+    if "device_id" in df.columns and "start" in df.columns:
+        start = pd.to_datetime(df["start"].astype(str), errors="coerce", utc=True, format="mixed")
+        times = start.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")[order]
+        device = pd.factorize(df["device_id"].to_numpy(dtype=object)[order], use_na_sentinel=True)[0]
+        match = device_matches(device, times, ctx.device_window_minutes)
+        later = np.flatnonzero(match >= 0)
+        gaps = np.abs((times[later] - times[match[later]]) / np.timedelta64(1, "m"))
+        for a, gap in sorted(zip(later, gaps), key=lambda x: (device[x[0]], x[0])):  # device by device
+            b = match[a]
+            flagged[a] = (b, f"same device as {ids[b]}, started {gap:.0f} min apart")
     cols = [c for c in ctx.question_columns if c in df.columns and "/" not in c
             and ctx.codebook.variable(c).type != "text"] if len(order) > 1 else []
     if cols:
-        mat = _answer_matrix(order, cols)
-        present = mat >= 0
-        for i in range(1, len(order)):
-            both = present[:i] & present[i]
-            n_both = both.sum(axis=1)
-            same = ((mat[:i] == mat[i]) & both).sum(axis=1)
-            share = np.divide(same, n_both, out=np.zeros(i), where=n_both > 0)
-            hit = np.flatnonzero((n_both >= ctx.near_duplicate_min_items) & (share >= ctx.near_duplicate_share))
-            if len(hit) and ids[i] not in flagged:
-                j = hit[np.argmax(share[hit])]
-                flagged[ids[i]] = (ids[j], f"answers identical to {ids[j]} on {same[j]} of {n_both[j]} items")
+        match, same, n_both = answer_matches(_answer_matrix(df, cols, order), ctx.near_duplicate_min_items,
+                                             ctx.near_duplicate_share)
+        for i in np.flatnonzero(match >= 0):
+            if i not in flagged:
+                j = match[i]
+                flagged[i] = (j, f"answers identical to {ids[j]} on {same[i]} of {n_both[i]} items")
     if not flagged:
         return empty_log()
-    rid = list(flagged)
-    return log_rows(rid, check_id="duplicate_near", action="flag", variable="",
-                    old=[flagged[r][0] for r in rid], reason=[f"near-duplicate: {flagged[r][1]}" for r in rid])
+    pos = list(flagged)
+    return log_rows(ids[pos], check_id="duplicate_near", action="flag", variable="",
+                    old=[ids[flagged[i][0]] for i in pos], reason=[f"near-duplicate: {flagged[i][1]}" for i in pos])
 
 
 def _batteries(ctx: CleaningContext, df: pd.DataFrame) -> dict[str, list[str]]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._xlsform_expr import map_values
 from ..config import SURVEY_YEAR
 from ..countries import EU_EEA, to_iso
 
-__all__ = ["AGE_GROUPS", "CITIZENSHIP_GROUPS", "YEARS_GROUPS", "EU_EEA", "derive_variables", "citizenship_group",
-           "citizenship_iso"]
+__all__ = ["AGE_GROUPS", "CITIZENSHIP_GROUPS", "YEARS_GROUPS", "DERIVED_FROM", "EU_EEA", "derive_variables",
+           "citizenship_group", "citizenship_iso"]
 
 #: Age groups (ordinal), with their inclusive lower bounds.
 AGE_GROUPS: tuple[tuple[str, int], ...] = (("18_29", 18), ("30_44", 30), ("45_64", 45), ("65_plus", 65))
@@ -24,6 +25,9 @@ CITIZENSHIP_GROUPS: dict[str, tuple[str, ...]] = {
 }
 #: Years lived in Lithuania (ordinal): under 1, 1-4, 5-9, 10 or more.
 YEARS_GROUPS: tuple[tuple[str, int], ...] = (("lt_1", 0), ("y1_4", 1), ("y5_9", 5), ("y10_plus", 10))
+#: The question each derived variable is computed from.
+DERIVED_FROM: dict[str, str] = {"age": "birth_year", "agegrp": "birth_year", "citgrp": "citizenship",
+                                "citizenship_iso": "citizenship", "years_lt": "arrival_year"}
 
 
 def _bands(values: pd.Series, bands: tuple[tuple[str, int], ...]) -> pd.Series:
@@ -48,7 +52,7 @@ def citizenship_iso(df: pd.DataFrame) -> pd.Series:
     """
     iso = df["citizenship"].astype(object).where(df["citizenship"].ne("other_country"), np.nan)
     if "citizenship_other" in df.columns:
-        typed = df["citizenship_other"].map(to_iso)
+        typed = map_values(df["citizenship_other"], to_iso)
         iso = iso.where(df["citizenship"].ne("other_country"), typed)
     return iso
 

@@ -12,6 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from .._xlsform_expr import map_values
 from ..codebook import normalise_text
 from ..countries import country_name, to_iso
 from ..harmonise import ID_COLUMN
@@ -19,7 +20,7 @@ from ._context import CleaningContext
 from ._log import empty_log, free_text_placeholder, log_rows
 
 __all__ = ["check_unmapped", "check_birth_year_two_digit", "check_other_specify", "check_arrival_year",
-           "check_skip_logic", "check_constraints", "check_employed_occupation", "other_choice"]
+           "check_skip_logic", "check_constraints", "check_employed_occupation", "other_choice", "has_answer"]
 
 _SELECTED = re.compile(r"selected\(\s*\$\{\s*(\w+)\s*\}\s*,\s*['\"](\w+)['\"]\s*\)")
 _EQUALS = re.compile(r"\$\{\s*(\w+)\s*\}\s*=\s*['\"](\w+)['\"]")
@@ -186,8 +187,11 @@ def check_arrival_year(df: pd.DataFrame, ctx: CleaningContext) -> pd.DataFrame:
     ])
 
 
-def _answered(col: pd.Series) -> pd.Series:
-    return col.notna() & ~col.map(lambda v: isinstance(v, str) and not v.strip())
+def has_answer(col: pd.Series) -> pd.Series:
+    """Whether each cell holds an answer (not missing, not blank text)."""
+    if pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+        return col.notna()  # no text in the column
+    return col.notna() & ~map_values(col, lambda v: isinstance(v, str) and not v.strip()).astype(bool)
 
 
 def check_skip_logic(df: pd.DataFrame, ctx: CleaningContext) -> pd.DataFrame:
@@ -210,7 +214,7 @@ def check_skip_logic(df: pd.DataFrame, ctx: CleaningContext) -> pd.DataFrame:
         var = cb.variable(name)
         if var.type == "note":
             continue
-        ans = _answered(df[name])
+        ans = has_answer(df[name])
         extra = ans & ~asked[name]
         if extra.any():
             old = df.loc[extra, name]

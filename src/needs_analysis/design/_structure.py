@@ -115,11 +115,12 @@ def build_structure(df: pd.DataFrame, weights, strata, psu, fpc, nest: bool, lon
     n = len(data)
     # ---- stage-wise cluster and stratum codes (R svydesign.default)
     strat1 = _codes(data[strata_cols]) if strata_cols else np.zeros(n, dtype=np.int64)
-    strat_label = (
-        data[strata_cols].astype(str).agg("/".join, axis=1).to_numpy()
-        if strata_cols
-        else np.full(n, "(all)", dtype=object)
-    )
+    strat_label = np.full(n, "(all)", dtype=object)
+    if strata_cols:  # "a/b" per row, joined column-wise (a row-wise join takes seconds at 100,000 rows)
+        joined = data[strata_cols[0]].astype(str)
+        for c in strata_cols[1:]:
+            joined = joined + "/" + data[c].astype(str)
+        strat_label = joined.to_numpy(dtype=object)
     ids: list[np.ndarray] = []
     for k in range(n_stages):
         if psu_cols:

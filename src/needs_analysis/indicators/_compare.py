@@ -240,7 +240,7 @@ def compare_municipalities(
 
     # unweighted numerator counts (proportions only): per municipality, pooled, rest
     is_prop = np.array([kd == "proportion" for kd in kinds])
-    hits = data[names].to_numpy(dtype=float, na_value=np.nan) == 1
+    hits = (data[names] == 1).to_numpy(dtype=bool)  # booleans only (no float copy of every indicator)
     own_count = {m: np.where(is_prop, hits[mun == m].sum(axis=0), np.nan) for m in ids}
     all_count = np.where(is_prop, hits.sum(axis=0), np.nan)
 

@@ -95,10 +95,10 @@ def _label_faults(rng: np.random.Generator, frame: pd.DataFrame, cb, rate: float
 
 def _pick(rng: np.random.Generator, pool: pd.DataFrame, used: set, ok=None) -> int:
     """Index of an unused donor (satisfying the boolean Series ``ok`` when possible)."""
-    free = [i for i in pool.index if i not in used]
-    cand = [i for i in free if ok is None or bool(ok.get(i, False))]
-    if not cand:
-        cand = free or list(pool.index)
+    labels = pool.index
+    free = ~labels.isin(used)
+    good = free if ok is None else free & ok.reindex(labels, fill_value=False).fillna(False).to_numpy(dtype=bool)
+    cand = labels[good] if good.any() else (labels[free] if free.any() else labels)
     i = cand[int(rng.integers(len(cand)))]
     used.add(i)
     return i

@@ -322,7 +322,7 @@ def _missing_key(name: str) -> str | None:
     return name if name in M.MISSING_RATES else None
 
 
-def build_population(seed: int = 2021, scale: float = 1.0) -> pd.DataFrame:
+def build_population(seed: int = 2021, scale: float = 1.0, *, sizes: dict[str, int] | None = None) -> pd.DataFrame:
     """Build the synthetic population of adult TCNs in the six municipalities.
 
     Parameters
@@ -331,6 +331,10 @@ def build_population(seed: int = 2021, scale: float = 1.0) -> pd.DataFrame:
         Seed of the random generator; the same seed gives an identical frame.
     scale : float, default 1.0
         Multiplier of the population sizes (e.g. 0.05 for fast tests).
+    sizes : dict, optional
+        Municipality id -> number of adults, instead of the scaled
+        illustrative sizes (e.g. ``{"vilnius": 250_000}`` alone for a large
+        one-municipality export in the scale benchmark).
 
     Returns
     -------
@@ -348,7 +352,7 @@ def build_population(seed: int = 2021, scale: float = 1.0) -> pd.DataFrame:
     :mod:`needs_analysis.synthetic._facts`.
     """
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 1]))
-    d = _demography(rng, population_sizes(scale))
+    d = _demography(rng, population_sizes(scale) if sizes is None else dict(sizes))
     n = len(d["municipality"])
     a, multi = _answers(rng, d)
 

@@ -203,9 +203,11 @@ def weight(
     Raises
     ------
     NeedsAnalysisError
-        Unknown method; margins that are missing, inconsistent (totals
-        differ, without ``normalise``) or have bad counts; a sample category
-        missing from the margins; no convergence; negative linear weights.
+        Unknown method; no respondents; margins that are missing,
+        inconsistent (totals differ, without ``normalise``) or have bad
+        counts; a sample category missing from the margins or with a count
+        of 0; a weighting variable blank for everyone; no convergence;
+        negative linear weights.
 
     Notes
     -----
@@ -224,6 +226,10 @@ def weight(
     rule = parse_trim(trim)
     variables = list(variables)
     where = f"{source} ({municipality})"
+    if len(data) == 0:
+        raise NeedsAnalysisError("no respondents to weight: cleaning removed every one", where=where,
+                                 expected="at least one respondent after cleaning",
+                                 fix="see why in the cleaning log (needs-analysis validate <export>)")
     frame = data
     if method == "poststratify" and len(variables) > 1:
         crossed = ":".join(variables)

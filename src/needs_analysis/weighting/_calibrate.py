@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConvergenceError, NeedsAnalysisError
+from ._checks import check_zero_margins
 
 __all__ = [
     "CALFUNS",
@@ -106,6 +107,13 @@ def calibration_matrix(
     names : list of str
         Column names (``variable=category`` for dummies).
 
+    Raises
+    ------
+    NeedsAnalysisError
+        A variable missing from the data, a missing or unknown category, a
+        category with respondents and a population count of 0, a
+        non-numeric value of a numeric variable.
+
     Notes
     -----
     The first categorical margin enters with one dummy per category, later
@@ -131,6 +139,8 @@ def calibration_matrix(
         if isinstance(spec, Mapping):
             cats = list(spec)
             codes = _categories(data, var, cats, source)
+            check_zero_margins(var, cats, [spec[c] for c in cats], np.bincount(codes, minlength=len(cats)),
+                               source=source)
             keep = range(len(cats)) if not have_full else range(1, len(cats))
             for j in keep:
                 cols.append((codes == j).astype(float))
@@ -367,9 +377,9 @@ def poststratify_weights(
     Raises
     ------
     NeedsAnalysisError
-        A sample cell without a population count, or a population cell with
+        A sample cell without a population count, a population cell with
         a positive count but no respondents (R: "some strata absent from
-        sample").
+        sample"), or a cell with respondents and a count of 0.
 
     Notes
     -----
@@ -398,6 +408,8 @@ def poststratify_weights(
                                  fix="add the cell to the population counts or collapse categories")
     codes = pd.Categorical(labels.to_numpy(), categories=cats).codes.astype(np.int64)
     d = np.ones(len(data)) if base_weights is None else np.asarray(base_weights, dtype=float)
+    check_zero_margins(sep.join(variables), cats, counts, np.bincount(codes, minlength=len(cats)), source=source,
+                       kind="cell")
     have = np.bincount(codes, weights=d, minlength=len(cats))
     empty = [c for c, h, k in zip(cats, have, counts) if h <= 0 and k > 0]
     if empty:

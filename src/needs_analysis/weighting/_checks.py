@@ -7,9 +7,11 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..clean._derive import DERIVED_FROM
 from ..errors import NeedsAnalysisError
 
-__all__ = ["validate_margins_frame", "check_categories", "margin_totals", "check_totals", "normalise"]
+__all__ = ["validate_margins_frame", "check_categories", "check_zero_margins", "margin_totals", "check_totals",
+           "normalise"]
 
 
 def validate_margins_frame(frame: pd.DataFrame, columns: Sequence[str], where: str) -> pd.DataFrame:
@@ -64,6 +66,38 @@ def validate_margins_frame(frame: pd.DataFrame, columns: Sequence[str], where: s
     return out
 
 
+def check_zero_margins(variable: str, categories: Sequence, counts: Sequence[float], respondents: Sequence[int],
+                       *, source: str, kind: str = "margin") -> None:
+    """Refuse a population count of 0 for a category that has respondents.
+
+    Weighting would give every respondent of such a category weight 0, so
+    their answers would silently count for nothing.
+
+    Parameters
+    ----------
+    variable : str
+        Weighting variable (or crossed cells, ``"sex:agegrp"``).
+    categories, counts, respondents : sequences
+        Each category, its population count and its number of respondents.
+    source : str
+        Margins file (and municipality) for the message.
+    kind : str
+        ``"margin"`` or ``"cell"`` (post-stratification), for the message.
+
+    Raises
+    ------
+    NeedsAnalysisError
+        Naming the first such category and its number of respondents.
+    """
+    for cat, count, n in zip(categories, counts, respondents):
+        if float(count) == 0 and n > 0:
+            raise NeedsAnalysisError(
+                f"the population {kind} of {variable} = {str(cat)!r} is 0, but {int(n)} respondent(s) are in it",
+                where=source, expected="a positive count for every category that has respondents",
+                fix=f"correct the count in the margins file, or collapse {str(cat)!r} with another category "
+                    "(merge their rows in the margins file and recode the data to match)")
+
+
 def check_categories(data: pd.DataFrame, margins: Mapping[str, Mapping[str, float]], *,
                      source: str = "weighting") -> dict[str, list[str]]:
     """Compare the categories of the sample with those of the margins.
@@ -86,9 +120,9 @@ def check_categories(data: pd.DataFrame, margins: Mapping[str, Mapping[str, floa
     Raises
     ------
     NeedsAnalysisError
-        A weighting variable is not in the data or has missing values, or a
+        A weighting variable is not in the data or has missing values, a
         sample category is not in the margins (all such categories are
-        listed).
+        listed), or a category with respondents has a population count of 0.
     """
     empty: dict[str, list[str]] = {}
     for var, target in margins.items():
@@ -96,6 +130,13 @@ def check_categories(data: pd.DataFrame, margins: Mapping[str, Mapping[str, floa
             raise NeedsAnalysisError(f"weighting variable {var!r} is not in the responses", where=source,
                                      expected="a column " + var, fix="check the variable names (codebook)")
         col = data[var]
+        if len(col) and col.isna().all():
+            origin = DERIVED_FROM.get(var)
+            raise NeedsAnalysisError(
+                f"no respondent has a value of {var!r}" + (f" (from {origin}, blank in every row)" if origin else
+                                                           " (blank in every row)"),
+                where=source, expected=f"a value of {var!r} for the respondents",
+                fix=f"fill in {origin or var} in the export, or weight without {var} (leave it out of --rake)")
         if col.isna().any():
             raise NeedsAnalysisError(f"{int(col.isna().sum())} respondent(s) have no value of {var!r}", where=source,
                                      expected=f"a value of {var!r} for every respondent",
@@ -108,6 +149,8 @@ def check_categories(data: pd.DataFrame, margins: Mapping[str, Mapping[str, floa
                 f"sample categor{'y' if len(unknown) == 1 else 'ies'} {', '.join(map(repr, unknown))} of {var!r} "
                 "not in the population margins", where=source, expected="categories " + ", ".join(cats),
                 fix="add the categories to the margins file or recode them in the data")
+        n = col.astype(str).value_counts()
+        check_zero_margins(var, cats, [target[c] for c in target], [int(n.get(c, 0)) for c in cats], source=source)
         empty[var] = [c for c in cats if c not in seen and float(target[c]) > 0]
     return empty
 

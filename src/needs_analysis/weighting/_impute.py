@@ -32,8 +32,9 @@ def impute_for_weighting(
     Returns
     -------
     data : DataFrame
-        A copy in which the weighting variables have no missing values; use
-        it for raking only and keep the original column in the analysis data.
+        A new frame in which the weighting variables have no missing values
+        (the other columns are shared with the input); use it for raking
+        only and keep the original column in the analysis data.
     imputed : DataFrame
         ``respondent_id`` (or the row position), ``variable``, ``value``,
         ``rule``: one row per imputed value, for the weights report.
@@ -45,7 +46,7 @@ def impute_for_weighting(
     weighting cell the respondent joins. The number of imputed values is
     reported so a reader can judge its weight.
     """
-    out = data.copy()
+    out = data.copy(deep=False)  # the weighting columns that get imputed values are replaced, not changed
     rows = []
     ids = out["respondent_id"] if "respondent_id" in out.columns else pd.Series(range(len(out)), index=out.index)
     for var in variables:
@@ -67,7 +68,9 @@ def impute_for_weighting(
             rule = f"most common {var}"
         used_overall = fill.isna()
         fill = fill.astype(object).where(~used_overall, overall)
-        out.loc[miss, var] = fill
+        col = out[var].copy()
+        col.loc[miss] = fill
+        out[var] = col
         for rid, value, flag in zip(ids[miss], fill, used_overall):
             rows.append({"respondent_id": str(rid), "variable": var, "value": value,
                          "rule": f"most common {var}" if flag else rule})

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConvergenceError, NeedsAnalysisError
+from ._checks import check_zero_margins
 
 __all__ = ["RakeResult", "rake_weights", "collapse_sparse", "ORDINAL", "CATCH_ALL"]
 
@@ -80,8 +81,9 @@ def rake_weights(
     ------
     NeedsAnalysisError
         A sample category is not in the margins, a margin category with a
-        positive count has no respondents, or the raking does not converge
-        (the message names the margins that did not).
+        positive count has no respondents, a category with respondents has
+        a count of 0, or the raking does not converge (the message names
+        the margins that did not).
 
     Notes
     -----
@@ -115,7 +117,9 @@ def rake_weights(
                 fix="add the category to the margins file or recode it in the data")
         idx = np.array([position[str(u)] for u in uniques], dtype=np.int64)[raw_codes]
         tgt = np.array([float(margins[var][c]) for c in cats])
-        present = np.bincount(idx, minlength=len(cats)) > 0
+        in_sample = np.bincount(idx, minlength=len(cats))
+        check_zero_margins(var, cats, tgt, in_sample, source=source)
+        present = in_sample > 0
         empty = [str(c) for c, p, t in zip(cats, present, tgt) if not p and t > 0]
         if empty:
             raise NeedsAnalysisError(
