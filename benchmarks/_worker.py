@@ -157,9 +157,11 @@ def _long(rows) -> pd.DataFrame:
 
 def _ind_needs_analysis(df, spec, repw=None):
     from needs_analysis.design import SurveyDesign
-    from needs_analysis.design._replicate import ReplicateDesign
+    from needs_analysis.design import ReplicateDesign
 
     ids, domains = spec["indicators"], spec["domains"]
+    props = [i for i, k in zip(ids, spec["kinds"]) if k == "proportion"]
+    means = [i for i, k in zip(ids, spec["kinds"]) if k != "proportion"]
 
     def call():
         design = SurveyDesign(df, weights="w")
@@ -168,10 +170,11 @@ def _ind_needs_analysis(df, spec, repw=None):
                                      method="bootstrap", weight_name="w")
         parts = []
         for dom in ["total", *domains]:
-            res = design.estimate_many(ids, by=None if dom == "total" else dom, kinds=spec["kinds"], deff=False)
-            lev = res[dom].astype(str).to_numpy() if dom != "total" else "total"
-            parts.append(pd.DataFrame({"variable": res["variable"].to_numpy(), "domain": dom, "level": lev,
-                                       "estimate": res["estimate"].to_numpy(), "se": res["se"].to_numpy()}))
+            by = None if dom == "total" else dom
+            for res in (design.proportion(props, by=by, deff=False), design.mean(means, by=by, deff=False)):
+                lev = res[dom].astype(str).to_numpy() if dom != "total" else "total"
+                parts.append(pd.DataFrame({"variable": res["variable"].to_numpy(), "domain": dom, "level": lev,
+                                           "estimate": res["estimate"].to_numpy(), "se": res["se"].to_numpy()}))
         return pd.concat(parts, ignore_index=True)
 
     return call

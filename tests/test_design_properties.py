@@ -126,7 +126,7 @@ def test_by_equals_domain_restricted_design(sv):
 def test_jackknife_domain_estimates_match_full_sample(sv):
     df, spec = sv
     d = _build(df, spec)
-    if d._plan.stages[0].lonely().any():
+    if d._variance.plan.stages[0].lonely().any():
         return
     rd = d.replicate("jkn")
     a, b = d.proportion("cat", by="g"), rd.proportion("cat", by="g")

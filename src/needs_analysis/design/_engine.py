@@ -1,0 +1,287 @@
+"""The estimation engine: ratio estimators of one or many variables by domain, and contrasts of two domains.
+
+Every estimate of a design -- ``mean``, ``total``, ``ratio``, ``proportion``
+(one variable or a list, as R ``svymean(~a + b)``), the distribution function
+behind ``quantile``, the cell shares of ``chisq`` -- is a ratio of weighted
+totals ``T_y / T_x`` computed here, domain by domain: the rows are sorted by
+domain once and every domain is a contiguous block whose estimators are
+matrix-vector products. The variance comes from the design's strategy, one per
+design kind (:class:`~._taylor.TaylorVariance`,
+:class:`~._repvar.ReplicateVariance`); the design effect from one formula
+(:func:`~._taylor.srs_references`); the difference of two domains from one
+contrast routine (:func:`domain_contrast`), which ``difference``, ``ttest`` and
+the municipality comparison use.
+
+Columns are processed a few at a time (:data:`CHUNK_CELLS`), so that many
+variables at 100,000 rows never need a (rows x variables) block of each
+intermediate at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ._ci import proportion_ci, wald_ci
+from ._domains import Domains
+from ._estimators import RatioBlock, ratio_block
+from ._likelihood import profile_ci
+from ._taylor import CANCELLATION, srs_references
+
+__all__ = ["ColumnSet", "domain_parts", "finish", "sorted_by_domain", "domain_blocks", "contrast_parts",
+           "CHUNK_CELLS", "design_effect"]
+
+#: Cells (rows x columns) of one chunk of columns.
+CHUNK_CELLS = 2_000_000
+
+
+@dataclass(frozen=True)
+class ColumnSet:
+    """A chunk of estimator columns.
+
+    Attributes
+    ----------
+    names : list of str
+        The variable of every column.
+    levels : list
+        The category of every column (``None`` for a numeric or 0/1 variable).
+    y : ndarray, shape (n, k)
+        Numerators, NaN where missing.
+    x : ndarray, shape (n, k) or None
+        Denominators of ratios, NaN where missing.
+    """
+
+    names: list[str]
+    levels: list
+    y: np.ndarray
+    x: np.ndarray | None = None
+
+    @property
+    def k(self) -> int:
+        """Number of columns."""
+        return int(self.y.shape[1])
+
+    def valid(self, na_rm: bool) -> np.ndarray:
+        """Base membership (n, k): a value (and a denominator) present, or every row without ``na_rm``."""
+        if not na_rm:
+            return np.ones(self.y.shape, dtype=bool)
+        ok = ~np.isnan(self.y)
+        return ok if self.x is None else ok & ~np.isnan(self.x)
+
+
+def chunks(readers: Sequence[Callable[[], ColumnSet]], n: int) -> Iterator[ColumnSet]:
+    """Column sets of about :data:`CHUNK_CELLS` cells from one reader per variable, in order."""
+    limit = max(1, CHUNK_CELLS // max(n, 1))
+    pending: list[ColumnSet] = []
+    width = 0
+    for read in readers:
+        cs = read()
+        pending.append(cs)
+        width += cs.k
+        if width >= limit:
+            yield _join(pending)
+            pending, width = [], 0
+    if pending:
+        yield _join(pending)
+
+
+def _join(parts: list[ColumnSet]) -> ColumnSet:
+    if len(parts) == 1:
+        return parts[0]
+    x = None if parts[0].x is None else np.hstack([p.x for p in parts])
+    return ColumnSet([nm for p in parts for nm in p.names], [lv for p in parts for lv in p.levels],
+                     np.hstack([p.y for p in parts]), x)
+
+
+def sorted_by_domain(codes: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row order grouping the domains (rows without a domain dropped) and block bounds."""
+    if g == 1 and np.all(codes == 0):
+        return np.arange(codes.size), np.array([0, codes.size])
+    keep = np.flatnonzero(codes >= 0)
+    order = keep[np.argsort(codes[keep], kind="stable")]
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(codes[keep], minlength=g))])
+    return order, bounds
+
+
+def domain_blocks(w: np.ndarray, y: np.ndarray, valid: np.ndarray, x: np.ndarray | None, codes: np.ndarray,
+                  g: int, kind: str, only: Sequence[int] | None = None) -> Iterator[tuple[int, RatioBlock]]:
+    """``(domain, RatioBlock)`` for every domain (or the domains in ``only``)."""
+    order, bounds = sorted_by_domain(codes, g)
+    identity = order.size == w.size and bounds.size == 2
+    for gi in range(g) if only is None else only:
+        if identity:
+            yield gi, ratio_block(order, w, y, valid, x, kind, identity=True)
+            continue
+        rows = order[bounds[gi]:bounds[gi + 1]]
+        yield gi, ratio_block(rows, w[rows], y[rows], valid[rows], None if x is None else x[rows], kind)
+
+
+def _ones_zeros(y: np.ndarray) -> np.ndarray:
+    """``[y == 1 | y == 0]`` (n, 2k) of 0/1 columns (0 in both where missing)."""
+    k = y.shape[1]
+    out = np.empty((y.shape[0], 2 * k))  # C order: the sparse products read it row by row
+    np.equal(y, 1.0, out=out[:, :k], casting="unsafe")
+    np.equal(y, 0.0, out=out[:, k:], casting="unsafe")
+    return out
+
+
+def domain_parts(design, cs: ColumnSet, dom: Domains, kind: str, na_rm: bool,
+                 full: bool = False) -> dict[str, np.ndarray]:
+    """Estimates, variances and design-effect pieces (G, k) of a chunk of columns by domain.
+
+    Parameters
+    ----------
+    design : SurveyDesign or ReplicateDesign
+    cs : ColumnSet
+    dom : Domains
+    kind : {"proportion", "mean", "total", "ratio"}
+    na_rm : bool
+        Rows with a missing value are outside the base (else they make the
+        domain's estimate missing).
+    full : bool
+        Also return ``cov``, the covariance matrix of the (single) domain's
+        estimators (``G`` must be 1).
+
+    Returns
+    -------
+    dict
+        ``est, var, ss, psum, n`` (G, k).
+    """
+    w, variance = design._w, design._variance
+    g = dom.n_domains
+    if kind == "proportion" and na_rm and not full and variance.binary_route():
+        parts = variance.binary_parts(w, dom.codes, g, _ones_zeros(cs.y))
+        redo = np.flatnonzero(~parts["exact"].all(axis=0) & ~np.isnan(parts["est"]).all(axis=0))
+        if redo.size:  # variances the closed form would get wrong by cancellation: from the scores
+            sub = ColumnSet([cs.names[j] for j in redo], [cs.levels[j] for j in redo], cs.y[:, redo])
+            again = domain_parts(design, sub, dom, "mean", na_rm)
+            for key in ("var", "ss"):
+                parts[key][:, redo] = np.where(parts["exact"][:, redo], parts[key][:, redo], again[key])
+        return parts
+    valid = cs.valid(na_rm)
+    est_kind = "mean" if kind == "proportion" else kind
+    out = {name: np.full((g, cs.k), np.nan) for name in ("est", "var", "ss", "psum")}
+    out["n"] = np.zeros((g, cs.k), dtype=np.int64)
+    for gi, block in domain_blocks(w, cs.y, valid, cs.x, dom.codes, g, est_kind):
+        out["est"][gi] = block.est
+        out["n"][gi] = block.count().astype(np.int64)
+        if full:
+            out["cov"] = variance.variance(block, full=True)
+            out["var"][gi] = np.diag(out["cov"])
+        else:
+            out["var"][gi] = variance.variance(block)
+        out["ss"][gi], out["psum"][gi] = block.srs_pieces()
+    return out
+
+
+def design_effect(var: np.ndarray, ss: np.ndarray, psum: np.ndarray, n: np.ndarray, deff) -> np.ndarray:
+    """Design effect: the variance over the SRS variance without (``True``) or with (``"replace"``) replacement."""
+    wor, wr = srs_references(ss, psum, n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if deff == "replace":
+            return var / wr
+        return var / wor if deff else np.full_like(var, np.nan)
+
+
+def finish(design, cs: ColumnSet, dom: Domains, parts: dict, kind: str, *, deff, level: float, dfv: np.ndarray,
+           method: str | None = None, na_rm: bool = True) -> dict[str, np.ndarray]:
+    """Clean variances, design effects and confidence intervals (G, k) of :func:`domain_parts`.
+
+    ``method`` is the proportion interval (``None``: Wald).
+    """
+    est = parts["est"]
+    var = np.where(parts["var"] < (1e-13 * np.abs(est)) ** 2, 0.0, parts["var"])  # rounding noise -> 0
+    var = np.where(np.isnan(est), np.nan, var)  # empty base: no estimate, no SE
+    d = design_effect(var, parts["ss"], parts["psum"], parts["n"], deff)
+    se = np.sqrt(var)
+    dfk = np.broadcast_to(dfv[:, None], est.shape)
+    if method is None:
+        lo, hi = wald_ci(est, se, dfk, level)
+    else:
+        w = design._w
+        in_dom = (dom.codes >= 0) & (w != 0)
+        n_design = np.bincount(dom.codes[in_dom], minlength=dom.n_domains)[:, None].astype(float)
+        lik = _likelihood(w, cs, dom, var, dfk, level, na_rm) if method == "likelihood" else None
+        lo, hi = proportion_ci(method, est, se, dfk, parts["n"].astype(float), level, likelihood=lik,
+                               n_design=np.broadcast_to(n_design, est.shape))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cv = se / np.abs(est)
+    return {"estimate": est, "se": se, "ci_low": lo, "ci_high": hi, "n": parts["n"], "deff": d, "cv": cv}
+
+
+def _likelihood(w, cs: ColumnSet, dom: Domains, var, dfk, level, na_rm):
+    valid = cs.valid(na_rm)
+
+    def cb(i):
+        gi, k = i
+        in_dom = dom.codes == gi
+        rows = in_dom & valid[:, k]
+        return profile_ci(cs.y[rows, k], w[rows], float(np.mean(w[in_dom])), float(var[i]), float(dfk[i]), level)
+
+    return cb
+
+
+def contrast_parts(design, cs: ColumnSet, dom: Domains, first: int, second: int, na_rm: bool,
+                   present_rows: np.ndarray | None) -> dict[str, np.ndarray]:
+    """Difference ``est(first) - est(second)`` of two domains' means, and its variance, per column (k,).
+
+    Parameters
+    ----------
+    design : SurveyDesign or ReplicateDesign
+    cs : ColumnSet
+        Numeric or 0/1 columns.
+    dom : Domains
+    first, second : int
+        The two domains.
+    na_rm : bool
+    present_rows : ndarray of bool (n,) or (n, k), optional
+        Rows whose strata count for ``lonely_psu="average"``.
+
+    Returns
+    -------
+    dict
+        ``estimate, var, n`` (k,), ``n`` the base rows of both domains.
+
+    Notes
+    -----
+    The contrast is an estimator whose scores are the first domain's minus
+    the second's, so its variance is the design variance of those scores
+    (Taylor) or of the differenced replicate estimates: R
+    ``svycontrast(svyby(..., covmat=TRUE), c(1, -1))``.
+    """
+    w, variance = design._w, design._variance
+    out = {"estimate": np.full(cs.k, np.nan), "var": np.full(cs.k, np.nan), "n": np.zeros(cs.k, dtype=np.int64)}
+    closed = np.zeros(cs.k, dtype=bool)
+    if na_rm and variance.binary_route():
+        closed = np.all((cs.y == 0) | (cs.y == 1) | np.isnan(cs.y), axis=0)
+    if closed.any():
+        cols = np.flatnonzero(closed)
+        p = variance.binary_parts(w, dom.codes, dom.n_domains, _ones_zeros(cs.y[:, cols]))
+        var, qs = variance.moments_variance((p["s_h"][first] - p["s_h"][second])[None],
+                                            (p["q_h"][first] + p["q_h"][second])[None])
+        exact = var[0] >= CANCELLATION * qs[0]  # else from the scores, as the other columns
+        cols = cols[exact]
+        out["var"][cols] = var[0][exact]
+        out["estimate"][cols] = (p["est"][first] - p["est"][second])[exact]
+        out["n"][cols] = (p["n"][first] + p["n"][second])[exact]
+        closed[:] = False
+        closed[cols] = True
+    rest = ~closed
+    if rest.any():
+        y = cs.y[:, rest]
+        valid = np.ones(y.shape, dtype=bool) if not na_rm else ~np.isnan(y)
+        blocks = dict(domain_blocks(w, y, valid, None, dom.codes, dom.n_domains, "mean", only=(first, second)))
+        b1, b2 = blocks[first], blocks[second]
+        pres = present_rows[:, rest] if present_rows is not None and present_rows.ndim == 2 else present_rows
+        out["estimate"][rest] = b1.est - b2.est
+        out["var"][rest] = variance.contrast_variance(b1, b2, pres)
+        out["n"][rest] = (b1.count() + b2.count()).astype(np.int64)
+    return out
+
+
+def labels_frame(dom: Domains, rows: np.ndarray) -> pd.DataFrame | None:
+    """The by-variables of the given domain rows (``None`` without domains)."""
+    return None if dom.frame is None else dom.frame.iloc[rows].reset_index(drop=True)
