@@ -193,8 +193,7 @@ def finish(design, cs: ColumnSet, dom: Domains, parts: dict, kind: str, *, deff,
     ``method`` is the proportion interval (``None``: Wald).
     """
     est = parts["est"]
-    var = np.where(parts["var"] < (1e-13 * np.abs(est)) ** 2, 0.0, parts["var"])  # rounding noise -> 0
-    var = np.where(np.isnan(est), np.nan, var)  # empty base: no estimate, no SE
+    var = clean_variance(parts["var"], est)
     d = design_effect(var, parts["ss"], parts["psum"], parts["n"], deff)
     se = np.sqrt(var)
     dfk = np.broadcast_to(dfv[:, None], est.shape)
@@ -224,6 +223,12 @@ def _likelihood(w, cs: ColumnSet, dom: Domains, var, dfk, level, na_rm):
     return cb
 
 
+def clean_variance(var: np.ndarray, est: np.ndarray) -> np.ndarray:
+    """Variances as reported: rounding noise of a structurally zero variance -> 0, none without an estimate."""
+    var = np.where(var < (1e-13 * np.abs(est)) ** 2, 0.0, var)  # e.g. the share of a stratum
+    return np.where(np.isnan(est), np.nan, var)
+
+
 def contrast_parts(design, cs: ColumnSet, dom: Domains, first: int, second: int, na_rm: bool,
                    present_rows: np.ndarray | None) -> dict[str, np.ndarray]:
     """Difference ``est(first) - est(second)`` of two domains' means, and its variance, per column (k,).
@@ -238,7 +243,8 @@ def contrast_parts(design, cs: ColumnSet, dom: Domains, first: int, second: int,
         The two domains.
     na_rm : bool
     present_rows : ndarray of bool (n,) or (n, k), optional
-        Rows whose strata count for ``lonely_psu="average"``.
+        Rows whose strata count for ``lonely_psu="average"`` (default: the
+        domains' base rows).
 
     Returns
     -------
@@ -247,39 +253,40 @@ def contrast_parts(design, cs: ColumnSet, dom: Domains, first: int, second: int,
 
     Notes
     -----
-    The contrast is an estimator whose scores are the first domain's minus
-    the second's, so its variance is the design variance of those scores
-    (Taylor) or of the differenced replicate estimates: R
-    ``svycontrast(svyby(..., covmat=TRUE), c(1, -1))``.
+    ``V(a - b) = SE(a)^2 + SE(b)^2 - 2 Cov(a, b)`` with the two domain
+    estimates' SEs as :meth:`mean` reports them and their covariance from
+    the same variance routine (zero when the domains share no stratum and
+    every row is a cluster): R ``svycontrast(svyby(..., covmat=TRUE),
+    c(1, -1))``.
     """
     w, variance = design._w, design._variance
-    out = {"estimate": np.full(cs.k, np.nan), "var": np.full(cs.k, np.nan), "n": np.zeros(cs.k, dtype=np.int64)}
+    est1, est2, var1, var2, cov = (np.full(cs.k, np.nan) for _ in range(5))
+    n = np.zeros(cs.k, dtype=np.int64)
     closed = np.zeros(cs.k, dtype=bool)
     if na_rm and variance.binary_route():
         closed = np.all((cs.y == 0) | (cs.y == 1) | np.isnan(cs.y), axis=0)
     if closed.any():
         cols = np.flatnonzero(closed)
-        p = variance.binary_parts(w, dom.codes, dom.n_domains, _ones_zeros(cs.y[:, cols]))
-        var, qs = variance.moments_variance((p["s_h"][first] - p["s_h"][second])[None],
-                                            (p["q_h"][first] + p["q_h"][second])[None])
-        exact = var[0] >= CANCELLATION * qs[0]  # else from the scores, as the other columns
-        cols = cols[exact]
-        out["var"][cols] = var[0][exact]
-        out["estimate"][cols] = (p["est"][first] - p["est"][second])[exact]
-        out["n"][cols] = (p["n"][first] + p["n"][second])[exact]
-        closed[:] = False
-        closed[cols] = True
-    rest = ~closed
-    if rest.any():
+        sub = ColumnSet([cs.names[j] for j in cols], [cs.levels[j] for j in cols], cs.y[:, cols])
+        p = domain_parts(design, sub, dom, "proportion", na_rm)
+        est1[cols], est2[cols] = p["est"][first], p["est"][second]
+        var1[cols], var2[cols] = p["var"][first], p["var"][second]
+        cov[cols] = variance.moments_covariance(p["s_h"][first], p["s_h"][second])
+        n[cols] = p["n"][first] + p["n"][second]
+    rest = np.flatnonzero(~closed)
+    if rest.size:
         y = cs.y[:, rest]
-        valid = np.ones(y.shape, dtype=bool) if not na_rm else ~np.isnan(y)
+        valid = ~np.isnan(y) if na_rm else np.ones(y.shape, dtype=bool)
         blocks = dict(domain_blocks(w, y, valid, None, dom.codes, dom.n_domains, "mean", only=(first, second)))
         b1, b2 = blocks[first], blocks[second]
         pres = present_rows[:, rest] if present_rows is not None and present_rows.ndim == 2 else present_rows
-        out["estimate"][rest] = b1.est - b2.est
-        out["var"][rest] = variance.contrast_variance(b1, b2, pres)
-        out["n"][rest] = (b1.count() + b2.count()).astype(np.int64)
-    return out
+        est1[rest], est2[rest] = b1.est, b2.est
+        var1[rest] = variance.variance(b1, present_rows=pres)
+        var2[rest] = variance.variance(b2, present_rows=pres)
+        cov[rest] = variance.covariance_pairs(b1, b2, pres)
+        n[rest] = (b1.count() + b2.count()).astype(np.int64)
+    se1, se2 = np.sqrt(clean_variance(var1, est1)), np.sqrt(clean_variance(var2, est2))
+    return {"estimate": est1 - est2, "var": se1**2 + se2**2 - 2 * cov, "n": n}
 
 
 def labels_frame(dom: Domains, rows: np.ndarray) -> pd.DataFrame | None:

@@ -141,13 +141,15 @@ class ReplicateVariance:
         """:func:`replicate_vcov` with this design's scale, rscales and centring."""
         return replicate_vcov(thetas, coef, self.scale, self.rscales, mse=self.mse, full=full)
 
-    def variance(self, block: RatioBlock, *, full: bool = False) -> np.ndarray:
+    def variance(self, block: RatioBlock, *, full: bool = False, present_rows=None) -> np.ndarray:
         """Variances (or covariance matrix) of the ratio estimators of one domain block."""
         return self.vcov(self.thetas(block), block.est, full=full)
 
-    def contrast_variance(self, first: RatioBlock, second: RatioBlock, present_rows: np.ndarray) -> np.ndarray:
-        """Variances of ``first - second`` column by column (replicate estimates differenced)."""
-        return self.vcov(self.thetas(first) - self.thetas(second), first.est - second.est)
+    def covariance_pairs(self, first: RatioBlock, second: RatioBlock, present_rows=None) -> np.ndarray:
+        """Covariances (k,) of every estimator of ``first`` with the same column of ``second`` (two domains)."""
+        k = first.est.size
+        th = np.hstack([self.thetas(first), self.thetas(second)])
+        return self.vcov(th, np.concatenate([first.est, second.est]), full=True)[np.arange(k), k + np.arange(k)]
 
     def binary_route(self) -> bool:
         """Replicate estimates have no closed form: every estimate goes through :meth:`thetas`."""

@@ -37,13 +37,13 @@ __all__ = ["taylor_variance", "TaylorVariance", "srs_references", "CANCELLATION"
 CANCELLATION = 1e-6
 
 
-def _stage_variance(st: Stage, lonely_psu: str, units: np.ndarray, z: np.ndarray, full: bool,
+def _stage_variance(st: Stage, lonely_psu: str, units: np.ndarray, z: np.ndarray, mode: str,
                     present: np.ndarray | None) -> np.ndarray:
     """Contribution of one stage (R ``onestage`` + ``onestrat``), clusters without scores in closed form."""
     p = z.shape[1]
     cl = st.unit_to_cluster[units]
     if cl.size == 0:
-        return np.zeros((p, p)) if full else np.zeros(p)
+        return np.zeros((p, p)) if mode == "full" else np.zeros(p if mode == "diag" else p // 2)
     if np.all(cl[1:] > cl[:-1]):  # distinct clusters in order (e.g. one row per PSU): no aggregation
         ucl, agg = cl, None
     else:
@@ -63,16 +63,21 @@ def _stage_variance(st: Stage, lonely_psu: str, units: np.ndarray, z: np.ndarray
     means[zero_mean] = 0.0  # lonely clusters deviate from zero, not from their own mean
     dev = zc - means[h]
     outside = (st.n_psu - np.bincount(h, minlength=nh)).astype(float)  # clusters of the stratum without scores
-    if full:
+    if mode == "full":
         scale = scale.reshape(nh)
         return dev.T @ (dev * scale[h][:, None]) + (means * (scale * outside)[:, None]).T @ means
+    if mode == "pairs":  # covariance of column j with column k + j
+        k = p // 2
+        scale = np.broadcast_to(scale.reshape(nh, -1)[:, :1], (nh, k))
+        inside = np.einsum("cp,cp,cp->p", dev[:, :k], scale[h], dev[:, k:])
+        return inside + np.einsum("hp,h,hp->p", scale, outside, means[:, :k] * means[:, k:])
     scale = np.broadcast_to(scale.reshape(nh, -1), (nh, p))
     inside = np.einsum("cp,cp,cp->p", dev, scale[h], dev)
     return inside + np.einsum("hp,h,hp->p", scale, outside, means**2)
 
 
 def taylor_variance(plan: VariancePlan, units: np.ndarray, z: np.ndarray, *, full: bool = False,
-                    present: np.ndarray | None = None) -> np.ndarray:
+                    present: np.ndarray | None = None, pairs: bool = False) -> np.ndarray:
     """Taylor-linearisation variances (or covariance matrix) of estimators from their weighted scores.
 
     Parameters
@@ -91,11 +96,15 @@ def taylor_variance(plan: VariancePlan, units: np.ndarray, z: np.ndarray, *, ful
         value and a non-zero weight); one column for all estimators (needed
         with ``full``) or one per estimator. Only ``lonely_psu="average"``
         uses it (:meth:`VariancePlan.averages_lonely`).
+    pairs : bool, default False
+        Return the covariances of column ``j`` with column ``p/2 + j``
+        (``p/2`` of them; ``present`` one column for all).
 
     Returns
     -------
     ndarray
-        Variances, shape (p,), or covariance matrix, shape (p, p).
+        Variances, shape (p,), covariance matrix, shape (p, p), or paired
+        covariances, shape (p/2,).
 
     Notes
     -----
@@ -116,13 +125,15 @@ def taylor_variance(plan: VariancePlan, units: np.ndarray, z: np.ndarray, *, ful
     z = np.asarray(z, dtype=float)
     if z.ndim == 1:
         z = z[:, None]
+    mode = "full" if full else ("pairs" if pairs else "diag")
     if present is not None:
         present = np.asarray(present, dtype=bool)
-        if full and present.ndim == 2:
-            present = present.any(axis=1)  # one subsample for a covariance matrix
-    out = np.zeros((z.shape[1], z.shape[1])) if full else np.zeros(z.shape[1])
+        if mode != "diag" and present.ndim == 2:
+            present = present.any(axis=1)  # one subsample for covariances
+    p = z.shape[1]
+    out = np.zeros((p, p)) if full else np.zeros(p if mode == "diag" else p // 2)
     for st in plan.stages:
-        out = out + _stage_variance(st, plan.lonely_psu, units, z, full, present)
+        out = out + _stage_variance(st, plan.lonely_psu, units, z, mode, present)
     return out
 
 
@@ -199,43 +210,55 @@ class TaylorVariance:
         """
         return not self.steps and self.plan.averages_lonely()
 
-    def scores_variance(self, rows: np.ndarray, z: np.ndarray, *, full: bool = False,
-                        present: np.ndarray | None = None) -> np.ndarray:
-        """Variances (or covariance) of estimators whose weighted scores ``z`` are non-zero on ``rows`` only."""
-        if self.steps:
+    def scores_variance(self, rows: np.ndarray, z: np.ndarray, *, full: bool = False, pairs: bool = False,
+                        present: np.ndarray | None = None, present_rows: np.ndarray | None = None) -> np.ndarray:
+        """Variances (or covariances) of estimators whose weighted scores ``z`` are non-zero on ``rows`` only.
+
+        ``present`` marks, per row of ``z``, the rows of each estimator's
+        subsample; ``present_rows`` (n,) or (n, p), instead, marks rows of the
+        whole design (for a subsample reaching beyond ``rows``). Both matter
+        only for ``lonely_psu="average"``.
+        """
+        averaging = self.averages_lonely()
+        if self.steps or (averaging and present_rows is not None):
             s = np.zeros((self.unit_of_row.size, z.shape[1]))
             s[rows] = z
-            return taylor_variance(self.plan, self.unit_of_row, residualise(s, self.steps), full=full)
-        return taylor_variance(self.plan, self.unit_of_row[rows], z, full=full,
-                               present=present if self.averages_lonely() else None)
+            if self.steps:
+                s = residualise(s, self.steps)
+            return taylor_variance(self.plan, self.unit_of_row, s, full=full, pairs=pairs,
+                                   present=present_rows if averaging else None)
+        return taylor_variance(self.plan, self.unit_of_row[rows], z, full=full, pairs=pairs,
+                               present=present if averaging else None)
 
-    def variance(self, block: RatioBlock, *, full: bool = False) -> np.ndarray:
-        """Variances (or covariance matrix) of the ratio estimators of one domain block."""
+    def variance(self, block: RatioBlock, *, full: bool = False,
+                 present_rows: np.ndarray | None = None) -> np.ndarray:
+        """Variances (or covariance matrix) of the ratio estimators of one domain block.
+
+        ``present_rows``: the subsample whose strata count for
+        ``lonely_psu="average"`` (default: the block's base rows).
+        """
         present = None
         if self.averages_lonely():
             base = (block.valid != 0) & (block.w != 0)[:, None]
             present = base.any(axis=1) if full else base
-        return self.scores_variance(block.rows, block.w[:, None] * block.r, full=full, present=present)
+        return self.scores_variance(block.rows, block.w[:, None] * block.r, full=full, present=present,
+                                    present_rows=present_rows)
 
-    def contrast_variance(self, first: RatioBlock, second: RatioBlock,
-                          present_rows: np.ndarray | None = None) -> np.ndarray:
-        """Variances of ``first - second`` (estimators of two domains), column by column.
-
-        The contrast's scores are the first block's minus the second's.
-        ``present_rows`` (n,) or (n, k) marks the rows whose strata count for
-        ``lonely_psu="average"`` (default: the base rows of both blocks).
-        """
-        rows = np.concatenate([first.rows, second.rows])
-        z = np.concatenate([first.w[:, None] * first.r, -(second.w[:, None] * second.r)])
-        order = np.argsort(rows, kind="stable")
-        rows, z = rows[order], z[order]
-        if self.averages_lonely() and present_rows is not None:
-            s = np.zeros((self.unit_of_row.size, z.shape[1]))
-            s[rows] = z
-            return taylor_variance(self.plan, self.unit_of_row, s, present=present_rows)
-        base = np.concatenate([(first.valid != 0) & (first.w != 0)[:, None],
-                               (second.valid != 0) & (second.w != 0)[:, None]])[order]
-        return self.scores_variance(rows, z, present=base)
+    def covariance_pairs(self, first: RatioBlock, second: RatioBlock,
+                         present_rows: np.ndarray | None = None) -> np.ndarray:
+        """Covariances (k,) of every estimator of ``first`` with the same column of ``second`` (two domains)."""
+        k = first.r.shape[1]
+        rows = np.union1d(first.rows, second.rows)
+        z = np.zeros((rows.size, 2 * k))
+        z[np.searchsorted(rows, first.rows), :k] = first.w[:, None] * first.r
+        z[np.searchsorted(rows, second.rows), k:] = second.w[:, None] * second.r
+        present = None
+        if self.averages_lonely() and present_rows is None:
+            base = np.zeros(rows.size, dtype=bool)
+            base[np.searchsorted(rows, first.rows)] |= ((first.valid != 0) & (first.w != 0)[:, None]).any(axis=1)
+            base[np.searchsorted(rows, second.rows)] |= ((second.valid != 0) & (second.w != 0)[:, None]).any(axis=1)
+            present = base
+        return self.scores_variance(rows, z, pairs=True, present=present, present_rows=present_rows)
 
     def model_vcov(self, influence: np.ndarray, rows: np.ndarray, refit, coef) -> np.ndarray:
         """Covariance of model coefficients: the Taylor variance of their influence rows.
@@ -335,6 +358,20 @@ class TaylorVariance:
             m = np.where(zero_mean[None, :, None], 0.0, s_h / npsu)
             return (np.einsum("hgk,ghk->gk", scale, q_h - 2.0 * m * s_h + npsu * m**2),
                     np.einsum("hgk,ghk->gk", scale, q_h))
+
+    def moments_covariance(self, s1: np.ndarray, s2: np.ndarray) -> np.ndarray:
+        """Covariances (k,) of two domains' estimators from their per-stratum score sums (H, k) (rows are clusters).
+
+        No row is in both domains, so ``sum_i z1_i z2_i = 0`` and stratum ``h``
+        adds ``-scale_h n_h m1_h m2_h``.
+        """
+        st = self.plan.stages[0]
+        nh = st.n_strata
+        scale, zero_mean = stage_scale(st, self.plan.lonely_psu, None)
+        npsu = st.n_psu.astype(float)[:, None]
+        m1 = np.where(zero_mean[:, None], 0.0, s1 / npsu)
+        m2 = np.where(zero_mean[:, None], 0.0, s2 / npsu)
+        return -np.einsum("h,hk->k", scale.reshape(nh), npsu * m1 * m2)
 
     # ------------------------------------------------------------ degrees of freedom
     def domain_df(self, codes: np.ndarray, g: int, w: np.ndarray) -> np.ndarray:
