@@ -20,14 +20,13 @@ intermediate at once.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ._ci import proportion_ci, wald_ci
 from ._domains import Domains
-from ._estimators import RatioBlock, ratio_block
+from ._estimators import RatioBlock, is_binary, ratio_block
 from ._likelihood import profile_ci
 from ._taylor import CANCELLATION, srs_references
 
@@ -38,31 +37,55 @@ __all__ = ["ColumnSet", "domain_parts", "finish", "sorted_by_domain", "domain_bl
 CHUNK_CELLS = 2_000_000
 
 
-@dataclass(frozen=True)
 class ColumnSet:
     """A chunk of estimator columns.
 
-    Attributes
+    Parameters
     ----------
     names : list of str
         The variable of every column.
     levels : list
         The category of every column (``None`` for a numeric or 0/1 variable).
-    y : ndarray, shape (n, k)
+    y : ndarray, shape (n, k), optional
         Numerators, NaN where missing.
-    x : ndarray, shape (n, k) or None
+    x : ndarray, shape (n, k), optional
         Denominators of ratios, NaN where missing.
+    cols : list of ndarray, optional
+        The numerators column by column (contiguous), instead of ``y``.
     """
 
-    names: list[str]
-    levels: list
-    y: np.ndarray
-    x: np.ndarray | None = None
+    def __init__(self, names: list[str], levels: list, y: np.ndarray | None = None, x: np.ndarray | None = None,
+                 cols: list[np.ndarray] | None = None) -> None:
+        self.names, self.levels, self.x = list(names), list(levels), x
+        self._y, self._cols = y, cols
+
+    @property
+    def y(self) -> np.ndarray:
+        """Numerators (n, k)."""
+        if self._y is None:
+            self._y = np.column_stack(self._cols)
+        return self._y
+
+    @property
+    def cols(self) -> list[np.ndarray]:
+        """Numerators as contiguous columns."""
+        if self._cols is None:
+            self._cols = [np.ascontiguousarray(self._y[:, j]) for j in range(self._y.shape[1])]
+        return self._cols
 
     @property
     def k(self) -> int:
         """Number of columns."""
-        return int(self.y.shape[1])
+        return len(self.names)
+
+    def subset(self, columns: np.ndarray) -> "ColumnSet":
+        """The given columns."""
+        return ColumnSet([self.names[j] for j in columns], [self.levels[j] for j in columns],
+                         cols=[self.cols[j] for j in columns])
+
+    def binary(self) -> np.ndarray:
+        """Columns whose values are all 0, 1 or missing (k,)."""
+        return np.array([is_binary(c) for c in self.cols], dtype=bool)
 
     def valid(self, na_rm: bool) -> np.ndarray:
         """Base membership (n, k): a value (and a denominator) present, or every row without ``na_rm``."""
@@ -91,9 +114,11 @@ def chunks(readers: Sequence[Callable[[], ColumnSet]], n: int) -> Iterator[Colum
 def _join(parts: list[ColumnSet]) -> ColumnSet:
     if len(parts) == 1:
         return parts[0]
-    x = None if parts[0].x is None else np.hstack([p.x for p in parts])
-    return ColumnSet([nm for p in parts for nm in p.names], [lv for p in parts for lv in p.levels],
-                     np.hstack([p.y for p in parts]), x)
+    names = [nm for p in parts for nm in p.names]
+    levels = [lv for p in parts for lv in p.levels]
+    if parts[0].x is not None:
+        return ColumnSet(names, levels, np.hstack([p.y for p in parts]), np.hstack([p.x for p in parts]))
+    return ColumnSet(names, levels, cols=[c for p in parts for c in p.cols])
 
 
 def sorted_by_domain(codes: np.ndarray, g: int) -> tuple[np.ndarray, np.ndarray]:
@@ -117,15 +142,6 @@ def domain_blocks(w: np.ndarray, y: np.ndarray, valid: np.ndarray, x: np.ndarray
             continue
         rows = order[bounds[gi]:bounds[gi + 1]]
         yield gi, ratio_block(rows, w[rows], y[rows], valid[rows], None if x is None else x[rows], kind)
-
-
-def _ones_zeros(y: np.ndarray) -> np.ndarray:
-    """``[y == 1 | y == 0]`` (n, 2k) of 0/1 columns (0 in both where missing)."""
-    k = y.shape[1]
-    out = np.empty((y.shape[0], 2 * k))  # C order: the sparse products read it row by row
-    np.equal(y, 1.0, out=out[:, :k], casting="unsafe")
-    np.equal(y, 0.0, out=out[:, k:], casting="unsafe")
-    return out
 
 
 def domain_parts(design, cs: ColumnSet, dom: Domains, kind: str, na_rm: bool,
@@ -153,11 +169,10 @@ def domain_parts(design, cs: ColumnSet, dom: Domains, kind: str, na_rm: bool,
     w, variance = design._w, design._variance
     g = dom.n_domains
     if kind == "proportion" and na_rm and not full and variance.binary_route():
-        parts = variance.binary_parts(w, dom.codes, g, _ones_zeros(cs.y))
+        parts = variance.binary_parts(w, dom.codes, g, cs.cols)
         redo = np.flatnonzero(~parts["exact"].all(axis=0) & ~np.isnan(parts["est"]).all(axis=0))
         if redo.size:  # variances the closed form would get wrong by cancellation: from the scores
-            sub = ColumnSet([cs.names[j] for j in redo], [cs.levels[j] for j in redo], cs.y[:, redo])
-            again = domain_parts(design, sub, dom, "mean", na_rm)
+            again = domain_parts(design, cs.subset(redo), dom, "mean", na_rm)
             for key in ("var", "ss"):
                 parts[key][:, redo] = np.where(parts["exact"][:, redo], parts[key][:, redo], again[key])
         return parts
@@ -264,18 +279,17 @@ def contrast_parts(design, cs: ColumnSet, dom: Domains, first: int, second: int,
     n = np.zeros(cs.k, dtype=np.int64)
     closed = np.zeros(cs.k, dtype=bool)
     if na_rm and variance.binary_route():
-        closed = np.all((cs.y == 0) | (cs.y == 1) | np.isnan(cs.y), axis=0)
+        closed = cs.binary()
     if closed.any():
         cols = np.flatnonzero(closed)
-        sub = ColumnSet([cs.names[j] for j in cols], [cs.levels[j] for j in cols], cs.y[:, cols])
-        p = domain_parts(design, sub, dom, "proportion", na_rm)
+        p = domain_parts(design, cs.subset(cols), dom, "proportion", na_rm)
         est1[cols], est2[cols] = p["est"][first], p["est"][second]
         var1[cols], var2[cols] = p["var"][first], p["var"][second]
         cov[cols] = variance.moments_covariance(p["s_h"][first], p["s_h"][second])
         n[cols] = p["n"][first] + p["n"][second]
     rest = np.flatnonzero(~closed)
     if rest.size:
-        y = cs.y[:, rest]
+        y = cs.subset(rest).y
         valid = ~np.isnan(y) if na_rm else np.ones(y.shape, dtype=bool)
         blocks = dict(domain_blocks(w, y, valid, None, dom.codes, dom.n_domains, "mean", only=(first, second)))
         b1, b2 = blocks[first], blocks[second]

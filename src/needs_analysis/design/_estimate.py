@@ -40,9 +40,9 @@ def _reader(data: pd.DataFrame, variable: str, kind: str, where: str, denominato
         if kind == "proportion" or (kind == "total" and categorical):
             levels, ind = category_values(data, variable, where)
             if levels is None:
-                return ColumnSet([variable], [None], ind)
+                return ColumnSet([variable], [None], cols=[ind[:, 0]])
             return ColumnSet([variable] * len(levels), list(levels), ind)
-        return ColumnSet([variable], [None], numeric_values(data, variable, where)[:, None])
+        return ColumnSet([variable], [None], cols=[numeric_values(data, variable, where)])
 
     return read
 
@@ -302,7 +302,7 @@ def two_group_ttest(design, variable: str, group: str, *, level: float = 0.95) -
                                      f"{variable!r}", where="ttest()", expected="respondents in both groups",
                                      fix="check the group and the variable")
     dom = Domains(np.where(codes == seen[0], 0, np.where(codes == seen[1], 1, -1)), None, 2)
-    readers = [lambda: ColumnSet([variable], [None], y[:, None])]
+    readers = [lambda: ColumnSet([variable], [None], cols=[y])]
     est, var, n = _contrast(design, [variable], readers, dom, 1, 0, True, use)
     dfv = float(design._variance.domain_df(np.where(use, 0, -1), 1, w)[0]) - 1.0
     tests = _test_columns(est, var, dfv, level)

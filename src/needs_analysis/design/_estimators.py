@@ -117,7 +117,7 @@ def numeric_values(df: pd.DataFrame, column: str, where: str) -> np.ndarray:
         )
     s = df[column]
     if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_numeric_dtype(s.dtype):
-        return s.astype("float64").to_numpy(dtype=float, na_value=np.nan)
+        return np.ascontiguousarray(s.to_numpy(dtype=float, na_value=np.nan))
     if s.dtype == object:
         conv = pd.to_numeric(s, errors="coerce")
         if (conv.isna() == s.isna()).all():
@@ -150,7 +150,8 @@ def category_values(df: pd.DataFrame, column: str, where: str) -> tuple[np.ndarr
     if pd.api.types.is_bool_dtype(s.dtype) or (
         pd.api.types.is_numeric_dtype(s.dtype) and not isinstance(s.dtype, pd.CategoricalDtype)
     ):
-        v = s.astype("float64").to_numpy(dtype=float, na_value=np.nan)
+        # one contiguous copy (a column of a 2-D block is strided): the checks and products then read it fast
+        v = np.ascontiguousarray(s.to_numpy(dtype=float, na_value=np.nan))
         if is_binary(v):
             return None, v[:, None]
     codes, levels = _factorize(s)

@@ -248,7 +248,7 @@ class TaylorVariance:
                          present_rows: np.ndarray | None = None) -> np.ndarray:
         """Covariances (k,) of every estimator of ``first`` with the same column of ``second`` (two domains)."""
         k = first.r.shape[1]
-        rows = np.union1d(first.rows, second.rows)
+        rows = np.sort(np.concatenate([first.rows, second.rows]))  # a row is in one domain only
         z = np.zeros((rows.size, 2 * k))
         z[np.searchsorted(rows, first.rows), :k] = first.w[:, None] * first.r
         z[np.searchsorted(rows, second.rows), k:] = second.w[:, None] * second.r
@@ -286,7 +286,8 @@ class TaylorVariance:
         """Whether :meth:`binary_parts` applies: clusters are rows, no calibration, no lonely averaging."""
         return self.rows_are_units and not self.steps and not self.plan.averages_lonely()
 
-    def binary_parts(self, w: np.ndarray, codes: np.ndarray, g: int, mat: np.ndarray) -> dict[str, np.ndarray]:
+    def binary_parts(self, w: np.ndarray, codes: np.ndarray, g: int,
+                     columns: list[np.ndarray]) -> dict[str, np.ndarray]:
         """Proportions, their Taylor variances and deff pieces from weighted counts (rows are clusters).
 
         Parameters
@@ -296,13 +297,14 @@ class TaylorVariance:
             Domain of every row (-1: none).
         g : int
             Number of domains.
-        mat : ndarray (n, 2k)
-            ``[y == 1 | y == 0]`` of ``k`` 0/1 columns (0 in both where missing).
+        columns : list of ndarray (n,)
+            ``k`` 0/1 columns (NaN where missing).
 
         Returns
         -------
         dict
-            ``est, var, ss, psum, n`` of shape (g, k) and the per-stratum
+            ``est, var, ss, psum, n`` of shape (g, k), ``exact`` (no
+            cancellation, see :meth:`moments_variance`) and the per-stratum
             moments ``s_h, q_h`` (g, H, k) for contrasts.
 
         Notes
@@ -312,19 +314,25 @@ class TaylorVariance:
         scale_h (Q_h - 2 m_h S_h + n_h m_h^2)`` with ``S_h = sum z_i``,
         ``m_h = S_h / n_h`` and, for a 0/1 variable,
         ``Q_h = ((1 - p)^2 sum_{y=1} w^2 + p^2 sum_{y=0} w^2) / T_x^2`` (two sums of
-        positive terms: no cancellation). All sums for every domain, stratum
-        and column come from one sparse-times-dense product.
+        positive terms). All sums for every domain and stratum come from one
+        sparse (domains x strata) x rows matrix applied to ``[y == 1]`` and
+        ``[y == 0]`` of every column.
         """
         st = self.plan.stages[0]
         nh = st.n_strata
-        k = mat.shape[1] // 2
+        k = len(columns)
         i = np.flatnonzero(codes >= 0)
         c, h, wi = codes[i], st.cluster_to_stratum[i], w[i]
         cell = c * nh + h
         rows = np.concatenate([c, g + cell, g + g * nh + cell])
         vals = np.concatenate([(wi != 0).astype(float), wi, wi * wi])
         a = sparse.csr_matrix((vals, (rows, np.tile(i, 3))), shape=(g + 2 * g * nh, len(w)))
-        sums = np.asarray(a @ mat)
+        sums = np.empty((a.shape[0], 2 * k))
+        ones, zeros = np.empty(len(w)), np.empty(len(w))
+        for j, v in enumerate(columns):
+            np.equal(v, 1.0, out=ones, casting="unsafe")
+            np.equal(v, 0.0, out=zeros, casting="unsafe")
+            sums[:, j], sums[:, k + j] = a @ ones, a @ zeros
         n = sums[:g, :k] + sums[:g, k:]
         w1 = sums[g:g + g * nh].reshape(g, nh, 2 * k)
         w2 = sums[g + g * nh:].reshape(g, nh, 2 * k)
@@ -379,13 +387,13 @@ class TaylorVariance:
         ins = (codes >= 0) & (w != 0)
         c = codes[ins]
         nst = int(self.strata1.max()) + 1
-        st_pairs = np.unique(c * nst + self.strata1[ins])
+        n_strata = (np.bincount(c * nst + self.strata1[ins], minlength=g * nst).reshape(g, nst) > 0).sum(axis=1)
         if self.rows_are_units:  # every row its own PSU
             n_psu = np.bincount(c, minlength=g)
         else:
             npsu = int(self.psu1.max()) + 1
             n_psu = np.bincount(np.unique(c * npsu + self.psu1[ins]) // npsu, minlength=g)
-        return (n_psu - np.bincount(st_pairs // nst, minlength=g)).astype(float)
+        return (n_psu - n_strata).astype(float)
 
     def degf(self, w: np.ndarray) -> int:
         """Design degrees of freedom: PSUs minus strata (rows with non-zero weight)."""
