@@ -272,7 +272,9 @@ def contrast_parts(design, cs: ColumnSet, dom: Domains, first: int, second: int,
     estimates' SEs as :meth:`mean` reports them and their covariance from
     the same variance routine (zero when the domains share no stratum and
     every row is a cluster): R ``svycontrast(svyby(..., covmat=TRUE),
-    c(1, -1))``.
+    c(1, -1))``, which assembles it from the covariance matrix in the same
+    way (so that of two nearly identical estimates keeps about half the
+    digits of their variances).
     """
     w, variance = design._w, design._variance
     est1, est2, var1, var2, cov = (np.full(cs.k, np.nan) for _ in range(5))
