@@ -8,7 +8,13 @@ import pytest
 
 from scipy import stats
 
-from needs_analysis.indicators import DOMAINS, estimate_indicators, load_catalogue, respondent_indicators
+from needs_analysis.indicators import (
+    DOMAINS,
+    INDICATOR_COLUMNS,
+    estimate_indicators,
+    load_catalogue,
+    respondent_indicators,
+)
 
 _POP = "data/reference/synthetic_population.parquet"
 
@@ -67,6 +73,7 @@ def test_estimates_by_hand(sample, indicator, domain, value):
 def test_table_layout(sample):
     est = estimate_indicators(sample, municipality="x")
     cat = load_catalogue()
+    assert list(est.columns) == list(INDICATOR_COLUMNS)
     assert est["indicator"].drop_duplicates().tolist() == [i.id for i in cat]
     assert set(est["domain"]) == {"total", *DOMAINS}
     for _, part in est.groupby("indicator", sort=False):

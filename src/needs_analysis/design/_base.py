@@ -37,7 +37,8 @@ class Design:
     def _copy_with(self, **changes):
         new = object.__new__(type(self))
         for k, v in self.__dict__.items():
-            object.__setattr__(new, k, changes.pop(k, v))
+            if k != "_degf":  # derived from the weights and the variance strategy
+                object.__setattr__(new, k, changes.pop(k, v))
         for k, v in changes.items():
             object.__setattr__(new, k, v)
         return new
@@ -50,7 +51,9 @@ class Design:
 
     def degf(self) -> int:
         """Design degrees of freedom (of the rows with a non-zero weight)."""
-        return self._variance.degf(self._w)
+        if "_degf" not in self.__dict__:
+            self.__dict__["_degf"] = self._variance.degf(self._w)
+        return self.__dict__["_degf"]
 
     @property
     def n(self) -> int:

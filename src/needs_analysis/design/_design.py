@@ -242,7 +242,7 @@ class SurveyDesign(Design):
         )
 
     def _variance_label(self) -> str:
-        return self._variance.label(self._w)
+        return self._variance.label(self.degf())
 
     # ------------------------------------------------------------ replicates
     def replicate(

@@ -28,7 +28,7 @@ from ._ci import proportion_ci, wald_ci
 from ._domains import Domains
 from ._estimators import RatioBlock, is_binary, ratio_block
 from ._likelihood import profile_ci
-from ._taylor import CANCELLATION, srs_references
+from ._taylor import srs_references
 
 __all__ = ["ColumnSet", "domain_parts", "finish", "sorted_by_domain", "domain_blocks", "contrast_parts",
            "CHUNK_CELLS", "design_effect"]

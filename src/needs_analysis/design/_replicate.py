@@ -117,7 +117,7 @@ class ReplicateDesign(Design):
         )
 
     def _variance_label(self) -> str:
-        return self._variance.label(self._w, self._method)
+        return self._variance.label(self.degf(), self._method)
 
     def _rebuilt(self, w: np.ndarray, rw: np.ndarray, mse: bool | None = None) -> "ReplicateDesign":
         v = self._variance

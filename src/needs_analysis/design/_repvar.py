@@ -199,6 +199,6 @@ class ReplicateVariance:
         """Rank of the replicate-weight matrix minus one."""
         return int(self._rank_df(w != 0, w))
 
-    def label(self, w: np.ndarray, method: str) -> str:
+    def label(self, df: int, method: str) -> str:
         """Description for table captions."""
-        return f"{method} replicate weights, df={self.degf(w)}"
+        return f"{method} replicate weights, df={df}"

@@ -399,6 +399,6 @@ class TaylorVariance:
         """Design degrees of freedom: PSUs minus strata (rows with non-zero weight)."""
         return int(self.domain_df(np.zeros(w.size, dtype=np.int64), 1, w)[0])
 
-    def label(self, w: np.ndarray) -> str:
+    def label(self, df: int) -> str:
         """Description for table captions."""
-        return f"Taylor linearisation, df={self.degf(w)}"
+        return f"Taylor linearisation, df={df}"

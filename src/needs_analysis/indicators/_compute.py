@@ -17,12 +17,14 @@ __all__ = [
     "respondent_indicators",
     "estimate_indicators",
     "population_truth",
-    "ESTIMATE_COLUMNS",
+    "INDICATOR_COLUMNS",
 ]
 
 
-#: Column order of the tidy estimates table.
-ESTIMATE_COLUMNS: tuple[str, ...] = (
+#: Column order of the tidy estimates table of the catalogue: the indicator and its domain, then the
+#: statistics of the design's :class:`~needs_analysis.design.EstimateTable` that the packs publish, with
+#: ``count`` (unweighted numerator, for disclosure control) and ``flag`` (set by disclosure control).
+INDICATOR_COLUMNS: tuple[str, ...] = (
     "municipality", "indicator", "label_lt", "label_en", "area", "headline", "kind", "sensitive",
     "domain", "domain_value", "estimate", "se", "ci_low", "ci_high", "n", "count", "deff",
     "ci_method", "flag",
@@ -236,7 +238,7 @@ def _finish(pieces: list[pd.DataFrame], catalogue, municipality: str, domains: S
     dom_order = {d: i for i, d in enumerate(("total", *domains))}
     out = out.sort_values(["indicator", "domain"], key=lambda s: s.map(order) if s.name == "indicator" else s.map(
         dom_order), kind="stable")
-    return out[list(ESTIMATE_COLUMNS)].reset_index(drop=True)
+    return out[list(INDICATOR_COLUMNS)].reset_index(drop=True)
 
 
 def _estimates(catalogue, data, design, domains, ci_method, level) -> list[pd.DataFrame]:
@@ -309,7 +311,7 @@ def estimate_indicators(
     Returns
     -------
     DataFrame
-        The tidy estimates table (columns :data:`ESTIMATE_COLUMNS`;
+        The tidy estimates table (columns :data:`INDICATOR_COLUMNS`;
         ``flag`` is empty until disclosure control is applied).
 
     Notes

@@ -71,15 +71,18 @@ def _categories(data: pd.DataFrame, var: str, cats: Sequence, source: str) -> np
         raise NeedsAnalysisError(f"{int(col.isna().sum())} respondent(s) have no value of {var!r}", where=source,
                                  expected=f"a value of {var!r} for every respondent",
                                  fix="impute or drop them in cleaning before weighting")
-    labels = col.astype(str).to_numpy()
+    # code the column once (factorize runs in C), then match its few distinct values to the categories
+    raw, uniques = pd.factorize(col)
     names = [str(c) for c in cats]
-    unknown = sorted(set(labels) - set(names))
+    position = {c: k for k, c in enumerate(names)}
+    texts = [str(u) for u in uniques]
+    unknown = sorted(t for t in texts if t not in position)
     if unknown:
         raise NeedsAnalysisError(
             f"sample category {unknown[0]!r} of {var!r} is not in the population totals",
             where=source, expected="categories " + ", ".join(names),
             fix="add the category to the margins or recode it in the data")
-    return pd.Categorical(labels, categories=names).codes.astype(np.int64)
+    return np.array([position[t] for t in texts], dtype=np.int64)[raw]
 
 
 def calibration_matrix(
