@@ -9,7 +9,7 @@ matrix-vector products. The variance comes from the design's strategy, one per
 design kind (:class:`~._taylor.TaylorVariance`,
 :class:`~._repvar.ReplicateVariance`); the design effect from one formula
 (:func:`~._taylor.srs_references`); the difference of two domains from one
-contrast routine (:func:`domain_contrast`), which ``difference``, ``ttest`` and
+contrast routine (:func:`contrast_parts`), which ``difference``, ``ttest`` and
 the municipality comparison use.
 
 Columns are processed a few at a time (:data:`CHUNK_CELLS`), so that many
@@ -22,7 +22,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
-import pandas as pd
 
 from ._ci import proportion_ci, wald_ci
 from ._domains import Domains
@@ -30,8 +29,8 @@ from ._estimators import RatioBlock, is_binary, ratio_block
 from ._likelihood import profile_ci
 from ._taylor import srs_references
 
-__all__ = ["ColumnSet", "domain_parts", "finish", "sorted_by_domain", "domain_blocks", "contrast_parts",
-           "CHUNK_CELLS", "design_effect"]
+__all__ = ["ColumnSet", "chunks", "domain_parts", "finish", "clean_variance", "sorted_by_domain", "domain_blocks",
+           "contrast_parts", "design_effect", "CHUNK_CELLS"]
 
 #: Cells (rows x columns) of one chunk of columns.
 CHUNK_CELLS = 2_000_000
@@ -201,7 +200,7 @@ def design_effect(var: np.ndarray, ss: np.ndarray, psum: np.ndarray, n: np.ndarr
         return var / wor if deff else np.full_like(var, np.nan)
 
 
-def finish(design, cs: ColumnSet, dom: Domains, parts: dict, kind: str, *, deff, level: float, dfv: np.ndarray,
+def finish(design, cs: ColumnSet, dom: Domains, parts: dict, *, deff, level: float, dfv: np.ndarray,
            method: str | None = None, na_rm: bool = True) -> dict[str, np.ndarray]:
     """Clean variances, design effects and confidence intervals (G, k) of :func:`domain_parts`.
 
@@ -303,8 +302,3 @@ def contrast_parts(design, cs: ColumnSet, dom: Domains, first: int, second: int,
         n[rest] = (b1.count() + b2.count()).astype(np.int64)
     se1, se2 = np.sqrt(clean_variance(var1, est1)), np.sqrt(clean_variance(var2, est2))
     return {"estimate": est1 - est2, "var": se1**2 + se2**2 - 2 * cov, "n": n}
-
-
-def labels_frame(dom: Domains, rows: np.ndarray) -> pd.DataFrame | None:
-    """The by-variables of the given domain rows (``None`` without domains)."""
-    return None if dom.frame is None else dom.frame.iloc[rows].reset_index(drop=True)

@@ -126,7 +126,7 @@ def estimate(design, variables, by, *, kind: str, na_rm: bool = True, level: flo
     pieces, col_names, col_levels = [], [], []
     for cs in chunks(readers, len(data)):
         parts = domain_parts(design, cs, dom, kind, na_rm)
-        pieces.append(finish(design, cs, dom, parts, kind, deff=deff, level=level, dfv=dfv, method=method,
+        pieces.append(finish(design, cs, dom, parts, deff=deff, level=level, dfv=dfv, method=method,
                              na_rm=na_rm))
         col_names += cs.names
         col_levels += cs.levels
@@ -225,7 +225,7 @@ def _difference_table(label_frame: pd.DataFrame, names: list[str], level_text, e
     return out
 
 
-def _contrast(design, names, readers, dom, first: int, second: int, na_rm: bool, present_rows):
+def _contrast(design, readers, dom, first: int, second: int, na_rm: bool, present_rows):
     est, var, n = [], [], []
     for cs in chunks(readers, len(design._data)):
         parts = contrast_parts(design, cs, dom, first, second, na_rm, present_rows)
@@ -267,11 +267,10 @@ def difference(design, variables, by, first, second, *, category=None, level: fl
                                          expected="category= naming one category", fix="pass category=")
             ind = ind[:, [list(levels).index(category)]]
         readers.append(lambda v=v, ind=ind: ColumnSet([v], [None], ind))
-    valid_any = np.column_stack([~np.isnan(r().y[:, 0]) for r in readers]) if design._variance.averages_lonely() \
-        else None
-    present = None if valid_any is None else ((valid_any if na_rm else np.ones_like(valid_any))
-                                              & (design._w != 0)[:, None])
-    est, var, n = _contrast(design, names, readers, dom, gi, gj, na_rm, present)
+    present = None
+    if design._variance.averages_lonely():  # R svyby(covmat=TRUE): the strata of every row with a value count
+        present = np.column_stack([r().valid(na_rm)[:, 0] for r in readers]) & (design._w != 0)[:, None]
+    est, var, n = _contrast(design, readers, dom, gi, gj, na_rm, present)
     dfv = float(design.degf()) if df is None else float(df)
     tests = _test_columns(est, var, dfv, level)
     frame = pd.DataFrame({dom.names[0]: [f"{first} - {second}"]} | {b: [pd.NA] for b in dom.names[1:]})
@@ -303,7 +302,7 @@ def two_group_ttest(design, variable: str, group: str, *, level: float = 0.95) -
                                      fix="check the group and the variable")
     dom = Domains(np.where(codes == seen[0], 0, np.where(codes == seen[1], 1, -1)), None, 2)
     readers = [lambda: ColumnSet([variable], [None], cols=[y])]
-    est, var, n = _contrast(design, [variable], readers, dom, 1, 0, True, use)
+    est, var, n = _contrast(design, readers, dom, 1, 0, True, use)
     dfv = float(design._variance.domain_df(np.where(use, 0, -1), 1, w)[0]) - 1.0
     tests = _test_columns(est, var, dfv, level)
     frame = pd.DataFrame({group: [f"{level_label(levels[seen[1]])} - {level_label(levels[seen[0]])}"]})
