@@ -73,6 +73,8 @@ class Design:
         return cache[key]
 
     def _df_for(self, df, dom: Domains) -> np.ndarray:
+        if df is None and dom.frame is None:  # no domains: the design's df
+            return np.full(1, float(self.degf()))
         if df is None:
             return self._variance.domain_df(dom.codes, dom.n_domains, self._w).astype(float)
         return np.full(dom.n_domains, check_df(df))

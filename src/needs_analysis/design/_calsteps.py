@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -65,6 +66,12 @@ class CalibrationStep:
     basis: np.ndarray
     root_d: np.ndarray
 
+    @cached_property
+    def inverse_g(self) -> np.ndarray:
+        """``w_before / w_after`` per row (0 where the weight after is 0)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(self.w_after > 0, self.w_before / self.w_after, 0.0)
+
     def with_final_weights(self, w: np.ndarray) -> "CalibrationStep":
         """The same step with other weights after it (e.g. trimmed after the calibration)."""
         w = np.asarray(w, dtype=float).copy()
@@ -85,9 +92,10 @@ class CalibrationStep:
         through the basis of the (cells x p) matrix ``sqrt(D) X``.
         """
         s = np.asarray(scores, dtype=float)
+        ratio = self.inverse_g
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(self.w_after > 0, self.w_before / self.w_after, 0.0)
-            b = self.cells.sums(s * ratio[:, None]) / self.root_d[:, None]
+            b = self.cells.sums(s * ratio[:, None] if s.shape[1] > 1 else s[:, 0] * ratio)
+            b = b.reshape(self.root_d.size, -1) / self.root_d[:, None]
             fitted = self.basis @ (self.basis.T @ np.where(self.root_d[:, None] > 0, b, 0.0))
             per_cell = np.where(self.root_d[:, None] > 0, fitted / self.root_d[:, None], 0.0)
         return s - self.w_after[:, None] * self.cells.to_rows(per_cell)

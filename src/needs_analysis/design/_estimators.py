@@ -63,7 +63,7 @@ class RatioBlock:
 
     def count(self) -> np.ndarray:
         """Rows of each column's base with a non-zero weight (k,)."""
-        return (self.w != 0).astype(float) @ self.valid
+        return np.count_nonzero((self.valid != 0) & (self.w != 0)[:, None], axis=0)
 
     def srs_pieces(self) -> tuple[np.ndarray, np.ndarray]:
         """``(ss, psum)``: weighted sum of squared deviations of ``r`` from its mean, and sum of weights (k,)."""

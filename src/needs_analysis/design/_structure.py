@@ -152,8 +152,8 @@ def build_structure(df: pd.DataFrame, weights, strata, psu, fpc, nest: bool, lon
     for k in range(1, n_stages):
         stratum_rows.append(_codes(pd.DataFrame({"s": strat1, "c": ids[k - 1]})))
     # ---- fpc: population sizes per stage
-    sampsize = []
-    for k in range(n_stages):
+    sampsize = []  # sampled clusters of each row's stratum, per stage (for the fpc)
+    for k in range(n_stages if fpc_cols else 0):
         ncl = int(ids[k].max()) + 1
         c2s = _first_per_code(ids[k], stratum_rows[k], ncl)
         npsu = np.bincount(c2s, minlength=int(stratum_rows[k].max()) + 1)
@@ -270,7 +270,7 @@ def build_structure(df: pd.DataFrame, weights, strata, psu, fpc, nest: bool, lon
         ncl = int(ids[k].max()) + 1
         h_row = stratum_rows[k]
         nh = int(h_row.max()) + 1
-        c2s = _first_per_code(ids[k], h_row, ncl)
+        c2s = h_row if not psu_cols else _first_per_code(ids[k], h_row, ncl)  # without PSUs a row is a cluster
         npsu = np.bincount(c2s, minlength=nh)
         if k < len(popsize):
             pop_h = _first_per_code(h_row, popsize[k], nh)
@@ -280,12 +280,13 @@ def build_structure(df: pd.DataFrame, weights, strata, psu, fpc, nest: bool, lon
         parent = np.zeros(nh, dtype=np.int64) if k == 0 else _first_per_code(h_row, ids[k - 1], nh)
         labels = _stratum_labels(data, strata_cols if k == 0 else psu_cols[k - 1:k], h_row, nh, k)
         stage = Stage(
-            unit_to_cluster=_first_per_code(unit, ids[k], n_units),
+            # the finest units are this stage's clusters (codes in order of first appearance) at the last stage
+            unit_to_cluster=np.arange(n_units) if k == used - 1 else _first_per_code(unit, ids[k], n_units),
             cluster_to_stratum=c2s,
             stratum_parent=parent,
             n_psu=npsu,
             f=f,
-            multiplier=_first_per_code(h_row, mult_row, nh),
+            multiplier=np.ones(nh) if k == 0 else _first_per_code(h_row, mult_row, nh),
             labels=labels,
         )
         if lonely_psu == "fail" and stage.lonely().any():

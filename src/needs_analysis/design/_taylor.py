@@ -37,6 +37,17 @@ __all__ = ["taylor_variance", "TaylorVariance", "srs_references", "CANCELLATION"
 CANCELLATION = 1e-6
 
 
+def _stratum_sums(h: np.ndarray, nh: int, values: np.ndarray) -> np.ndarray:
+    """Column sums (nh, p) of ``values`` (c, p) by stratum ``h``, each a sum in row order."""
+    if values.shape[1] > 16:  # many columns: one pass of a sparse product over the rows
+        hsum = sparse.csr_matrix((np.ones(h.size), (h, np.arange(h.size))), shape=(nh, h.size))
+        return np.asarray(hsum @ values)
+    out = np.empty((nh, values.shape[1]))
+    for j in range(values.shape[1]):
+        out[:, j] = np.bincount(h, weights=values[:, j], minlength=nh)
+    return out
+
+
 def _stage_variance(st: Stage, lonely_psu: str, units: np.ndarray, z: np.ndarray, mode: str,
                     present: np.ndarray | None) -> np.ndarray:
     """Contribution of one stage (R ``onestage`` + ``onestrat``), clusters without scores in closed form."""
@@ -52,13 +63,12 @@ def _stage_variance(st: Stage, lonely_psu: str, units: np.ndarray, z: np.ndarray
     zc = z if agg is None else np.asarray(agg @ z)
     h = st.cluster_to_stratum[ucl]
     nh = st.n_strata
-    hsum = sparse.csr_matrix((np.ones(h.size), (h, np.arange(h.size))), shape=(nh, h.size))
-    sums = np.asarray(hsum @ zc)
+    sums = _stratum_sums(h, nh, zc)
     means = sums / st.n_psu[:, None]
     pres_h = None
     if present is not None:
         pc = present.astype(float) if agg is None else agg @ present.astype(float)
-        pres_h = np.asarray(hsum @ pc) > 0
+        pres_h = _stratum_sums(h, nh, np.asarray(pc).reshape(h.size, -1)).reshape((nh,) + pc.shape[1:]) > 0
     scale, zero_mean = stage_scale(st, lonely_psu, pres_h)
     means[zero_mean] = 0.0  # lonely clusters deviate from zero, not from their own mean
     dev = zc - means[h]
@@ -221,8 +231,11 @@ class TaylorVariance:
         """
         averaging = self.averages_lonely()
         if self.steps or (averaging and present_rows is not None):
-            s = np.zeros((self.unit_of_row.size, z.shape[1]))
-            s[rows] = z
+            if rows.size == self.unit_of_row.size:  # every row, in order (rows are increasing)
+                s = np.asarray(z, dtype=float)
+            else:
+                s = np.zeros((self.unit_of_row.size, z.shape[1]))
+                s[rows] = z
             if self.steps:
                 s = residualise(s, self.steps)
             return taylor_variance(self.plan, self.unit_of_row, s, full=full, pairs=pairs,
@@ -386,13 +399,16 @@ class TaylorVariance:
         """Design df per domain: first-stage PSUs minus strata with rows of non-zero weight in the domain."""
         ins = (codes >= 0) & (w != 0)
         c = codes[ins]
-        nst = int(self.strata1.max()) + 1
-        n_strata = (np.bincount(c * nst + self.strata1[ins], minlength=g * nst).reshape(g, nst) > 0).sum(axis=1)
+        nst = self.plan.stages[0].n_strata
         if self.rows_are_units:  # every row its own PSU
             n_psu = np.bincount(c, minlength=g)
         else:
             npsu = int(self.psu1.max()) + 1
             n_psu = np.bincount(np.unique(c * npsu + self.psu1[ins]) // npsu, minlength=g)
+        if nst == 1:
+            n_strata = (n_psu > 0).astype(np.int64)
+        else:
+            n_strata = (np.bincount(c * nst + self.strata1[ins], minlength=g * nst).reshape(g, nst) > 0).sum(axis=1)
         return (n_psu - n_strata).astype(float)
 
     def degf(self, w: np.ndarray) -> int:
