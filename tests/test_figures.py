@@ -405,7 +405,7 @@ def test_pack_figures_all_eight_in_order(cat_est):
 
 def test_collapsed_weighting_categories_get_readable_labels():
     from needs_analysis.figures import default_value_labels
-    from needs_analysis.figures._text import value_label
+    from needs_analysis.presentation import value_label
 
     vl = default_value_labels()
     assert value_label("agegrp", "45_64+65_plus", "en", vl) == (

@@ -41,8 +41,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .errors import NeedsAnalysisError
 from .municipalities import MUNICIPALITIES, MUNICIPALITY_IDS, Municipality
 

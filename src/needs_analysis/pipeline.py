@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__
 from ._atomic import PACK, PROCESSED, OutputFolder, check_replaceable, replace_file, sweep, writes_folder
 from .clean import CleanResult, clean, scrub_identifiers, write_log
 from .codebook import Codebook, load_codebook
@@ -27,6 +26,7 @@ from .harmonise import Harmonised, check_unmapped, harmonise, header_score, read
 from .indicators import compare_municipalities, estimate_indicators
 from .io import RawFile, find_raw_file, read_raw, write_parquet
 from ._parallel import Workers, resolve_jobs
+from ._version import __version__
 from .municipalities import MUNICIPALITY_IDS, get_municipality, resolve_municipalities
 from .weighting import WeightResult, read_margins, weight
 
@@ -315,8 +315,8 @@ def pack_stage(
     disclosure audit; without them they are built here, loading the other municipalities of
     ``comparison`` from their exports.
     """
-    from .figures import default_value_labels
     from .indicators import POOLED
+    from .presentation import default_value_labels
     from .report import write_pack
 
     cb = codebook or load_codebook()
