@@ -266,3 +266,25 @@ def test_comparison_disclosure_hides_rest_and_difference():
     again = mask_comparison(leak)
     assert np.isnan(again.iloc[1]["difference"]) and np.isnan(again.iloc[1]["rest_estimate"])
     assert np.isnan(again.iloc[0]["estimate"]) and again.iloc[2]["estimate"] == 0.2
+
+
+def test_estimate_stage_protects_the_partitions_of_the_catalogue_in_use():
+    # two shares of one variable in a custom catalogue: the 3 of 100 are suppressed, and the 97 with them
+    # (97 % would give 3 % back); the packaged catalogue knows neither indicator, so its partitions would not
+    from needs_analysis import pipeline
+    from needs_analysis.config import RunSettings
+    from needs_analysis.indicators import Indicator
+    from needs_analysis.weighting import WeightResult
+
+    def share(id_, value):
+        return Indicator(id=id_, area="services", headline=False, kind="proportion", universe="",
+                         numerator=f"x == '{value}'", base=(), sensitive=False, framework="", label_lt=id_,
+                         label_en=id_, partition="x_levels")
+
+    catalogue = (share("share_a", "a"), share("share_b", "b"))
+    data = pd.DataFrame({"respondent_id": [f"r{i}" for i in range(100)], "x": ["a"] * 97 + ["b"] * 3, "weight": 2.0})
+    est = pipeline.estimate_stage(WeightResult(data, {}), "akmene", RunSettings(), catalogue=catalogue, domains=())
+    assert est.set_index("indicator")["flag"].to_dict() == {"share_a": "suppressed", "share_b": "suppressed"}
+    assert est["estimate"].isna().all() and est["n"].tolist() == [100, 100]
+    packaged = apply_disclosure(est.assign(flag="", estimate=[0.97, 0.03], count=[97, 3]).drop(columns="flag"))
+    assert packaged["flag"].tolist() == ["", "suppressed"]  # what the packaged partitions would have published

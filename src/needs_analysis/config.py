@@ -1,4 +1,4 @@
-"""Paths and run settings.
+"""The study's settings and a run's settings: survey year, languages, weighting variables, paths.
 
 Nothing here touches the file system at import time; paths are resolved when
 a function is called.
@@ -19,6 +19,7 @@ __all__ = [
     "FIELDWORK_START",
     "FIELDWORK_END",
     "LANGS",
+    "RAKE_VARIABLES",
 ]
 
 #: Reference year of the survey (ages and years in Lithuania are computed for it).
@@ -27,6 +28,10 @@ FIELDWORK_START = "2021-09-01"
 FIELDWORK_END = "2021-11-30"
 #: Questionnaire languages, in the order of the XLSForm label columns.
 LANGS: tuple[str, ...] = ("lt", "en", "ru", "uk")
+#: The population margins the weights are raked to, in the order the weighting drops them when the sample
+#: leaves them without a common solution (the last first): the default of ``RunSettings.rake_variables`` and
+#: of :func:`needs_analysis.weighting.weight`.
+RAKE_VARIABLES: tuple[str, ...] = ("sex", "agegrp", "citgrp", "permit_grounds", "years_lt")
 
 
 def _project_root_candidates() -> list[Path]:
@@ -75,7 +80,8 @@ class RunSettings:
     margins_file : Path or None
         Population margins CSV; ``None`` means ``data_dir/reference/population_margins.csv``.
     rake_variables : tuple of str
-        Variables whose population margins the weights are raked to.
+        Variables whose population margins the weights are raked to
+        (default :data:`RAKE_VARIABLES`).
     ci_level : float
         Confidence level of every interval.
     min_cell : int
@@ -111,7 +117,7 @@ class RunSettings:
     out_dir: Path | None = None
     lang: str = "lt"
     margins_file: Path | None = None
-    rake_variables: tuple[str, ...] = ("sex", "agegrp", "citgrp", "permit_grounds", "years_lt")
+    rake_variables: tuple[str, ...] = RAKE_VARIABLES
     ci_level: float = 0.95
     min_cell: int = 5
     processed_root: Path | None = None

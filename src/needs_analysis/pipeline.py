@@ -8,7 +8,6 @@ statistics of its own.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from .clean import CleanResult, clean, scrub_identifiers, write_log
 from .codebook import Codebook, load_codebook
 from .config import RunSettings
 from .disclosure import apply_comparison_disclosure, apply_disclosure
-from .errors import ConvergenceError, NeedsAnalysisError
+from .errors import NeedsAnalysisError
 from .harmonise import Harmonised, check_unmapped, harmonise, header_score, read_mapping
 from .indicators import compare_municipalities, estimate_indicators
 from .io import RawFile, find_raw_file, read_raw, write_parquet
@@ -121,34 +120,17 @@ def clean_stage(harmonised: Harmonised, municipality: str, source: str = "raw fi
 
 
 def weight_stage(cleaned: CleanResult, municipality: str, settings: RunSettings) -> WeightResult:
-    """Rake the clean respondents to the population margins.
+    """Weight the clean respondents to the population margins with the run's settings.
 
-    A respondent missing a weighting variable that cleaning keeps (e.g. an
-    inconsistent arrival year set to missing) joins the weighting cell of
-    the most common category in their citizenship group; the analysis data
-    keep the missing value, and the weights report lists every imputation.
-    When the margins have no common solution for the sample (raking does not
-    converge), the last weighting variable is dropped, down to three; the
-    summary's ``dropped_variables`` says which.
+    :func:`needs_analysis.weighting.weight` with ``settings.rake_variables``,
+    ``min_cell``, ``weight_method``, ``trim`` and ``normalise`` on the margins
+    file ``settings.margins_path``; the weighting stage imputes a missing
+    weighting variable for raking and falls back to fewer variables when the
+    margins have no common solution (its weights report says so).
     """
-    margins = read_margins(settings.margins_path)
-    variables = tuple(settings.rake_variables)
-    dropped: list[str] = []
-    while True:
-        try:
-            res = weight(cleaned.data, margins, municipality, variables=variables, min_cell=settings.min_cell,
-                         method=settings.weight_method, trim=settings.trim, normalise=settings.normalise,
-                         source=str(settings.margins_path))
-            break
-        except ConvergenceError:
-            # a small sample can leave the margins with no common solution (e.g. every permanent-permit
-            # holder in one years-in-Lithuania group): rake on one variable fewer, and say so
-            if len(variables) <= 3:
-                raise
-            dropped.insert(0, variables[-1])
-            variables = variables[:-1]
-    summary = res.report["summary"].assign(dropped_variables=", ".join(dropped))
-    return dataclasses.replace(res, report={**res.report, "summary": summary})
+    return weight(cleaned.data, read_margins(settings.margins_path), municipality,
+                  variables=tuple(settings.rake_variables), min_cell=settings.min_cell, method=settings.weight_method,
+                  trim=settings.trim, normalise=settings.normalise, source=str(settings.margins_path))
 
 
 def estimate_stage(
