@@ -25,6 +25,7 @@ from .harmonise import Harmonised, check_unmapped, harmonise, header_score, read
 from .indicators import compare_municipalities, estimate_indicators
 from .io import RawFile, find_raw_file, read_raw, write_parquet
 from ._parallel import Workers, resolve_jobs
+from ._safe_cells import write_csv
 from ._version import __version__
 from .municipalities import MUNICIPALITY_IDS, get_municipality, resolve_municipalities
 from .weighting import WeightResult, read_margins, weight
@@ -239,13 +240,6 @@ def pack_parameters(settings: RunSettings, municipality: str) -> dict:
     return params
 
 
-def _write_csv(df: pd.DataFrame, path: Path) -> Path:
-    from ._safe_cells import to_csv  # text a spreadsheet would run as a formula starts with '
-
-    to_csv(df, path, index=False, lineterminator="\n", float_format="%.10g")
-    return path
-
-
 @writes_folder(PROCESSED)
 def _write_processed(run_dir: Path, cleaned: CleanResult, weighted: WeightResult, estimates: pd.DataFrame,
                      codebook: Codebook) -> None:
@@ -255,10 +249,10 @@ def _write_processed(run_dir: Path, cleaned: CleanResult, weighted: WeightResult
     for key in ("summary", "margins", "totals", "collapses", "imputed"):
         if key not in weighted.report:
             continue
-        paths[f"weights_{key}"] = _write_csv(weighted.report[key], run_dir / f"weights_report_{key}.csv")
+        paths[f"weights_{key}"] = write_csv(weighted.report[key], run_dir / f"weights_report_{key}.csv")
     paths["estimates"] = write_parquet(estimates, run_dir / "estimates.parquet")
-    paths["estimates_csv"] = _write_csv(estimates, run_dir / "estimates.csv")
-    paths["row_accounting"] = _write_csv(cleaned.summary, run_dir / "row_accounting.csv")
+    paths["estimates_csv"] = write_csv(estimates, run_dir / "estimates.csv")
+    paths["row_accounting"] = write_csv(cleaned.summary, run_dir / "row_accounting.csv")
     (run_dir / PROCESSED.marker).write_text(
         json.dumps({k: Path(v).name for k, v in paths.items()}, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
@@ -350,7 +344,7 @@ def _finish_task(m: str, prepared: tuple, comparison: pd.DataFrame | None, setti
 
 def _write_comparison(comparison: pd.DataFrame | None, settings: RunSettings) -> None:
     """Write ``comparison.parquet/.csv``, each file whole; without a comparison, remove earlier ones."""
-    for name, write in (("comparison.parquet", write_parquet), ("comparison.csv", _write_csv)):
+    for name, write in (("comparison.parquet", write_parquet), ("comparison.csv", write_csv)):
         path = settings.processed_dir / name
         if comparison is None:
             path.unlink(missing_ok=True)  # from a run that had more exports: not this run's result
