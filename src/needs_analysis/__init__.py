@@ -83,7 +83,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
 }
 #: Sub-modules reachable as attributes (``na.pipeline``...) without being part of the stable API.
 _SUBMODULES = frozenset({
-    "codebook", "config", "design", "disclosure", "harmonise", "io", "pipeline", "report", "survey",
+    "codebook", "config", "design", "disclosure", "harmonise", "io", "pipeline", "presentation", "report", "survey",
     "synthetic", "validate", "weighting", "cli", "countries",
 })
 

@@ -39,7 +39,7 @@ from ..errors import NeedsAnalysisError
 from ..io import sha256_file
 from ..municipalities import get_municipality
 from ..presentation import check_lang, default_value_labels, prepare_estimates
-from ._outputs import OUTPUTS, PackContent
+from . import _outputs
 
 __all__ = ["write_pack", "sha256_file", "MANIFEST_NAME"]
 
@@ -201,12 +201,12 @@ def write_pack(
         audit_record = {"run": False}
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    content = PackContent(mun, lang, est, weights_report, cleaning_summary, cmp, value_labels,
+    content = _outputs.PackContent(mun, lang, est, weights_report, cleaning_summary, cmp, value_labels,
                           None if catalogue is None else tuple(catalogue), rules, dict(extra_figures or {}))
     step = on_step or (lambda _name: None)
     written: list[Path] = []
     current = None
-    for output in OUTPUTS:
+    for output in _outputs.OUTPUTS:  # the registry, looked up when the pack is written
         if output.step != current:
             current = output.step
             step(current)
