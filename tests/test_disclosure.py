@@ -288,3 +288,7 @@ def test_estimate_stage_protects_the_partitions_of_the_catalogue_in_use():
     assert est["estimate"].isna().all() and est["n"].tolist() == [100, 100]
     packaged = apply_disclosure(est.assign(flag="", estimate=[0.97, 0.03], count=[97, 3]).drop(columns="flag"))
     assert packaged["flag"].tolist() == ["", "suppressed"]  # what the packaged partitions would have published
+    # the run's rules are the settings' (a count of 3 may be published under min_count=3)
+    lenient = RunSettings(disclosure=DEFAULT_RULES.with_(min_count=3, min_count_sensitive=3))
+    shown = pipeline.estimate_stage(WeightResult(data, {}), "akmene", lenient, catalogue=catalogue, domains=())
+    assert shown["flag"].tolist() == ["", "caution"] and shown["count"].tolist() == [97, 3]  # 3 %: RSE > 30 %

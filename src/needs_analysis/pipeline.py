@@ -142,11 +142,15 @@ def estimate_stage(
     catalogue=None,
     domains: tuple[str, ...] | None = None,
 ) -> pd.DataFrame:
-    """Catalogue indicators by domains (default: all of both), then disclosure control."""
+    """Catalogue indicators by domains (default: all of both), then disclosure control.
+
+    Disclosure control applies ``settings.disclosure`` and protects the partitions of ``catalogue``, the
+    catalogue the estimates were computed with (default: the packaged one).
+    """
     kwargs = {} if domains is None else {"domains": tuple(domains)}
     est = estimate_indicators(weighted.data, municipality=municipality, weights="weight",
                               level=settings.ci_level, catalogue=catalogue, **kwargs)
-    return apply_disclosure(est, catalogue=catalogue)
+    return apply_disclosure(est, settings.disclosure, catalogue=catalogue)
 
 
 def audit_stage(prepared: Mapping[str, tuple[CleanResult, WeightResult]], catalogue=None):
@@ -190,7 +194,7 @@ def comparison_stage(
     Returns
     -------
     DataFrame or None
-        The comparison table after disclosure control, or None when fewer
+        The comparison table after disclosure control (``settings.disclosure``), or None when fewer
         than two municipalities have data.
     """
     cb = codebook or load_codebook()
@@ -203,7 +207,7 @@ def comparison_stage(
         on_stage("all", "compare")
     ordered = {m: frames[m] for m in MUNICIPALITY_IDS if m in frames}
     return apply_comparison_disclosure(compare_municipalities(ordered, weights="weight", level=settings.ci_level,
-                                                              ci_method=CI_METHOD))
+                                                              ci_method=CI_METHOD), settings.disclosure)
 
 
 def _with_export(settings: RunSettings, exclude=()) -> dict[str, Path]:
@@ -315,6 +319,7 @@ def pack_stage(
         comparison=comparison,
         value_labels=default_value_labels(cb),
         catalogue=catalogue,
+        rules=settings.disclosure,
         on_step=on_step,
         respondents=respondents,
     )

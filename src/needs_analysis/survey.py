@@ -453,7 +453,7 @@ class Survey:
         self._require("estimated", "figures")
         figs = pack_figures(self._estimates, None, self._weighted.report, lang=lang or self.settings.lang,
                             value_labels=default_value_labels(), municipality=self.municipality,
-                            catalogue=self.catalogue)
+                            catalogue=self.catalogue, rules=self.settings.disclosure)
         if keys is not None:
             unknown = [k for k in keys if k not in figs]
             if unknown:

@@ -77,8 +77,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..config import DEFAULT_RULES, DisclosureRules
 from ..errors import NeedsAnalysisError
-from ._policy import DEFAULT_RULES, DisclosureRules
 from ._rules import BASE_WITHHELD_FLAGS, as_bool
 from ._sets import CLEANING_STEPS, AuditData
 

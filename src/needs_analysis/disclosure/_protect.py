@@ -30,7 +30,7 @@ import pandas as pd
 
 from ..errors import NeedsAnalysisError
 from ._audit import AuditResult, Cell, audit_result, find_leaks, pack_cells
-from ._policy import DEFAULT_RULES, DisclosureRules
+from ..config import DEFAULT_RULES, DisclosureRules
 from ._rules import _blank, mask_comparison, mask_withheld
 from ._sets import AuditData
 

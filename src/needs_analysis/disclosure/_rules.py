@@ -59,8 +59,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from ..config import DEFAULT_RULES, DisclosureRules
 from ..errors import NeedsAnalysisError
-from ._policy import DEFAULT_RULES, DisclosureRules
 
 __all__ = ["FLAGS", "WITHHELD_FLAGS", "MASKED_COLUMNS", "apply_disclosure", "mask_withheld",
            "secondary_suppression", "apply_comparison_disclosure", "mask_comparison", "catalogue_partitions",
