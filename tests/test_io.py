@@ -271,16 +271,17 @@ def test_unicode_forms_and_multiple_labels():
 
 
 def test_a_reader_is_one_registry_line(tmp_path, monkeypatch):
-    # a new file type: one function returning a ReadResult, registered under its suffix in io.READERS;
+    # a new file type: one function returning a ReadResult, registered under its suffix in readers.READERS;
     # read_raw dispatches to it, find_raw_file looks for it, the RawFile carries what it read and the hash
     import json
 
-    from needs_analysis import io
+    from needs_analysis import io, readers
 
     def read_json(path, sheet=None, header_score=None):
-        return io.ReadResult(pd.DataFrame(json.loads(path.read_text(encoding="utf-8"))), encoding="utf-8")
+        return readers.ReadResult(pd.DataFrame(json.loads(path.read_text(encoding="utf-8"))), encoding="utf-8")
 
-    monkeypatch.setitem(io.READERS, ".json", read_json)
+    assert io.READERS is readers.READERS
+    monkeypatch.setitem(readers.READERS, ".json", read_json)
     (tmp_path / "akmene.json").write_text(json.dumps({"_uuid": ["a", "b"], " sex ": ["male", "female"]}),
                                           encoding="utf-8")
     path = find_raw_file(tmp_path, "akmene")

@@ -5,17 +5,15 @@ nothing recoded) and writes processed outputs; it never transforms values
 and never writes to, moves or deletes the input files. Recoding to codebook
 codes happens in :mod:`needs_analysis.harmonise`.
 
-Each file type has its reader, registered by suffix in :data:`READERS`
-(adding a type is a module with a ``read(path, sheet, header_score) ->
-ReadResult`` function and one line there). Supported inputs: ``.xlsx`` (the
-data sheet found by its header or given by name or 0-based index; merged
-cells read as their value; repeat-group sheets alongside; see
-:mod:`needs_analysis._xlsx`), ``.csv`` and ``.tsv`` in UTF-8
+Each file type has its reader in :mod:`needs_analysis.readers`, registered by
+suffix in :data:`READERS` (adding a type is a module there and one registry
+line). Supported inputs: ``.xlsx`` (the data sheet found by its header or
+given by name or 0-based index; merged cells read as their value;
+repeat-group sheets alongside), ``.csv`` and ``.tsv`` in UTF-8
 (with or without BOM), UTF-16 (with BOM, Excel's "Unicode text") or a
 single-byte code page (Windows-1257/1250/1251, KOI8-R/U, CP866, ISO-8859-5,
-Mac Cyrillic; detected, see :mod:`needs_analysis._text`), comma, semicolon or
-tab separated (detected and reported), SPSS ``.sav`` and Stata ``.dta``
-(value labels applied; :mod:`needs_analysis._stat`). Every problem, including a file the operating
+Mac Cyrillic; detected), comma, semicolon or tab separated (detected and
+reported), SPSS ``.sav`` and Stata ``.dta`` (value labels applied). Every problem, including a file the operating
 system will not let us read, is raised as
 :class:`~needs_analysis.errors.NeedsAnalysisError` naming the file (and
 sheet, row or column), what was expected and how to fix it.
@@ -31,30 +29,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._filetype import OLE_MAGIC, describe_compound_file, read_head
-from ._stat import read_dta, read_sav
-from ._table import ReadResult
-from ._text import detect_encoding, read_csv, read_tsv
-from ._xlsx import read_xlsx
 from .errors import NeedsAnalysisError
+from .readers import READERS, Reader, ReadResult, detect_encoding, reader_for
 
 __all__ = ["RawFile", "read_raw", "find_raw_file", "sha256_file", "write_parquet", "READERS", "RAW_SUFFIXES",
            "detect_encoding", "ReadResult", "Reader"]
 
-#: A reader: ``read(path, sheet, header_score) -> ReadResult`` (see :func:`read_raw` for the arguments).
-Reader = Callable[[Path, str | int | None, Callable[[Sequence[str]], float] | None], ReadResult]
-#: The readers of raw exports by file suffix, in the order :func:`find_raw_file` looks for them.
-READERS: dict[str, Reader] = {
-    ".xlsx": read_xlsx,
-    ".csv": read_csv,
-    ".tsv": read_tsv,
-    ".sav": read_sav,
-    ".dta": read_dta,
-}
 #: File types a raw export may have, in the order they are looked for (the keys of :data:`READERS`).
 RAW_SUFFIXES: tuple[str, ...] = tuple(READERS)
-#: Suffixes read as another type when a file is named explicitly (never looked for in ``raw/``).
-_READ_AS: dict[str, str] = {".txt": ".csv"}
+
+
 @dataclass(frozen=True)
 class RawFile:
     """A raw export as read: the untouched table and where it came from.
@@ -163,7 +147,7 @@ def read_raw(path: str | Path, sheet: str | int | None = None, *,
         Workbook sheet (name or 0-based index); default: found by its header
         (see ``header_score``), else a sheet with ``_uuid`` or ``_id``, else
         the sheet ``data`` if present, else the first (details in
-        :func:`needs_analysis._xlsx.read_workbook`).
+        :func:`needs_analysis.readers._xlsx.read_workbook`).
     header_score : callable, optional
         ``header_score(headers) -> float`` in [0, 1]: the share of a sheet's
         headers that the questionnaire recognises (supplied by
@@ -196,17 +180,7 @@ def _read_raw(path: Path, sheet: str | int | None,
         raise NeedsAnalysisError("file not found", where=str(path), fix="check the path and file name")
     if not path.is_file():
         raise NeedsAnalysisError("not a file (a folder?)", where=str(path), expected="a survey export file")
-    suffix = path.suffix.lower()
-    reader = READERS.get(_READ_AS.get(suffix, suffix))
-    if reader is None and suffix == ".xls":
-        what, fix = (describe_compound_file(path) if read_head(path, 4) == OLE_MAGIC
-                     else ("an old .xls workbook", "open it in Excel and save it as .xlsx"))
-        raise NeedsAnalysisError("old .xls workbooks are not read" if "xls" in what else f"the file is {what}",
-                                 where=str(path), expected="an .xlsx workbook", fix=fix)
-    if reader is None:
-        raise NeedsAnalysisError(f"unsupported file type {suffix or '(no extension)'!r}", where=str(path),
-                                 expected=", ".join(READERS), fix="export the survey as xlsx or CSV")
-    got = reader(path, sheet, header_score)
+    got = reader_for(path)(path, sheet, header_score)
     got.data.columns = [str(c).strip() for c in got.data.columns]
     return RawFile(got.data, path, got.sheet, got.encoding, sha256_file(path), got.delimiter,
                    extra_sheets=dict(got.extra_sheets), meta=dict(got.meta))

@@ -1,4 +1,4 @@
-"""The CSV/TSV readers: encoding detection and cells (registered in :data:`needs_analysis.io.READERS`).
+"""The CSV/TSV readers: encoding detection and cells (registered in :data:`needs_analysis.readers.READERS`).
 
 Encodings: UTF-16 (with a byte-order mark), UTF-8 (with or without), and
 the single-byte code pages survey files in Lithuania come in: Windows-1257
@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import NeedsAnalysisError
 from ._filetype import sniff_type
 from ._table import GridBuilder, ReadResult, frame_from_grid
-from .errors import NeedsAnalysisError
 
 __all__ = ["read_csv", "read_tsv", "detect_encoding", "read_text", "SINGLE_BYTE_ENCODINGS"]
 

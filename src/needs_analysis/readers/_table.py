@@ -4,7 +4,7 @@ The grid readers (xlsx, csv/tsv) hand over a 2-D object array whose row 0 is
 the header and whose blank cells are ``None``; :func:`frame_from_grid`
 checks the header and builds the table with whole-array operations, so a
 file of 100,000 rows costs no Python work per cell here. Every reader of
-:data:`needs_analysis.io.READERS` returns a :class:`ReadResult`.
+:data:`needs_analysis.readers.READERS` returns a :class:`ReadResult`.
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .errors import NeedsAnalysisError
+from ..errors import NeedsAnalysisError
 
 __all__ = ["ReadResult", "frame_from_grid", "header_text", "is_blank", "GridBuilder"]
 
 
 @dataclass(frozen=True)
 class ReadResult:
-    """What a reader of :data:`needs_analysis.io.READERS` gives back (:class:`~needs_analysis.io.RawFile` less
+    """What a reader of :data:`needs_analysis.readers.READERS` gives back (:class:`~needs_analysis.io.RawFile` less
     the path and the file's hash, which :func:`~needs_analysis.io.read_raw` adds).
 
     Attributes

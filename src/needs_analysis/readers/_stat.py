@@ -1,4 +1,4 @@
-"""The SPSS (``.sav``) and Stata (``.dta``) readers (registered in :data:`needs_analysis.io.READERS`).
+"""The SPSS (``.sav``) and Stata (``.dta``) readers (registered in :data:`needs_analysis.readers.READERS`).
 
 Cells are read with their value labels applied (pyreadstat); the labels,
 declared user-missing values and variable labels travel in
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import NeedsAnalysisError
 from ._filetype import read_head, sniff_type
 from ._table import ReadResult
-from .errors import NeedsAnalysisError
 
 __all__ = ["read_sav", "read_dta"]
 

@@ -1,4 +1,4 @@
-"""The xlsx reader: workbooks read fast and exactly (registered in :data:`needs_analysis.io.READERS`).
+"""The xlsx reader: workbooks read fast and exactly (registered in :data:`needs_analysis.readers.READERS`).
 
 A worksheet's cells are found by a streaming scan of its XML: the sheet is
 inflated in blocks of a few MB, one regular expression finds every cell of
@@ -34,9 +34,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..errors import NeedsAnalysisError
 from ._filetype import describe_compound_file
 from ._table import GridBuilder, ReadResult, frame_from_grid, header_text, is_blank
-from .errors import NeedsAnalysisError
 
 __all__ = ["read_xlsx", "read_workbook", "DATA_SHEET_SCORE", "NO_MATCH_SCORE"]
 
@@ -512,7 +512,7 @@ def read_workbook(path: Path, sheet: str | int | None = None,
     Returns
     -------
     data : DataFrame
-        The data sheet, cells as read (see :func:`needs_analysis._table.frame_from_grid`).
+        The data sheet, cells as read (see :func:`needs_analysis.readers._table.frame_from_grid`).
     name : str
         Its name.
     extra_sheets : dict of str to DataFrame

@@ -1,6 +1,6 @@
 """What a file is, from its first bytes: type signatures, and OLE compound files told apart.
 
-The readers of :data:`needs_analysis.io.READERS` check here that a file is
+The readers of :data:`needs_analysis.readers.READERS` check here that a file is
 what its extension says before they parse it, so that a PDF named ``.csv``
 or an encrypted workbook is named as what it is, with a fix.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import NeedsAnalysisError
+from ..errors import NeedsAnalysisError
 
 __all__ = ["describe_compound_file", "sniff_type", "read_head", "OLE_MAGIC"]
 
