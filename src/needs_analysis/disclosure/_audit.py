@@ -481,7 +481,7 @@ def pack_cells(
         The respondents (:func:`~needs_analysis.disclosure.audit_data`).
     municipality : str
         The pack's municipality.
-    weights_report : dict, optional
+    weights_report : WeightsReport or dict, optional
         Weights report (``summary`` n, ``margins`` sample counts) as printed.
     comparison : DataFrame, optional
         The comparison table as printed (after disclosure and masking).

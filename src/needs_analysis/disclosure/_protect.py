@@ -117,7 +117,7 @@ def protect_pack(
         The respondents (:func:`~needs_analysis.disclosure.audit_data`).
     municipality : str
         The pack's municipality.
-    weights_report : dict, optional
+    weights_report : WeightsReport or dict, optional
         Weights report (``summary``, ``margins``).
     comparison : DataFrame, optional
         Comparison after

@@ -122,7 +122,7 @@ def render_html(
         Municipality id (one of the six).
     estimates : DataFrame
         Estimates table after disclosure; withheld values are masked again here.
-    weights_report : dict
+    weights_report : WeightsReport or dict
         ``{"summary": DataFrame, "margins": DataFrame}``.
     cleaning_summary : DataFrame
         ``step, reason, n``.

@@ -119,7 +119,7 @@ def write_pack(
         :func:`needs_analysis.disclosure.apply_disclosure`. If it has no
         ``flag`` column, disclosure is applied here with ``rules``.
         Values of withheld rows are masked again before anything is written.
-    weights_report : dict
+    weights_report : WeightsReport or dict
         ``{"summary": DataFrame, "margins": DataFrame}``.
     cleaning_summary : DataFrame
         ``step, reason, n``.
@@ -131,7 +131,7 @@ def write_pack(
         JSON-serialisable run settings recorded in the manifest.
     value_labels : dict, optional
         ``{(variable, code): {"lt": ..., "en": ...}}`` category display labels;
-        default :func:`needs_analysis.figures.default_value_labels` (codebook
+        default :func:`needs_analysis.presentation.default_value_labels` (codebook
         and derived-variable labels).
     rules : DisclosureRules, default DEFAULT_RULES
         Disclosure thresholds: applied where the tables have no flags yet,
@@ -202,7 +202,7 @@ def write_pack(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     content = _outputs.PackContent(mun, lang, est, weights_report, cleaning_summary, cmp, value_labels,
-                          None if catalogue is None else tuple(catalogue), rules, dict(extra_figures or {}))
+                                   None if catalogue is None else tuple(catalogue), rules, dict(extra_figures or {}))
     step = on_step or (lambda _name: None)
     written: list[Path] = []
     current = None

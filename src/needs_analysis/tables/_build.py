@@ -170,7 +170,7 @@ def build_tables(
     ----------
     estimates : DataFrame
         Estimates table after :func:`needs_analysis.disclosure.apply_disclosure`.
-    weights_report : dict
+    weights_report : WeightsReport or dict
         ``{"summary": DataFrame, "margins": DataFrame}`` from weighting.
     cleaning_summary : DataFrame
         ``step, reason, n`` rows from cleaning.
@@ -238,7 +238,7 @@ def build_notes(
     estimates : DataFrame
         Estimates table (labels, areas, optional ``universe_lt``/``universe_en``
         or ``universe`` columns, ``ci_method``).
-    weights_report : dict
+    weights_report : WeightsReport or dict
         Weighting report (its margins name the calibration variables).
     lang : {"lt", "en"}
         Language.
