@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..clean._derive import DERIVED_FROM
+from ..clean import DERIVED_FROM
 from ..errors import NeedsAnalysisError
 
 __all__ = ["validate_margins_frame", "check_categories", "check_zero_margins", "margin_totals", "check_totals",
