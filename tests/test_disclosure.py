@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from needs_analysis.disclosure import MASKED_COLUMNS, apply_disclosure, mask_withheld
+from needs_analysis.disclosure import (DEFAULT_RULES, DEFAULT_THRESHOLDS, MASKED_COLUMNS, DisclosureRules,
+                                      apply_disclosure, mask_withheld)
 from needs_analysis.errors import NeedsAnalysisError
 
 
@@ -68,7 +69,8 @@ def test_input_not_mutated(table):
 
 
 def test_custom_thresholds(table):
-    out = apply_disclosure(table, min_n=50, caution_n=101, max_rse=0.5, min_count=3, min_count_sensitive=3)
+    out = apply_disclosure(table, DisclosureRules(min_n=50, caution_n=101, max_rse=0.5, min_count=3,
+                                              min_count_sensitive=3))
     # n=30 -> not_shown under min_n=50; sensitive count 9 now ok; n=100 mean now caution (n < 101)
     assert out["flag"].iloc[1] == "not_shown"
     assert out["flag"].iloc[7] == ""
@@ -92,10 +94,27 @@ def test_errors():
     with pytest.raises(NeedsAnalysisError, match="missing column"):
         apply_disclosure(pd.DataFrame({"estimate": [0.1]}))
     df = pd.DataFrame({"estimate": [0.1], "se": [0.01], "n": [100]})
+    with pytest.raises(NeedsAnalysisError, match="threshold") as err:
+        DisclosureRules(min_n=60, caution_n=50)
+    assert err.value.exit_code == 2 and "caution_n=50 < min_n=60" in str(err.value)
     with pytest.raises(NeedsAnalysisError, match="threshold"):
-        apply_disclosure(df, min_n=60, caution_n=50)
+        DisclosureRules(min_count=10, min_count_sensitive=5)
     with pytest.raises(NeedsAnalysisError, match="threshold"):
-        apply_disclosure(df, min_count=10, min_count_sensitive=5)
+        DEFAULT_RULES.with_(max_rse=0)
+    with pytest.raises(NeedsAnalysisError, match="unknown disclosure threshold"):
+        DEFAULT_RULES.with_(min_base=10)
+    assert apply_disclosure(df)["flag"].tolist() == [""]  # the valid default rules
+
+
+def test_default_rules_are_the_ground_rules():
+    # DESIGN "Statistical ground rules": n < 30 not shown, 30-49 or RSE > 30 % caution, counts < 5 (< 10 sensitive)
+    assert DEFAULT_RULES.as_dict() == {"min_n": 30, "caution_n": 50, "max_rse": 0.30, "min_count": 5,
+                                       "min_count_sensitive": 10}
+    assert dict(DEFAULT_THRESHOLDS) == DEFAULT_RULES.as_dict()
+    with pytest.raises(TypeError):
+        DEFAULT_THRESHOLDS["min_n"] = 10  # a read-only view: the policy is changed by a new DisclosureRules
+    stricter = DEFAULT_RULES.with_(min_n=40, caution_n=60)
+    assert (stricter.min_n, stricter.caution_n, stricter.min_count) == (40, 60, 5) and DEFAULT_RULES.min_n == 30
 
 
 def test_mask_withheld_is_idempotent_and_catches_foreign_flags():
@@ -247,3 +266,29 @@ def test_comparison_disclosure_hides_rest_and_difference():
     again = mask_comparison(leak)
     assert np.isnan(again.iloc[1]["difference"]) and np.isnan(again.iloc[1]["rest_estimate"])
     assert np.isnan(again.iloc[0]["estimate"]) and again.iloc[2]["estimate"] == 0.2
+
+
+def test_estimate_stage_protects_the_partitions_of_the_catalogue_in_use():
+    # two shares of one variable in a custom catalogue: the 3 of 100 are suppressed, and the 97 with them
+    # (97 % would give 3 % back); the packaged catalogue knows neither indicator, so its partitions would not
+    from needs_analysis import pipeline
+    from needs_analysis.config import RunSettings
+    from needs_analysis.indicators import Indicator
+    from needs_analysis.weighting import WeightResult
+
+    def share(id_, value):
+        return Indicator(id=id_, area="services", headline=False, kind="proportion", universe="",
+                         numerator=f"x == '{value}'", base=(), sensitive=False, framework="", label_lt=id_,
+                         label_en=id_, partition="x_levels")
+
+    catalogue = (share("share_a", "a"), share("share_b", "b"))
+    data = pd.DataFrame({"respondent_id": [f"r{i}" for i in range(100)], "x": ["a"] * 97 + ["b"] * 3, "weight": 2.0})
+    est = pipeline.estimate_stage(WeightResult(data, {}), "akmene", RunSettings(), catalogue=catalogue, domains=())
+    assert est.set_index("indicator")["flag"].to_dict() == {"share_a": "suppressed", "share_b": "suppressed"}
+    assert est["estimate"].isna().all() and est["n"].tolist() == [100, 100]
+    packaged = apply_disclosure(est.assign(flag="", estimate=[0.97, 0.03], count=[97, 3]).drop(columns="flag"))
+    assert packaged["flag"].tolist() == ["", "suppressed"]  # what the packaged partitions would have published
+    # the run's rules are the settings' (a count of 3 may be published under min_count=3)
+    lenient = RunSettings(disclosure=DEFAULT_RULES.with_(min_count=3, min_count_sensitive=3))
+    shown = pipeline.estimate_stage(WeightResult(data, {}), "akmene", lenient, catalogue=catalogue, domains=())
+    assert shown["flag"].tolist() == ["", "caution"] and shown["count"].tolist() == [97, 3]  # 3 %: RSE > 30 %

@@ -15,8 +15,10 @@ import pandas as pd
 import pytest
 
 from needs_analysis.disclosure import (
+    DEFAULT_RULES,
     AuditResult,
     Cell,
+    DisclosureRules,
     apply_comparison_disclosure,
     apply_disclosure,
     audit_data,
@@ -28,8 +30,7 @@ from needs_analysis.errors import NeedsAnalysisError
 from needs_analysis.figures import indicator_bars, panel_figure, respondent_profile
 from needs_analysis.figures._bars import n_note
 from needs_analysis.indicators import Indicator, compare_municipalities, estimate_indicators
-from needs_analysis.tables._build import flag_texts
-from needs_analysis.tables._pack_tables import count_column
+from needs_analysis.tables._format import count_column, flag_texts
 
 
 def _ind(id_, numerator, universe="", sensitive=False, panel=""):
@@ -49,7 +50,7 @@ CATALOGUE = (
 #: without q2_a, whose base (54) differs from everyone's (60) by exactly the 6 discriminated
 NO_Q2 = tuple(i for i in CATALOGUE if i.id != "q2_a")
 DOMAINS = ("sex",)
-LOW = dict(min_n=5, caution_n=5)  # thresholds under which a base of 6 is published
+LOW = DisclosureRules(min_n=5, caution_n=5)  # thresholds under which a base of 6 is published
 
 
 def respondents(n: int, used: int, discriminated: int, prefix: str) -> pd.DataFrame:
@@ -72,9 +73,9 @@ def respondents(n: int, used: int, discriminated: int, prefix: str) -> pd.DataFr
 FRAMES = {"akmene": respondents(60, 4, 6, "a"), "jonava": respondents(50, 10, 0, "j")}
 
 
-def estimates(m: str = "akmene", catalogue=CATALOGUE, **thresholds) -> pd.DataFrame:
+def estimates(m: str = "akmene", catalogue=CATALOGUE, rules: DisclosureRules = DEFAULT_RULES) -> pd.DataFrame:
     est = estimate_indicators(FRAMES[m], municipality=m, catalogue=catalogue, domains=DOMAINS)
-    return apply_disclosure(est, catalogue=catalogue, **thresholds)
+    return apply_disclosure(est, rules, catalogue=catalogue)
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +129,7 @@ def test_find_leaks_patterns():
 
 def test_follow_up_base_equal_to_a_hidden_count(data):
     # thresholds under which the follow-up's base (6 who experienced discrimination) is printed
-    est = estimates(catalogue=NO_Q2, **LOW)
+    est = estimates(catalogue=NO_Q2, rules=LOW)
     assert _row(est, "discr")["flag"] == "suppressed" and _row(est, "discr_reported")["n"] == 6
     res = audit_pack(est, data, municipality="akmene")
     (leak,) = res.leaks
@@ -190,12 +191,12 @@ def test_notes_range_revealed_a_count_and_no_longer_does(data):
 
 def test_comparison_leak_across_municipalities():
     # jonava: nobody experienced discrimination, so all six pooled and "other than jonava" are akmene's 6
-    cmp = apply_comparison_disclosure(compare_municipalities(FRAMES, catalogue=NO_Q2), **LOW)
+    cmp = apply_comparison_disclosure(compare_municipalities(FRAMES, catalogue=NO_Q2), LOW)
     pooled = cmp[(cmp["municipality"] == "all") & (cmp["indicator"] == "discr")].iloc[0]
     assert pooled["flag"] == "suppressed" and np.isnan(pooled["estimate"])
     # the pack's estimates leave discr_reported out; table 5 prints akmene's base of it (6)
     subset = tuple(i for i in NO_Q2 if i.id != "discr_reported")
-    est = estimates(catalogue=subset, **LOW)
+    est = estimates(catalogue=subset, rules=LOW)
     data = audit_data(FRAMES, catalogue=subset, comparison_catalogue=NO_Q2, domains=DOMAINS)
     res = audit_pack(est, data, municipality="akmene", comparison=cmp)
     (leak,) = [x for x in res.leaks if x.published == (("comparison · discr_reported · akmene: base n",),)]
@@ -208,7 +209,7 @@ def test_comparison_leak_across_municipalities():
     assert fixed.audit.passed and np.isnan(own.loc["discr_reported", "n"]) and own.loc["discr", "n"] == 60
     assert dict(fixed.audit.withheld) == {"comparison": 1}
     # jonava's pack publishes jonava's bases only: nothing of akmene's hidden counts
-    assert audit_pack(estimates("jonava", catalogue=subset, **LOW), data, municipality="jonava",
+    assert audit_pack(estimates("jonava", catalogue=subset, rules=LOW), data, municipality="jonava",
                       comparison=fixed.comparison).passed
 
 

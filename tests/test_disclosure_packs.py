@@ -23,7 +23,7 @@ from needs_analysis import pipeline
 from needs_analysis.config import RunSettings
 from needs_analysis.disclosure import AUDIT_RULES, audit_pack, protect_pack
 from needs_analysis.figures import default_value_labels, figure_bytes, pack_figures
-from needs_analysis.figures._text import ui
+from needs_analysis.presentation import ui
 from needs_analysis.indicators import estimate_indicators
 from needs_analysis.municipalities import MUNICIPALITY_IDS, get_municipality
 

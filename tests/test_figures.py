@@ -405,9 +405,31 @@ def test_pack_figures_all_eight_in_order(cat_est):
 
 def test_collapsed_weighting_categories_get_readable_labels():
     from needs_analysis.figures import default_value_labels
-    from needs_analysis.figures._text import value_label
+    from needs_analysis.presentation import value_label
 
     vl = default_value_labels()
     assert value_label("agegrp", "45_64+65_plus", "en", vl) == (
         value_label("agegrp", "45_64", "en", vl) + " + " + value_label("agegrp", "65_plus", "en", vl))
     assert "+" in value_label("citgrp", "RU+IN", "lt", vl) and "RU" not in value_label("citgrp", "RU+IN", "lt", vl)
+
+
+def test_a_pack_figure_is_one_registry_line(cat_est, monkeypatch):
+    # a figure of catalogue panels: catalogue rows naming it and one line in PACK_FIGURES
+    import dataclasses
+
+    from needs_analysis.figures import PACK_FIGURES, catalogue_figure
+
+    housing = [dataclasses.replace(i, figure="09_housing", panel="housing") for i in load_catalogue()
+               if i.area == "housing" and i.kind == "proportion"]
+    catalogue = (*load_catalogue(), *[dataclasses.replace(i, id=f"{i.id}_again") for i in housing])
+    est = pd.concat([cat_est, *[cat_est[cat_est["indicator"] == i.id].assign(indicator=f"{i.id}_again")
+                                for i in housing]], ignore_index=True)
+    monkeypatch.setitem(PACK_FIGURES, "09_housing", catalogue_figure())
+    figs = pack_figures(est, None, None, lang="en", catalogue=catalogue)
+    assert list(figs)[-1] == "09_housing" and len(housing) >= 2
+    drawn = bars(figs["09_housing"].axes[0])
+    expected = sorted(est.set_index(["indicator", "domain"]).loc[[(f"{i.id}_again", "total") for i in housing],
+                                                                "estimate"].round(6))
+    assert sorted(round(r.get_width(), 6) for r in drawn) == expected
+    # without its indicators in the estimates the figure is left out, as every catalogue figure
+    assert "09_housing" not in pack_figures(cat_est, None, None, lang="en", catalogue=catalogue)

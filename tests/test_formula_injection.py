@@ -151,3 +151,19 @@ def test_read_log_gives_back_the_answers_and_reproduces_the_data(hostile, where)
         if suffix == ".csv":
             pd.testing.assert_frame_equal(log, res.log.astype(object).fillna(""), check_dtype=False)
         pd.testing.assert_frame_equal(clean_from_log(h, log), res.data)
+
+
+def test_the_one_csv_writer_and_its_float_policy(tmp_path):
+    from needs_analysis import _safe_cells
+    from needs_analysis.tables import CSV_FLOAT_FORMAT
+
+    df = pd.DataFrame({"x": [1 / 3, 2.0, float("nan")], "n": [1, 2, 3], "t": ["=1+1", "ą", None]})
+    before = df.copy()
+    data = _safe_cells.write_csv(df, tmp_path / "a.csv")
+    assert data.read_bytes() == "x,n,t\n0.3333333333,1,'=1+1\n2,2,ą\n,3,\n".encode("utf-8")
+    table = _safe_cells.write_csv(df, tmp_path / "b.csv", kind="table", bom=True)
+    assert table.read_bytes() == "\ufeffx,n,t\n0.333333,1,'=1+1\n2.000000,2,ą\n,3,\n".encode("utf-8")
+    pd.testing.assert_frame_equal(df, before)
+    assert CSV_FLOAT_FORMAT == _safe_cells.CSV_FLOAT_FORMATS["table"] == "%.6f"
+    with pytest.raises(ValueError, match="unknown CSV kind"):
+        _safe_cells.write_csv(df, tmp_path / "c.csv", kind="report")

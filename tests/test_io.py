@@ -268,3 +268,30 @@ def test_unicode_forms_and_multiple_labels():
     assert h.data["housing_problems"].iloc[0] == "cost poor_condition"      # labels separated by ';'
     assert h.data["housing_problems"].iloc[1] == "overcrowded"
     assert h.data["housing_problems"].iloc[2] == hp.loc[hp["label_lt"] == "Per brangu", "name"].item()
+
+
+def test_a_reader_is_one_registry_line(tmp_path, monkeypatch):
+    # a new file type: one function returning a ReadResult, registered under its suffix in readers.READERS;
+    # read_raw dispatches to it, find_raw_file looks for it, the RawFile carries what it read and the hash
+    import json
+
+    from needs_analysis import io, readers
+
+    def read_json(path, sheet=None, header_score=None):
+        return readers.ReadResult(pd.DataFrame(json.loads(path.read_text(encoding="utf-8"))), encoding="utf-8")
+
+    assert io.READERS is readers.READERS
+    monkeypatch.setitem(readers.READERS, ".json", read_json)
+    (tmp_path / "akmene.json").write_text(json.dumps({"_uuid": ["a", "b"], " sex ": ["male", "female"]}),
+                                          encoding="utf-8")
+    path = find_raw_file(tmp_path, "akmene")
+    raw = read_raw(path)
+    assert path.name == "akmene.json" and raw.encoding == "utf-8" and raw.sheet is None
+    assert list(raw.data.columns) == ["_uuid", "sex"] and raw.data["sex"].tolist() == ["male", "female"]
+    assert raw.sha256 == _digest(path)
+    # the registered types, in the order find_raw_file looks for them
+    assert io.RAW_SUFFIXES == (".xlsx", ".csv", ".tsv", ".sav", ".dta")
+    with pytest.raises(NeedsAnalysisError, match="unsupported file type '.ods'") as err:
+        (tmp_path / "x.ods").write_bytes(b"PK")
+        read_raw(tmp_path / "x.ods")
+    assert ".json" in err.value.expected

@@ -9,7 +9,7 @@ import itertools
 
 import pytest
 
-from needs_analysis._text import SINGLE_BYTE_ENCODINGS
+from needs_analysis.readers import SINGLE_BYTE_ENCODINGS
 from needs_analysis.errors import NeedsAnalysisError
 from needs_analysis.io import detect_encoding, read_raw
 

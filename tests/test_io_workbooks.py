@@ -21,7 +21,7 @@ from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 from typer.testing import CliRunner
 
-from needs_analysis import _xlsx
+from needs_analysis.readers import _xlsx
 from needs_analysis.cli import app
 from needs_analysis.codebook import load_codebook
 from needs_analysis.config import RunSettings

@@ -314,3 +314,33 @@ def test_full_pack_table_values_equal_estimates(full_packs):
     got = [ws.cell(row=i + 2, column=header.index("Estimate") + 1).value for i in range(ws.max_row - 1)]
     tot = est[est["domain"] == "total"]["estimate"].to_numpy(dtype=float)
     np.testing.assert_array_equal(np.array([np.nan if v is None else v for v in got], dtype=float), tot)
+
+
+def test_an_output_format_is_one_registry_line(tmp_path, monkeypatch):
+    # a new format: one writer of the pack's content and one line in OUTPUTS; it is written, hashed in the
+    # manifest and announced in its progress step like the others
+    from needs_analysis.report import _outputs
+    from needs_analysis.report import OUTPUTS, PACK_STEPS, Output
+
+    def contents(content, out):
+        path = out / "contents.txt"
+        path.write_text("\n".join([*content.figures, *content.tables, content.rules.as_dict().__repr__()]) + "\n",
+                        encoding="utf-8")
+        return [path]
+
+    assert [o.name for o in OUTPUTS] == ["png", "svg", "xlsx", "csv", "html"]
+    monkeypatch.setattr(_outputs, "OUTPUTS", (*OUTPUTS, Output("html", "txt", contents)))
+    steps: list[str] = []
+    m = write_pack(tmp_path, municipality="klaipeda", estimates=make_estimates(), weights_report=make_weights_report(),
+                   cleaning_summary=make_cleaning(), audit=False, on_step=steps.append)
+    text = (tmp_path / "contents.txt").read_text(encoding="utf-8")
+    assert text.splitlines()[:3] == ["01_respondent_profile", "03_needs_overview", "01_sample_weighting"]
+    assert "'min_n': 30" in text
+    assert m["outputs"]["contents.txt"] == hashlib.sha256(text.encode("utf-8")).hexdigest()
+    assert steps == list(PACK_STEPS) == ["figures", "tables", "html"]
+    # the SVG embedded in report.html is the SVG file, rendered once
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    svg = (tmp_path / "figures" / "03_needs_overview.svg").read_bytes()
+    assert base64.b64encode(svg).decode("ascii") in html
+    with pytest.raises(ValueError, match="step 'docx'"):
+        Output("docx", "docx", contents)

@@ -1,4 +1,4 @@
-"""The pipeline's weighting stage: imputation for raking and the fallback when margins conflict."""
+"""The weighting stage: imputation for raking, the fallback when margins conflict, the typed weights report."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from needs_analysis.clean import CleanResult
-from needs_analysis.config import RunSettings
+from needs_analysis.config import RAKE_VARIABLES, RunSettings
 from needs_analysis.errors import ConvergenceError
 from needs_analysis.pipeline import weight_stage
 from needs_analysis.weighting import rake_weights
@@ -70,3 +70,54 @@ def test_conflicting_margins_drop_the_last_variable_and_say_so(tmp_path):
     assert got["permanent"] == pytest.approx(600, rel=1e-8) and got["work"] == pytest.approx(400, rel=1e-8)
     assert res.report["imputed"].empty  # years_lt no longer a weighting variable
     assert res.data["years_lt"].isna().sum() == data["years_lt"].isna().sum()  # nor imputed in the data
+
+
+def test_the_fallback_is_the_weighting_stage_s_own(tmp_path):
+    # weight() itself drops the conflicting variable: the pipeline adds nothing to it
+    from needs_analysis.weighting import read_margins, weight
+
+    _margins(tmp_path / "m.csv", permanent=600, y10=300)
+    data, margins = _sample(), read_margins(tmp_path / "m.csv")
+    res = weight(data, margins, "x", min_cell=1)  # the default variables: all five
+    staged = weight_stage(CleanResult(data, pd.DataFrame(), pd.DataFrame(), len(data)), "x", _settings(tmp_path))
+    assert res.report["summary"]["variables"].iloc[0] == "sex+agegrp+citgrp+permit_grounds"
+    assert res.report.summary["dropped_variables"].iloc[0] == "years_lt"
+    np.testing.assert_array_equal(res.data["weight"].to_numpy(), staged.data["weight"].to_numpy())
+    # without the fallback the conflict is an error, naming no convergence
+    with pytest.raises(ConvergenceError):
+        weight(data, margins, "x", min_cell=1, min_variables=5)
+    # the margins agree: nothing dropped, the column is there and empty
+    _margins(tmp_path / "m.csv", permanent=300, y10=300)
+    ok = weight(data, read_margins(tmp_path / "m.csv"), "x", min_cell=1)
+    assert ok.report.summary["dropped_variables"].iloc[0] == ""
+    assert ok.report.summary["variables"].iloc[0] == "+".join(RAKE_VARIABLES)
+
+
+def test_one_constant_for_the_raking_variables():
+    import inspect
+
+    from needs_analysis.weighting import weight
+
+    assert RunSettings().rake_variables == RAKE_VARIABLES == inspect.signature(weight).parameters["variables"].default
+    assert RAKE_VARIABLES == ("sex", "agegrp", "citgrp", "permit_grounds", "years_lt")
+
+
+def test_the_weights_report_is_typed_and_reads_as_a_mapping(tmp_path):
+    from needs_analysis.weighting import WeightsReport, read_margins, weight
+
+    _margins(tmp_path / "m.csv", permanent=300, y10=300)
+    data = _sample()
+    rep = weight(data, read_margins(tmp_path / "m.csv"), "x", min_cell=1).report
+    assert isinstance(rep, WeightsReport)
+    assert list(rep) == ["summary", "margins", "collapses", "totals", "imputed"]
+    assert rep["margins"] is rep.margins and len(rep.imputed) == 8 and "imputed" in rep
+    assert dict(rep)["totals"] is rep.totals
+    with pytest.raises(KeyError):
+        rep["weights"]
+    no_impute = weight(data.dropna(subset=["years_lt"]), read_margins(tmp_path / "m.csv"), "x", min_cell=1,
+                       impute=False).report
+    assert "imputed" not in no_impute and list(no_impute) == ["summary", "margins", "collapses", "totals"]
+    copy = rep.copy()
+    copy.summary.loc[0, "n"] = -1
+    assert rep.summary.loc[0, "n"] == len(data) and copy.margins is not rep.margins
+    assert copy.margins.equals(rep.margins)

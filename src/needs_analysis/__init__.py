@@ -41,8 +41,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .errors import NeedsAnalysisError
 from .municipalities import MUNICIPALITIES, MUNICIPALITY_IDS, Municipality
 
@@ -84,7 +83,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
 }
 #: Sub-modules reachable as attributes (``na.pipeline``...) without being part of the stable API.
 _SUBMODULES = frozenset({
-    "codebook", "config", "design", "disclosure", "harmonise", "io", "pipeline", "report", "survey",
+    "codebook", "config", "design", "disclosure", "harmonise", "io", "pipeline", "presentation", "report", "survey",
     "synthetic", "validate", "weighting", "cli", "countries",
 })
 

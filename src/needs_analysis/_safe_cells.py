@@ -7,7 +7,9 @@ DDE, ``=HYPERLINK(...)`` sends data away), and openpyxl stores any string
 starting with ``=`` as a formula cell. Every CSV and xlsx writer of the
 package routes its text cells through this module:
 
-- CSV: :func:`to_csv` (through :func:`csv_safe_frame`) puts a single quote
+- CSV: :func:`write_csv` is the one CSV writer of the package (its float
+  formats are :data:`CSV_FLOAT_FORMATS`); it and :func:`to_csv` (through
+  :func:`csv_safe_frame`) put a single quote
   before such a text (the OWASP recommendation); spreadsheet programs then
   show it as text. A text that already starts with quotes followed by such
   a character gets one more quote, so :func:`csv_unescape` can always undo
@@ -34,12 +36,19 @@ from __future__ import annotations
 
 import csv
 import re
+from pathlib import Path
 
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
 
-__all__ = ["FORMULA_STARTS", "is_formula_like", "csv_escape", "csv_unescape", "csv_safe_frame", "to_csv",
-           "set_cell", "write_only_row", "xlsx_text"]
+__all__ = ["FORMULA_STARTS", "CSV_FLOAT_FORMATS", "is_formula_like", "csv_escape", "csv_unescape", "csv_safe_frame",
+           "to_csv", "write_csv", "set_cell", "write_only_row", "xlsx_text"]
+
+#: The float format of every CSV file the package writes, by kind of file: the one place it is decided.
+#: ``data``: processed files, the comparison, the demo's reference files (10 significant digits: estimates,
+#: SEs and weights round-trip far below their precision); ``table``: the pack's ``tables/*.csv`` (6 decimals,
+#: the tables as printed; kept apart because the packs' bytes depend on it).
+CSV_FLOAT_FORMATS: dict[str, str] = {"data": "%.10g", "table": "%.6f"}
 
 #: First characters that make a spreadsheet program read a cell as a formula.
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
@@ -169,6 +178,35 @@ def to_csv(df: pd.DataFrame, path_or_buf=None, **options):
     if has_cr:
         options = {**options, "quoting": csv.QUOTE_ALL}
     return frame.to_csv(path_or_buf, **options)
+
+
+def write_csv(df: pd.DataFrame, path: str | Path, *, kind: str = "data", bom: bool = False) -> Path:
+    """Write a table as the package writes every CSV file.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The table (not modified; its index is not written).
+    path : str or Path
+        Destination (its folder must exist).
+    kind : {"data", "table"}
+        Which float format of :data:`CSV_FLOAT_FORMATS`.
+    bom : bool, default False
+        Start with a UTF-8 byte-order mark (files meant to be opened in a
+        spreadsheet program, which then shows ą, č, ė... correctly).
+
+    Returns
+    -------
+    Path
+        ``path``. The same table gives the same bytes: UTF-8, ``\n`` line
+        ends, the fixed float format, missing values as empty fields, text a
+        spreadsheet would run as a formula starting with ``'`` (:func:`to_csv`).
+    """
+    if kind not in CSV_FLOAT_FORMATS:
+        raise ValueError(f"unknown CSV kind {kind!r}; one of {', '.join(CSV_FLOAT_FORMATS)}")
+    to_csv(df, path, index=False, lineterminator="\n", encoding="utf-8-sig" if bom else "utf-8",
+           float_format=CSV_FLOAT_FORMATS[kind])
+    return Path(path)
 
 
 def xlsx_text(text: str) -> str:

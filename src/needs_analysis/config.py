@@ -1,4 +1,4 @@
-"""Paths and run settings.
+"""The study's settings and a run's settings: survey year, languages, weighting variables, disclosure rules, paths.
 
 Nothing here touches the file system at import time; paths are resolved when
 a function is called.
@@ -7,9 +7,13 @@ a function is called.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
+from types import MappingProxyType
+
+from .errors import NeedsAnalysisError
 
 __all__ = [
     "RunSettings",
@@ -19,6 +23,10 @@ __all__ = [
     "FIELDWORK_START",
     "FIELDWORK_END",
     "LANGS",
+    "RAKE_VARIABLES",
+    "DisclosureRules",
+    "DEFAULT_RULES",
+    "DEFAULT_THRESHOLDS",
 ]
 
 #: Reference year of the survey (ages and years in Lithuania are computed for it).
@@ -27,6 +35,89 @@ FIELDWORK_START = "2021-09-01"
 FIELDWORK_END = "2021-11-30"
 #: Questionnaire languages, in the order of the XLSForm label columns.
 LANGS: tuple[str, ...] = ("lt", "en", "ru", "uk")
+#: The population margins the weights are raked to, in the order the weighting drops them when the sample
+#: leaves them without a common solution (the last first): the default of ``RunSettings.rake_variables`` and
+#: of :func:`needs_analysis.weighting.weight`.
+RAKE_VARIABLES: tuple[str, ...] = ("sex", "agegrp", "citgrp", "permit_grounds", "years_lt")
+
+
+@dataclass(frozen=True)
+class DisclosureRules:
+    """The disclosure thresholds: the one place the project's publication policy is written down.
+
+    Every function that applies, audits or quotes a threshold takes one of
+    these (``rules=``) and defaults to :data:`DEFAULT_RULES`: the flags of
+    :func:`~needs_analysis.disclosure.apply_disclosure`, the audit of
+    :func:`~needs_analysis.disclosure.audit_pack`,
+    the footnotes of the figures, the flags legend of the tables and of
+    report.html, and the ``thresholds`` recorded in a pack's manifest.
+
+    Parameters
+    ----------
+    min_n : int, default 30
+        Bases below this are ``not_shown`` (and the base itself is not published).
+    caution_n : int, default 50
+        Bases below this (and at least ``min_n``) are ``caution``.
+    max_rse : float, default 0.30
+        Relative standard error above which an estimate is ``caution``.
+    min_count : int, default 5
+        Numerator counts of proportions below this are ``suppressed``.
+    min_count_sensitive : int, default 10
+        The same for sensitive indicators (discrimination, health).
+
+    Raises
+    ------
+    NeedsAnalysisError
+        Unless ``1 <= min_n <= caution_n``, ``max_rse > 0`` and
+        ``0 <= min_count <= min_count_sensitive`` (exit code 2).
+
+    Examples
+    --------
+    >>> DisclosureRules().min_n
+    30
+    >>> DisclosureRules(min_n=50, caution_n=100).with_(max_rse=0.25).as_dict()["max_rse"]
+    0.25
+    """
+
+    min_n: int = 30
+    caution_n: int = 50
+    max_rse: float = 0.30
+    min_count: int = 5
+    min_count_sensitive: int = 10
+
+    def __post_init__(self) -> None:
+        bad = []
+        if not (self.min_n >= 1):
+            bad.append(f"min_n={self.min_n}")
+        if not (self.caution_n >= self.min_n):
+            bad.append(f"caution_n={self.caution_n} < min_n={self.min_n}")
+        if not (self.max_rse > 0):
+            bad.append(f"max_rse={self.max_rse}")
+        if not (self.min_count >= 0 and self.min_count_sensitive >= self.min_count):
+            bad.append(f"min_count={self.min_count}, min_count_sensitive={self.min_count_sensitive}")
+        if bad:
+            raise NeedsAnalysisError("invalid disclosure threshold(s) " + "; ".join(bad), where="DisclosureRules",
+                                     expected="1 <= min_n <= caution_n, max_rse > 0, 0 <= min_count <= "
+                                              "min_count_sensitive", exit_code=2)
+
+    def with_(self, **changes) -> "DisclosureRules":
+        """A copy with ``changes`` applied (checked like a new object)."""
+        unknown = sorted(set(changes) - {f.name for f in fields(self)})
+        if unknown:
+            raise NeedsAnalysisError("unknown disclosure threshold(s) " + ", ".join(unknown),
+                                     where="DisclosureRules.with_", exit_code=2,
+                                     expected=", ".join(f.name for f in fields(self)))
+        return replace(self, **changes)
+
+    def as_dict(self) -> dict[str, float]:
+        """The thresholds by name, in field order (what a pack's manifest records as ``thresholds``)."""
+        return asdict(self)
+
+
+#: The project's disclosure rules (DESIGN "Statistical ground rules").
+DEFAULT_RULES = DisclosureRules()
+#: :data:`DEFAULT_RULES` as a read-only mapping, for code that reads the numbers by name.
+DEFAULT_THRESHOLDS: Mapping[str, float] = MappingProxyType(DEFAULT_RULES.as_dict())
 
 
 def _project_root_candidates() -> list[Path]:
@@ -75,7 +166,8 @@ class RunSettings:
     margins_file : Path or None
         Population margins CSV; ``None`` means ``data_dir/reference/population_margins.csv``.
     rake_variables : tuple of str
-        Variables whose population margins the weights are raked to.
+        Variables whose population margins the weights are raked to
+        (default :data:`RAKE_VARIABLES`).
     ci_level : float
         Confidence level of every interval.
     min_cell : int
@@ -105,13 +197,16 @@ class RunSettings:
         Workbook sheet holding the responses (name or 0-based number) in
         every municipality's xlsx export; ``None``: found by its header (see
         :func:`needs_analysis.io.read_raw`).
+    disclosure : DisclosureRules
+        The disclosure thresholds of the run's estimates, comparison and
+        packs (default :data:`DEFAULT_RULES`).
     """
 
     data_dir: Path = field(default_factory=default_data_dir)
     out_dir: Path | None = None
     lang: str = "lt"
     margins_file: Path | None = None
-    rake_variables: tuple[str, ...] = ("sex", "agegrp", "citgrp", "permit_grounds", "years_lt")
+    rake_variables: tuple[str, ...] = RAKE_VARIABLES
     ci_level: float = 0.95
     min_cell: int = 5
     processed_root: Path | None = None
@@ -122,6 +217,7 @@ class RunSettings:
     max_unmapped: float = 0.01
     mapping_file: Path | None = None
     sheet: str | None = None
+    disclosure: DisclosureRules = DEFAULT_RULES
 
     @property
     def raw_dir(self) -> Path:

@@ -5,14 +5,15 @@ nothing recoded) and writes processed outputs; it never transforms values
 and never writes to, moves or deletes the input files. Recoding to codebook
 codes happens in :mod:`needs_analysis.harmonise`.
 
-Supported inputs: ``.xlsx`` (the data sheet found by its header or given by
-name or 0-based index; merged cells read as their value; repeat-group sheets
-alongside; see :mod:`needs_analysis._xlsx`), ``.csv`` and ``.tsv`` in UTF-8
+Each file type has its reader in :mod:`needs_analysis.readers`, registered by
+suffix in :data:`READERS` (adding a type is a module there and one registry
+line). Supported inputs: ``.xlsx`` (the data sheet found by its header or
+given by name or 0-based index; merged cells read as their value;
+repeat-group sheets alongside), ``.csv`` and ``.tsv`` in UTF-8
 (with or without BOM), UTF-16 (with BOM, Excel's "Unicode text") or a
 single-byte code page (Windows-1257/1250/1251, KOI8-R/U, CP866, ISO-8859-5,
-Mac Cyrillic; detected, see :mod:`needs_analysis._text`), comma, semicolon or
-tab separated (detected and reported), SPSS ``.sav`` and Stata ``.dta``
-(value labels applied). Every problem, including a file the operating
+Mac Cyrillic; detected), comma, semicolon or tab separated (detected and
+reported), SPSS ``.sav`` and Stata ``.dta`` (value labels applied). Every problem, including a file the operating
 system will not let us read, is raised as
 :class:`~needs_analysis.errors.NeedsAnalysisError` naming the file (and
 sheet, row or column), what was expected and how to fix it.
@@ -26,27 +27,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from ._table import frame_from_grid
-from ._text import detect_encoding, read_text
-from ._xlsx import describe_compound_file, read_workbook
 from .errors import NeedsAnalysisError
+from .readers import READERS, Reader, ReadResult, detect_encoding, reader_for
 
-__all__ = ["RawFile", "read_raw", "find_raw_file", "sha256_file", "write_parquet", "RAW_SUFFIXES", "detect_encoding"]
+__all__ = ["RawFile", "read_raw", "find_raw_file", "sha256_file", "write_parquet", "READERS", "RAW_SUFFIXES",
+           "detect_encoding", "ReadResult", "Reader"]
 
-#: File types a raw export may have, in the order they are looked for.
-RAW_SUFFIXES: tuple[str, ...] = (".xlsx", ".csv", ".tsv", ".sav", ".dta")
-_MAGIC: tuple[tuple[bytes, str, str], ...] = (
-    (b"PK\x03\x04", "an Excel .xlsx workbook (zip archive)", ".xlsx"),
-    (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook", ".xls (save it as .xlsx)"),
-    (b"%PDF", "a PDF document", ".pdf"),
-    (b"$FL2", "an SPSS .sav file", ".sav"),
-    (b"$FL3", "an SPSS .sav file", ".sav"),
-    (b"<stata_dta>", "a Stata .dta file", ".dta"),
-    (b"{\\rtf", "an RTF document", ".rtf"),
-)
+#: File types a raw export may have, in the order they are looked for (the keys of :data:`READERS`).
+RAW_SUFFIXES: tuple[str, ...] = tuple(READERS)
 
 
 @dataclass(frozen=True)
@@ -110,14 +100,14 @@ def find_raw_file(raw_dir: str | Path, municipality: str) -> Path:
     """
     raw_dir = Path(raw_dir)
     try:
-        found = [raw_dir / f"{municipality}{s}" for s in RAW_SUFFIXES if (raw_dir / f"{municipality}{s}").is_file()]
+        found = [raw_dir / f"{municipality}{s}" for s in READERS if (raw_dir / f"{municipality}{s}").is_file()]
     except OSError as exc:  # a folder this user may not look into
         raise _os_error(raw_dir, exc, "folder") from None
     if not found:
         raise NeedsAnalysisError(
             "no raw export found",
             where=str(raw_dir / municipality),
-            expected=f"a file {municipality}.xlsx (or .csv, .tsv, .sav, .dta)",
+            expected=f"a file {municipality}.xlsx (or " + ", ".join(s for s in READERS if s != ".xlsx") + ")",
             fix="put the export there or pass --data-dir; 'needs-analysis demo-data' writes the demo files",
         )
     if len(found) > 1:
@@ -128,28 +118,6 @@ def find_raw_file(raw_dir: str | Path, municipality: str) -> Path:
             fix="move the ones not to analyse elsewhere",
         )
     return found[0]
-
-
-def _sniff_type(data: bytes, path: Path, expected: str) -> None:
-    """Raise if the bytes are another known format than the extension says."""
-    for magic, what, ext in _MAGIC:
-        if data.startswith(magic) and not path.suffix.lower() == ext:
-            if magic == b"\xd0\xcf\x11\xe0":  # also a password-protected workbook or a Word document
-                what, fix = describe_compound_file(path)
-                raise NeedsAnalysisError(f"the file is {what}, not {expected}", where=str(path),
-                                         expected=expected, fix=fix)
-            raise NeedsAnalysisError(f"the file is {what}, not {expected}", where=str(path),
-                                     expected=expected, fix=f"give the file its real extension ({ext})")
-
-
-def _read_text(path: Path, sep: str) -> tuple[pd.DataFrame, str, str]:
-    data = path.read_bytes()
-    if not data.strip():
-        raise NeedsAnalysisError("the file is empty", where=str(path), expected="a header row and responses")
-    _sniff_type(data, path, "a text (CSV/TSV) file")
-    grid, enc, sep = read_text(data, str(path), sep)
-    del data
-    return frame_from_grid(grid, str(path), "file"), enc, sep
 
 
 def _os_error(path: Path, exc: OSError, kind: str = "file") -> NeedsAnalysisError:
@@ -167,64 +135,6 @@ def _os_error(path: Path, exc: OSError, kind: str = "file") -> NeedsAnalysisErro
                               expected=f"a {kind} this user can read", fix=fix)
 
 
-def _head(path: Path, size: int) -> bytes:
-    """The first ``size`` bytes of a file (its type signature), without reading the rest."""
-    with path.open("rb") as fh:
-        return fh.read(size)
-
-
-def _stat_meta(meta) -> dict[str, dict]:
-    """What an SPSS/Stata file declares beside the cells (pyreadstat's metadata, plain dicts and tuples).
-
-    ``user_missing`` holds, per variable, its declared missing values: SPSS discrete values as numbers or
-    strings, SPSS ranges as ``(lo, hi)`` tuples, Stata's extended missing values as letters (``"a"``..``"z"``).
-    """
-    missing: dict[str, tuple] = {}
-    for var, ranges in (getattr(meta, "missing_ranges", None) or {}).items():
-        missing[var] = tuple(r["lo"] if r["lo"] == r["hi"] else (r["lo"], r["hi"]) for r in ranges)
-    for var, letters in (getattr(meta, "missing_user_values", None) or {}).items():
-        missing[var] = tuple(missing.get(var, ())) + tuple(str(x) for x in letters)
-    return {
-        "value_labels": {var: dict(labels) for var, labels in (meta.variable_value_labels or {}).items()},
-        "user_missing": missing,
-        "variable_labels": {var: lab for var, lab in (meta.column_names_to_labels or {}).items() if lab},
-    }
-
-
-def _read_stat(path: Path) -> tuple[pd.DataFrame, dict[str, dict]]:
-    """An SPSS/Stata file: cells with value labels applied, declared user-missing values kept (labelled).
-
-    User-missing codes are read as values (pyreadstat ``user_missing=True``), not as blanks: a labelled
-    "Don't know" or "Refused" is an answer the questionnaire has a code for. Returns the frame and
-    :func:`_stat_meta`.
-    """
-    try:
-        import pyreadstat
-    except ImportError:  # pragma: no cover - optional dependency
-        raise NeedsAnalysisError("reading SPSS/Stata files needs pyreadstat", where=str(path),
-                                 fix="pip install pyreadstat") from None
-    data = _head(path, 16)
-    if not data:
-        raise NeedsAnalysisError("the file is empty", where=str(path), expected=f"a {path.suffix} file")
-    is_sav = path.suffix.lower() == ".sav"
-    _sniff_type(data, path, "an SPSS .sav file" if is_sav else "a Stata .dta file")
-    reader = pyreadstat.read_sav if is_sav else pyreadstat.read_dta
-    try:
-        frame, meta = reader(str(path), apply_value_formats=True, user_missing=True)
-    except Exception as exc:  # pyreadstat raises its own ReadstatError/PyreadstatError
-        raise NeedsAnalysisError(f"cannot read the file ({type(exc).__name__}: {str(exc)[:80]})".replace("\n", " "),
-                                 where=str(path), expected=f"a valid {'SPSS' if is_sav else 'Stata'} file",
-                                 fix="re-export it from the statistics program") from None
-    frame = frame.astype(object)
-    frame = frame.where(frame.notna(), np.nan)
-    for c in frame.columns:
-        frame[c] = frame[c].map(lambda v: np.nan if isinstance(v, str) and not v.strip() else v)
-    if frame.shape[0] == 0:
-        raise NeedsAnalysisError("the file has variables but no responses", where=str(path),
-                                 expected="one row per submission")
-    return frame, _stat_meta(meta)
-
-
 def read_raw(path: str | Path, sheet: str | int | None = None, *,
              header_score: Callable[[Sequence[str]], float] | None = None) -> RawFile:
     """Read a raw survey export without changing any value.
@@ -237,7 +147,7 @@ def read_raw(path: str | Path, sheet: str | int | None = None, *,
         Workbook sheet (name or 0-based index); default: found by its header
         (see ``header_score``), else a sheet with ``_uuid`` or ``_id``, else
         the sheet ``data`` if present, else the first (details in
-        :func:`needs_analysis._xlsx.read_workbook`).
+        :func:`needs_analysis.readers._xlsx.read_workbook`).
     header_score : callable, optional
         ``header_score(headers) -> float`` in [0, 1]: the share of a sheet's
         headers that the questionnaire recognises (supplied by
@@ -270,27 +180,10 @@ def _read_raw(path: Path, sheet: str | int | None,
         raise NeedsAnalysisError("file not found", where=str(path), fix="check the path and file name")
     if not path.is_file():
         raise NeedsAnalysisError("not a file (a folder?)", where=str(path), expected="a survey export file")
-    suffix = path.suffix.lower()
-    encoding = delimiter = sheet_name = None
-    stat_meta: dict = {}
-    extra: dict[str, pd.DataFrame] = {}
-    if suffix == ".xlsx":
-        frame, sheet_name, extra = read_workbook(path, sheet, header_score)
-    elif suffix in (".csv", ".tsv", ".txt"):
-        frame, encoding, delimiter = _read_text(path, "\t" if suffix == ".tsv" else ",")
-    elif suffix in (".sav", ".dta"):
-        frame, stat_meta = _read_stat(path)
-    elif suffix == ".xls":
-        what, fix = (describe_compound_file(path) if _head(path, 4) == b"\xd0\xcf\x11\xe0"
-                     else ("an old .xls workbook", "open it in Excel and save it as .xlsx"))
-        raise NeedsAnalysisError("old .xls workbooks are not read" if "xls" in what else f"the file is {what}",
-                                 where=str(path), expected="an .xlsx workbook", fix=fix)
-    else:
-        raise NeedsAnalysisError(f"unsupported file type {suffix or '(no extension)'!r}", where=str(path),
-                                 expected=", ".join(RAW_SUFFIXES), fix="export the survey as xlsx or CSV")
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return RawFile(frame, path, sheet_name, encoding, sha256_file(path), delimiter, extra_sheets=extra,
-                   meta=stat_meta)
+    got = reader_for(path)(path, sheet, header_score)
+    got.data.columns = [str(c).strip() for c in got.data.columns]
+    return RawFile(got.data, path, got.sheet, got.encoding, sha256_file(path), got.delimiter,
+                   extra_sheets=dict(got.extra_sheets), meta=dict(got.meta))
 
 
 def write_parquet(df: pd.DataFrame, path: str | Path) -> Path:

@@ -8,7 +8,6 @@ statistics of its own.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -16,17 +15,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__
 from ._atomic import PACK, PROCESSED, OutputFolder, check_replaceable, replace_file, sweep, writes_folder
 from .clean import CleanResult, clean, scrub_identifiers, write_log
 from .codebook import Codebook, load_codebook
 from .config import RunSettings
 from .disclosure import apply_comparison_disclosure, apply_disclosure
-from .errors import ConvergenceError, NeedsAnalysisError
+from .errors import NeedsAnalysisError
 from .harmonise import Harmonised, check_unmapped, harmonise, header_score, read_mapping
 from .indicators import compare_municipalities, estimate_indicators
 from .io import RawFile, find_raw_file, read_raw, write_parquet
 from ._parallel import Workers, resolve_jobs
+from ._safe_cells import write_csv
+from ._version import __version__
 from .municipalities import MUNICIPALITY_IDS, get_municipality, resolve_municipalities
 from .weighting import WeightResult, read_margins, weight
 
@@ -121,34 +121,17 @@ def clean_stage(harmonised: Harmonised, municipality: str, source: str = "raw fi
 
 
 def weight_stage(cleaned: CleanResult, municipality: str, settings: RunSettings) -> WeightResult:
-    """Rake the clean respondents to the population margins.
+    """Weight the clean respondents to the population margins with the run's settings.
 
-    A respondent missing a weighting variable that cleaning keeps (e.g. an
-    inconsistent arrival year set to missing) joins the weighting cell of
-    the most common category in their citizenship group; the analysis data
-    keep the missing value, and the weights report lists every imputation.
-    When the margins have no common solution for the sample (raking does not
-    converge), the last weighting variable is dropped, down to three; the
-    summary's ``dropped_variables`` says which.
+    :func:`needs_analysis.weighting.weight` with ``settings.rake_variables``,
+    ``min_cell``, ``weight_method``, ``trim`` and ``normalise`` on the margins
+    file ``settings.margins_path``; the weighting stage imputes a missing
+    weighting variable for raking and falls back to fewer variables when the
+    margins have no common solution (its weights report says so).
     """
-    margins = read_margins(settings.margins_path)
-    variables = tuple(settings.rake_variables)
-    dropped: list[str] = []
-    while True:
-        try:
-            res = weight(cleaned.data, margins, municipality, variables=variables, min_cell=settings.min_cell,
-                         method=settings.weight_method, trim=settings.trim, normalise=settings.normalise,
-                         source=str(settings.margins_path))
-            break
-        except ConvergenceError:
-            # a small sample can leave the margins with no common solution (e.g. every permanent-permit
-            # holder in one years-in-Lithuania group): rake on one variable fewer, and say so
-            if len(variables) <= 3:
-                raise
-            dropped.insert(0, variables[-1])
-            variables = variables[:-1]
-    summary = res.report["summary"].assign(dropped_variables=", ".join(dropped))
-    return dataclasses.replace(res, report={**res.report, "summary": summary})
+    return weight(cleaned.data, read_margins(settings.margins_path), municipality,
+                  variables=tuple(settings.rake_variables), min_cell=settings.min_cell, method=settings.weight_method,
+                  trim=settings.trim, normalise=settings.normalise, source=str(settings.margins_path))
 
 
 def estimate_stage(
@@ -159,11 +142,15 @@ def estimate_stage(
     catalogue=None,
     domains: tuple[str, ...] | None = None,
 ) -> pd.DataFrame:
-    """Catalogue indicators by domains (default: all of both), then disclosure control."""
+    """Catalogue indicators by domains (default: all of both), then disclosure control.
+
+    Disclosure control applies ``settings.disclosure`` and protects the partitions of ``catalogue``, the
+    catalogue the estimates were computed with (default: the packaged one).
+    """
     kwargs = {} if domains is None else {"domains": tuple(domains)}
     est = estimate_indicators(weighted.data, municipality=municipality, weights="weight",
                               level=settings.ci_level, catalogue=catalogue, **kwargs)
-    return apply_disclosure(est, catalogue=catalogue)
+    return apply_disclosure(est, settings.disclosure, catalogue=catalogue)
 
 
 def audit_stage(prepared: Mapping[str, tuple[CleanResult, WeightResult]], catalogue=None):
@@ -207,7 +194,7 @@ def comparison_stage(
     Returns
     -------
     DataFrame or None
-        The comparison table after disclosure control, or None when fewer
+        The comparison table after disclosure control (``settings.disclosure``), or None when fewer
         than two municipalities have data.
     """
     cb = codebook or load_codebook()
@@ -220,7 +207,7 @@ def comparison_stage(
         on_stage("all", "compare")
     ordered = {m: frames[m] for m in MUNICIPALITY_IDS if m in frames}
     return apply_comparison_disclosure(compare_municipalities(ordered, weights="weight", level=settings.ci_level,
-                                                              ci_method=CI_METHOD))
+                                                              ci_method=CI_METHOD), settings.disclosure)
 
 
 def _with_export(settings: RunSettings, exclude=()) -> dict[str, Path]:
@@ -257,13 +244,6 @@ def pack_parameters(settings: RunSettings, municipality: str) -> dict:
     return params
 
 
-def _write_csv(df: pd.DataFrame, path: Path) -> Path:
-    from ._safe_cells import to_csv  # text a spreadsheet would run as a formula starts with '
-
-    to_csv(df, path, index=False, lineterminator="\n", float_format="%.10g")
-    return path
-
-
 @writes_folder(PROCESSED)
 def _write_processed(run_dir: Path, cleaned: CleanResult, weighted: WeightResult, estimates: pd.DataFrame,
                      codebook: Codebook) -> None:
@@ -273,10 +253,10 @@ def _write_processed(run_dir: Path, cleaned: CleanResult, weighted: WeightResult
     for key in ("summary", "margins", "totals", "collapses", "imputed"):
         if key not in weighted.report:
             continue
-        paths[f"weights_{key}"] = _write_csv(weighted.report[key], run_dir / f"weights_report_{key}.csv")
+        paths[f"weights_{key}"] = write_csv(weighted.report[key], run_dir / f"weights_report_{key}.csv")
     paths["estimates"] = write_parquet(estimates, run_dir / "estimates.parquet")
-    paths["estimates_csv"] = _write_csv(estimates, run_dir / "estimates.csv")
-    paths["row_accounting"] = _write_csv(cleaned.summary, run_dir / "row_accounting.csv")
+    paths["estimates_csv"] = write_csv(estimates, run_dir / "estimates.csv")
+    paths["row_accounting"] = write_csv(cleaned.summary, run_dir / "row_accounting.csv")
     (run_dir / PROCESSED.marker).write_text(
         json.dumps({k: Path(v).name for k, v in paths.items()}, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
@@ -315,8 +295,8 @@ def pack_stage(
     disclosure audit; without them they are built here, loading the other municipalities of
     ``comparison`` from their exports.
     """
-    from .figures import default_value_labels
     from .indicators import POOLED
+    from .presentation import default_value_labels
     from .report import write_pack
 
     cb = codebook or load_codebook()
@@ -339,6 +319,7 @@ def pack_stage(
         comparison=comparison,
         value_labels=default_value_labels(cb),
         catalogue=catalogue,
+        rules=settings.disclosure,
         on_step=on_step,
         respondents=respondents,
     )
@@ -368,7 +349,7 @@ def _finish_task(m: str, prepared: tuple, comparison: pd.DataFrame | None, setti
 
 def _write_comparison(comparison: pd.DataFrame | None, settings: RunSettings) -> None:
     """Write ``comparison.parquet/.csv``, each file whole; without a comparison, remove earlier ones."""
-    for name, write in (("comparison.parquet", write_parquet), ("comparison.csv", _write_csv)):
+    for name, write in (("comparison.parquet", write_parquet), ("comparison.csv", write_csv)):
         path = settings.processed_dir / name
         if comparison is None:
             path.unlink(missing_ok=True)  # from a run that had more exports: not this run's result

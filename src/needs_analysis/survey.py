@@ -31,7 +31,7 @@ from .errors import NeedsAnalysisError
 from .harmonise import DATAFRAME_PATH, Harmonised, check_unmapped
 from .io import RawFile, find_raw_file
 from .municipalities import get_municipality
-from .weighting import WeightResult
+from .weighting import WeightResult, WeightsReport
 
 __all__ = ["Survey", "load", "STAGE_ORDER"]
 
@@ -231,10 +231,10 @@ class Survey:
                          name="weight")
 
     @property
-    def weights_report(self) -> dict:
-        """Weighting diagnostics: ``summary``, ``margins``, ``collapses``, ``totals`` (copies)."""
+    def weights_report(self) -> WeightsReport:
+        """Weighting diagnostics: ``summary``, ``margins``, ``collapses``, ``totals``, ``imputed`` (copies)."""
         self._require("weighted", "the weights report")
-        return {k: (v.copy() if isinstance(v, pd.DataFrame) else v) for k, v in self._weighted.report.items()}
+        return self._weighted.report.copy()
 
     @property
     def estimates(self) -> pd.DataFrame:
@@ -453,7 +453,7 @@ class Survey:
         self._require("estimated", "figures")
         figs = pack_figures(self._estimates, None, self._weighted.report, lang=lang or self.settings.lang,
                             value_labels=default_value_labels(), municipality=self.municipality,
-                            catalogue=self.catalogue)
+                            catalogue=self.catalogue, rules=self.settings.disclosure)
         if keys is not None:
             unknown = [k for k in keys if k not in figs]
             if unknown:

@@ -25,7 +25,7 @@ from ..errors import NeedsAnalysisError
 from ..harmonise import REQUIRED_COLUMNS, Harmonised
 from ._apply import apply_log
 from ._checks import CHECK_IDS, CHECKS, QUESTION_META, CleaningContext
-from ._derive import AGE_GROUPS, CITIZENSHIP_GROUPS, EU_EEA, YEARS_GROUPS, derive_variables
+from ._derive import AGE_GROUPS, CITIZENSHIP_GROUPS, DERIVED_FROM, EU_EEA, YEARS_GROUPS, derive_variables
 from ._log import ACTIONS, LOG_COLUMNS, empty_log, log_rows, read_log, redact, write_log
 from ._recode import read_recode_table
 from ._scrub import find_identifiers, scrub_identifiers
@@ -55,6 +55,7 @@ __all__ = [
     "AGE_GROUPS",
     "CITIZENSHIP_GROUPS",
     "YEARS_GROUPS",
+    "DERIVED_FROM",
     "EU_EEA",
 ]
 

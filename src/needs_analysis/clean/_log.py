@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._safe_cells import csv_unescape, set_cell, to_csv
+from .._safe_cells import csv_unescape, set_cell, write_csv
 from ..errors import NeedsAnalysisError
 from .._pii import mask_identifiers
 from ._tables import read_text_table
@@ -179,7 +179,7 @@ def write_log(log: pd.DataFrame, folder: str | Path, stem: str = "cleaning_log")
     for col in VALUE_COLUMNS:  # a log built elsewhere or edited by hand is masked too
         frame[col] = frame[col].map(redact)
     csv_path = folder / f"{stem}.csv"
-    to_csv(frame, csv_path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    write_csv(frame, csv_path, bom=True)
     wb = Workbook()
     ws = wb.active
     ws.title = "cleaning_log"

@@ -1,5 +1,8 @@
 """Disclosure control: small-base flags, cell suppression and the linked-cell audit of every pack.
 
+* the thresholds are one :class:`DisclosureRules` (defined with the study's
+  settings in :mod:`needs_analysis.config`, default :data:`DEFAULT_RULES`):
+  every function below and every presenter takes one (``rules=``);
 * :mod:`._rules`: the primary rules (flags, masking) and secondary
   suppression over partitions and domain margins
   (:func:`apply_disclosure`, :func:`apply_comparison_disclosure`);
@@ -12,11 +15,11 @@
   ones, until the audit finds none (:func:`protect_pack`).
 """
 
+from ..config import DEFAULT_RULES, DEFAULT_THRESHOLDS, DisclosureRules
 from ._audit import AUDIT_RULES, AuditResult, Cell, Leak, audit_pack, find_leaks
 from ._protect import ProtectedPack, protect_pack
 from ._rules import (
     BASE_WITHHELD_FLAGS,
-    DEFAULT_THRESHOLDS,
     FLAGS,
     MASKED_COLUMNS,
     WITHHELD_FLAGS,
@@ -35,6 +38,8 @@ __all__ = [
     "WITHHELD_FLAGS",
     "BASE_WITHHELD_FLAGS",
     "MASKED_COLUMNS",
+    "DisclosureRules",
+    "DEFAULT_RULES",
     "DEFAULT_THRESHOLDS",
     "apply_disclosure",
     "mask_withheld",

@@ -77,8 +77,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..config import DEFAULT_RULES, DisclosureRules
 from ..errors import NeedsAnalysisError
-from ._rules import BASE_WITHHELD_FLAGS, DEFAULT_THRESHOLDS, as_bool
+from ._rules import BASE_WITHHELD_FLAGS, as_bool
 from ._sets import CLEANING_STEPS, AuditData
 
 __all__ = ["Cell", "Leak", "AuditResult", "AUDIT_RULES", "find_leaks", "pack_cells", "audit_pack",
@@ -270,11 +271,11 @@ def find_leaks(published: Sequence[Cell], hidden: Sequence[Cell]) -> list[Leak]:
 class _Builder:
     """Collects the published and hidden cells of one pack, checking every count against the respondents."""
 
-    def __init__(self, data: AuditData, municipality: str, thresholds: Mapping):
+    def __init__(self, data: AuditData, municipality: str, rules: DisclosureRules):
         self.data = data
         self.m = municipality
-        self.min_count = float(thresholds["min_count"])
-        self.min_count_sensitive = float(thresholds["min_count_sensitive"])
+        self.min_count = float(rules.min_count)
+        self.min_count_sensitive = float(rules.min_count_sensitive)
         self.published: list[Cell] = []
         self.hidden: list[Cell] = []
         self.withheld: Counter = Counter()
@@ -467,7 +468,7 @@ def pack_cells(
     weights_report: Mapping | None = None,
     comparison: pd.DataFrame | None = None,
     cleaning_summary: pd.DataFrame | None = None,
-    thresholds: Mapping | None = None,
+    rules: DisclosureRules = DEFAULT_RULES,
 ) -> tuple[list[Cell], list[Cell], dict[str, int]]:
     """The published and the hidden counts of one pack, as sets of respondents.
 
@@ -480,15 +481,14 @@ def pack_cells(
         The respondents (:func:`~needs_analysis.disclosure.audit_data`).
     municipality : str
         The pack's municipality.
-    weights_report : dict, optional
+    weights_report : WeightsReport or dict, optional
         Weights report (``summary`` n, ``margins`` sample counts) as printed.
     comparison : DataFrame, optional
         The comparison table as printed (after disclosure and masking).
     cleaning_summary : DataFrame, optional
         Row accounting (``step, reason, n``), table 6.
-    thresholds : dict, optional
-        ``min_count`` and ``min_count_sensitive`` (defaults
-        :data:`~needs_analysis.disclosure.DEFAULT_THRESHOLDS`).
+    rules : DisclosureRules, default DEFAULT_RULES
+        The thresholds (``min_count`` and ``min_count_sensitive`` are used).
 
     Returns
     -------
@@ -506,9 +506,7 @@ def pack_cells(
         respondent data give: the audit never checks tables against other
         data than theirs.
     """
-    th = dict(DEFAULT_THRESHOLDS)
-    th.update(dict(thresholds or {}))
-    b = _Builder(data, str(municipality), th)
+    b = _Builder(data, str(municipality), rules)
     b.municipality_mask(b.m, "disclosure audit")
     _estimate_cells(b, estimates)
     if comparison is not None:
@@ -528,13 +526,13 @@ def audit_pack(
     weights_report: Mapping | None = None,
     comparison: pd.DataFrame | None = None,
     cleaning_summary: pd.DataFrame | None = None,
-    thresholds: Mapping | None = None,
+    rules: DisclosureRules = DEFAULT_RULES,
 ) -> AuditResult:
     """Check that nothing a pack publishes reveals a count it hides.
 
     Parameters
     ----------
-    estimates, data, municipality, weights_report, comparison, cleaning_summary, thresholds
+    estimates, data, municipality, weights_report, comparison, cleaning_summary, rules
         As in :func:`pack_cells`: the tables exactly as the pack prints them.
 
     Returns
@@ -550,7 +548,7 @@ def audit_pack(
     """
     published, hidden, withheld = pack_cells(estimates, data, municipality=municipality,
                                              weights_report=weights_report, comparison=comparison,
-                                             cleaning_summary=cleaning_summary, thresholds=thresholds)
+                                             cleaning_summary=cleaning_summary, rules=rules)
     return audit_result(str(municipality), data, published, hidden, withheld, find_leaks(published, hidden))
 
 

@@ -30,6 +30,7 @@ import pandas as pd
 
 from ..errors import NeedsAnalysisError
 from ._audit import AuditResult, Cell, audit_result, find_leaks, pack_cells
+from ..config import DEFAULT_RULES, DisclosureRules
 from ._rules import _blank, mask_comparison, mask_withheld
 from ._sets import AuditData
 
@@ -102,7 +103,7 @@ def protect_pack(
     weights_report: Mapping | None = None,
     comparison: pd.DataFrame | None = None,
     cleaning_summary: pd.DataFrame | None = None,
-    thresholds: Mapping | None = None,
+    rules: DisclosureRules = DEFAULT_RULES,
     max_rounds: int = 100,
 ) -> ProtectedPack:
     """Withhold published counts until no hidden count can be recovered from the pack.
@@ -116,15 +117,15 @@ def protect_pack(
         The respondents (:func:`~needs_analysis.disclosure.audit_data`).
     municipality : str
         The pack's municipality.
-    weights_report : dict, optional
+    weights_report : WeightsReport or dict, optional
         Weights report (``summary``, ``margins``).
     comparison : DataFrame, optional
         Comparison after
         :func:`~needs_analysis.disclosure.apply_comparison_disclosure`.
     cleaning_summary : DataFrame, optional
         Row accounting (``step, reason, n``; table 6).
-    thresholds : dict, optional
-        ``min_count``, ``min_count_sensitive``.
+    rules : DisclosureRules, default DEFAULT_RULES
+        The thresholds (``min_count``, ``min_count_sensitive`` are used).
     max_rounds : int
         Safety bound on audit rounds (each round withholds at least one
         published set, so the loop ends well before it).
@@ -152,7 +153,7 @@ def protect_pack(
     summary = cleaning_summary
     for _ in range(max_rounds):
         published, hidden, withheld = pack_cells(est, data, municipality=municipality, weights_report=report,
-                                                 comparison=cmp, cleaning_summary=summary, thresholds=thresholds)
+                                                 comparison=cmp, cleaning_summary=summary, rules=rules)
         leaks = find_leaks(published, hidden)
         if not leaks:
             audit = audit_result(str(municipality), data, published, hidden, withheld, leaks)

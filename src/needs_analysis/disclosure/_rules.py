@@ -59,19 +59,17 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from ..config import DEFAULT_RULES, DisclosureRules
 from ..errors import NeedsAnalysisError
 
 __all__ = ["FLAGS", "WITHHELD_FLAGS", "MASKED_COLUMNS", "apply_disclosure", "mask_withheld",
            "secondary_suppression", "apply_comparison_disclosure", "mask_comparison", "catalogue_partitions",
-           "DEFAULT_THRESHOLDS", "BASE_WITHHELD_FLAGS", "as_bool"]
+           "BASE_WITHHELD_FLAGS", "as_bool"]
 
 #: Flag values, in order of severity.
 FLAGS: tuple[str, ...] = ("", "caution", "suppressed", "not_shown")
 #: Flags whose estimates are never published.
 WITHHELD_FLAGS: tuple[str, ...] = ("not_shown", "suppressed")
-#: The default thresholds of :func:`apply_disclosure`, as quoted in figures, tables and the report.
-DEFAULT_THRESHOLDS: dict[str, float] = {"min_n": 30, "caution_n": 50, "max_rse": 0.30, "min_count": 5,
-                                        "min_count_sensitive": 10}
 #: Columns blanked on withheld rows.
 MASKED_COLUMNS: tuple[str, ...] = ("estimate", "se", "ci_low", "ci_high", "count", "deff")
 #: Flags whose base ``n`` is never published either (published as "n < min_n").
@@ -123,29 +121,9 @@ def as_bool(values) -> np.ndarray:
     return np.array([False if pd.isna(v) else bool(v) for v in pd.Series(values).astype(object)], dtype=bool)
 
 
-def _check_thresholds(min_n, caution_n, max_rse, min_count, min_count_sensitive) -> None:
-    bad = []
-    if not (min_n >= 1):
-        bad.append(f"min_n={min_n}")
-    if not (caution_n >= min_n):
-        bad.append(f"caution_n={caution_n} < min_n={min_n}")
-    if not (max_rse > 0):
-        bad.append(f"max_rse={max_rse}")
-    if not (min_count >= 0 and min_count_sensitive >= min_count):
-        bad.append(f"min_count={min_count}, min_count_sensitive={min_count_sensitive}")
-    if bad:
-        raise NeedsAnalysisError("invalid disclosure threshold(s) " + "; ".join(bad), where="apply_disclosure",
-                                 expected="1 <= min_n <= caution_n, max_rse > 0, 0 <= min_count <= "
-                                          "min_count_sensitive", exit_code=2)
-
-
 def apply_disclosure(
     estimates: pd.DataFrame,
-    min_n: int = 30,
-    caution_n: int = 50,
-    max_rse: float = 0.30,
-    min_count: int = 5,
-    min_count_sensitive: int = 10,
+    rules: DisclosureRules = DEFAULT_RULES,
     *,
     secondary: bool = True,
     partitions: Mapping[str, str] | None = None,
@@ -159,16 +137,9 @@ def apply_disclosure(
         Estimates table with at least ``estimate, se, n``; ``count``, ``kind``
         and ``sensitive`` are used when present (``count`` is only checked on
         ``kind == "proportion"`` rows, or on every row if ``kind`` is absent).
-    min_n : int, default 30
-        Bases below this are ``not_shown``.
-    caution_n : int, default 50
-        Bases below this (and at least ``min_n``) are ``caution``.
-    max_rse : float, default 0.30
-        Relative standard error above which an estimate is ``caution``.
-    min_count : int, default 5
-        Numerator counts below this are ``suppressed``.
-    min_count_sensitive : int, default 10
-        Same for rows with ``sensitive == True``.
+    rules : DisclosureRules, default DEFAULT_RULES
+        The thresholds (``min_n``, ``caution_n``, ``max_rse``, ``min_count``,
+        ``min_count_sensitive``; see :class:`DisclosureRules`).
     secondary : bool, default True
         Also apply :func:`secondary_suppression` (needs ``indicator, domain,
         domain_value`` columns; skipped where they are absent).
@@ -192,7 +163,7 @@ def apply_disclosure(
     Raises
     ------
     NeedsAnalysisError
-        If a required column is missing or a threshold is invalid.
+        If a required column is missing.
 
     Notes
     -----
@@ -201,7 +172,6 @@ def apply_disclosure(
     base of 0 (not shown). Rows with a missing ``count`` are not checked for
     small counts. Secondary suppression follows the module-level rule.
     """
-    _check_thresholds(min_n, caution_n, max_rse, min_count, min_count_sensitive)
     missing = [c for c in ("estimate", "se", "n") if c not in estimates.columns]
     if missing:
         raise NeedsAnalysisError("missing column(s) " + ", ".join(missing), where="apply_disclosure",
@@ -227,11 +197,12 @@ def apply_disclosure(
 
     with np.errstate(divide="ignore", invalid="ignore"):
         rse = np.where(est != 0, se / np.abs(est), np.where(se > 0, np.inf, 0.0))
-    threshold = np.where(sensitive, min_count_sensitive, min_count)
+    threshold = np.where(sensitive, rules.min_count_sensitive, rules.min_count)
 
-    not_shown = n < min_n
+    not_shown = n < rules.min_n
     suppressed = ~not_shown & is_prop & np.isfinite(count) & (count < threshold)
-    caution = ~not_shown & ~suppressed & ((n < caution_n) | (np.isfinite(rse) & (rse > max_rse)) | np.isinf(rse))
+    caution = ~not_shown & ~suppressed & ((n < rules.caution_n) | (np.isfinite(rse) & (rse > rules.max_rse))
+                                          | np.isinf(rse))
     flag = np.full(k, "", dtype=object)
     flag[caution] = "caution"
     flag[suppressed] = "suppressed"
@@ -241,7 +212,7 @@ def apply_disclosure(
         out = secondary_suppression(out, partitions if partitions is not None else catalogue_partitions(catalogue))
     else:
         out = mask_withheld(out)
-    small = np.isfinite(n) & (n < min_count)
+    small = np.isfinite(n) & (n < rules.min_count)
     if small.any():
         _blank(out, "n", small)
     return out
@@ -354,16 +325,14 @@ _REST_COLUMNS = ("rest_estimate", "rest_se", "rest_ci_low", "rest_ci_high", "res
 _DIFF_COLUMNS = ("difference", "diff_se", "diff_ci_low", "diff_ci_high", "statistic", "p_value", "p_holm")
 
 
-def apply_comparison_disclosure(comparison: pd.DataFrame, min_n: int = 30, caution_n: int = 50,
-                                max_rse: float = 0.30, min_count: int = 5,
-                                min_count_sensitive: int = 10) -> pd.DataFrame:
+def apply_comparison_disclosure(comparison: pd.DataFrame, rules: DisclosureRules = DEFAULT_RULES) -> pd.DataFrame:
     """Flags and masking for the municipality comparison table.
 
     Parameters
     ----------
     comparison : DataFrame
         Output of :func:`needs_analysis.indicators.compare_municipalities`.
-    min_n, caution_n, max_rse, min_count, min_count_sensitive
+    rules : DisclosureRules, default DEFAULT_RULES
         As in :func:`apply_disclosure`.
 
     Returns
@@ -385,15 +354,14 @@ def apply_comparison_disclosure(comparison: pd.DataFrame, min_n: int = 30, cauti
     suppressed too, and so are the other-five estimates and tests of every
     municipality for that indicator (``rest_flag = "suppressed"``).
     """
-    own = apply_disclosure(comparison, min_n, caution_n, max_rse, min_count, min_count_sensitive, secondary=False)
+    own = apply_disclosure(comparison, rules, secondary=False)
     rest_cols = {c: c[len("rest_"):] for c in ("rest_estimate", "rest_se", "rest_n", "rest_count")}
     if all(c in comparison.columns for c in rest_cols):
         tmp = comparison[[c for c in ("kind", "sensitive") if c in comparison.columns]].copy()
         for c, new in rest_cols.items():
             tmp[new] = comparison[c].to_numpy()
         has_rest = pd.to_numeric(comparison["rest_n"], errors="coerce").notna().to_numpy()
-        rest_flag = apply_disclosure(tmp, min_n, caution_n, max_rse, min_count, min_count_sensitive,
-                                     secondary=False)["flag"].to_numpy(dtype=object)
+        rest_flag = apply_disclosure(tmp, rules, secondary=False)["flag"].to_numpy(dtype=object)
         rest_flag = np.where(has_rest, rest_flag, "")
     else:
         rest_flag = np.full(len(own), "", dtype=object)

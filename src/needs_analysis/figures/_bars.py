@@ -20,74 +20,14 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from .. import config
-from ..disclosure import WITHHELD_FLAGS, as_bool, mask_withheld
-from ..errors import NeedsAnalysisError
+from ..disclosure import DEFAULT_RULES, WITHHELD_FLAGS, DisclosureRules
+from ..presentation import fmt_int, fmt_num, fmt_pct, ui
 from ._style import COLORS, FONT_FAMILY, OKABE_ITO, number_formatter, percent_formatter
-from ._text import fmt_int, fmt_num, fmt_pct, ui
 
-__all__ = ["REQUIRED_ESTIMATE_COLUMNS", "prepare_estimates", "draw_hbars", "draw_series", "style_value_axis",
-           "flag_notes", "n_note", "figure_notes", "finish_on_ax", "shown_first", "source_note",
-           "single_municipality", "as_bool"]
-
-REQUIRED_ESTIMATE_COLUMNS: tuple[str, ...] = (
-    "municipality", "indicator", "label_lt", "label_en", "area", "kind", "domain", "domain_value",
-    "estimate", "ci_low", "ci_high", "n",
-)
+__all__ = ["draw_hbars", "draw_series", "style_value_axis", "flag_notes", "n_note", "figure_notes", "finish_on_ax",
+           "shown_first", "source_note"]
 
 HATCH = "////"
-
-
-def prepare_estimates(estimates: pd.DataFrame, where: str = "estimates") -> pd.DataFrame:
-    """Validate an estimates table and return a copy safe to draw.
-
-    Parameters
-    ----------
-    estimates : DataFrame
-        Estimates table (see the package's estimates contract).
-    where : str
-        Name used in error messages.
-
-    Returns
-    -------
-    DataFrame
-        Copy with ``flag`` as a clean string column (missing → ``""``) and the
-        values of withheld rows set to NaN.
-
-    Raises
-    ------
-    NeedsAnalysisError
-        If a required column is missing.
-    """
-    if not isinstance(estimates, pd.DataFrame):
-        raise NeedsAnalysisError(f"got {type(estimates).__name__}", where=where, expected="a pandas DataFrame")
-    missing = [c for c in REQUIRED_ESTIMATE_COLUMNS if c not in estimates.columns]
-    if missing:
-        raise NeedsAnalysisError(
-            "missing column(s) " + ", ".join(missing),
-            where=where,
-            expected="the estimates table produced by the indicator engine",
-            fix="pass the output of estimate + apply_disclosure",
-        )
-    out = estimates.copy()
-    if "flag" not in out.columns:
-        out["flag"] = ""
-    out["flag"] = out["flag"].astype(object).where(out["flag"].notna(), "").astype(str)
-    return mask_withheld(out)
-
-
-def single_municipality(rows: pd.DataFrame, municipality: str | None, where: str) -> tuple[pd.DataFrame, str]:
-    """Keep one municipality's rows; error if the choice is ambiguous."""
-    if municipality is not None:
-        rows = rows[rows["municipality"].astype(str) == str(municipality)]
-        if rows.empty:
-            raise NeedsAnalysisError(f"no rows for municipality {municipality!r}", where=where,
-                                     expected="a municipality present in the estimates table")
-        return rows, str(municipality)
-    ids = list(dict.fromkeys(rows["municipality"].astype(str)))
-    if len(ids) != 1:
-        raise NeedsAnalysisError(f"found {len(ids)} municipalities ({', '.join(ids[:6])})", where=where,
-                                 expected="estimates of one municipality", fix="pass municipality=<id>")
-    return rows, ids[0]
 
 
 def source_note(municipality: str, lang: str, source: str | None = None) -> str:
@@ -102,16 +42,15 @@ def source_note(municipality: str, lang: str, source: str | None = None) -> str:
     return ui("note.source", lang, municipality=name, year=config.SURVEY_YEAR)
 
 
-def flag_notes(flags: Sequence[str], lang: str, *, min_n: int = 30, caution_n: int = 50,
-               max_rse: float = 0.30) -> list[str]:
-    """Footnotes explaining the flags that occur in a figure."""
+def flag_notes(flags: Sequence[str], lang: str, *, rules: DisclosureRules = DEFAULT_RULES) -> list[str]:
+    """Footnotes explaining the flags that occur in a figure, quoting the thresholds of ``rules``."""
     present = set(flags)
     notes = []
     if "caution" in present:
-        notes.append(ui("note.caution", lang, min_n=min_n, caution_n_1=caution_n - 1,
-                        max_rse=fmt_num(100 * max_rse, lang, 0)))
+        notes.append(ui("note.caution", lang, min_n=rules.min_n, caution_n_1=rules.caution_n - 1,
+                        max_rse=fmt_num(100 * rules.max_rse, lang, 0)))
     if "not_shown" in present:
-        notes.append(ui("note.not_shown", lang, min_n=min_n))
+        notes.append(ui("note.not_shown", lang, min_n=rules.min_n))
     if "suppressed" in present:
         notes.append(ui("note.suppressed", lang))
     return notes
@@ -155,8 +94,7 @@ def n_note(n, lang: str, *, in_labels: bool = False, prefix: str | None = None) 
 
 
 def figure_notes(base: str, flags: Sequence[str], lang: str, municipality: str, source: str | None = None, *,
-                 min_n: int = 30, caution_n: int = 50, max_rse: float = 0.30,
-                 extra: Sequence[str] = (), n=None) -> list[str]:
+                 rules: DisclosureRules = DEFAULT_RULES, extra: Sequence[str] = (), n=None) -> list[str]:
     """The standard lines under a bar chart with CIs.
 
     Parameters
@@ -171,7 +109,7 @@ def figure_notes(base: str, flags: Sequence[str], lang: str, municipality: str, 
         Municipality id for the source line (``""``: the whole survey).
     source : str, optional
         Source line replacing the default one.
-    min_n, caution_n, max_rse : optional
+    rules : DisclosureRules, default DEFAULT_RULES
         Thresholds quoted in the flag footnotes.
     extra : sequence of str
         Lines put after the confidence-interval note, before the flag footnotes.
@@ -184,7 +122,7 @@ def figure_notes(base: str, flags: Sequence[str], lang: str, municipality: str, 
     list of str
         Base, CI note, ``extra``, flag footnotes, source line.
     """
-    notes = flag_notes(flags, lang, min_n=min_n, caution_n=caution_n, max_rse=max_rse)
+    notes = flag_notes(flags, lang, rules=rules)
     if n is not None:
         shown = ~np.isin(np.asarray(flags, dtype=object).astype(str), WITHHELD_FLAGS)
         if (shown & np.isnan(pd.to_numeric(pd.Series(n), errors="coerce").to_numpy(dtype=float))).any():
@@ -240,7 +178,7 @@ def draw_hbars(
     color: str = COLORS["bar"],
     height: float = 0.7,
     kind: str = "proportion",
-    min_n: int = 30,
+    rules: DisclosureRules = DEFAULT_RULES,
 ) -> None:
     """Draw one horizontal bar (with 95% CI) per row at positions ``y``.
 
@@ -260,8 +198,8 @@ def draw_hbars(
         Bar thickness in data units.
     kind : {"proportion", "mean"}
         Proportions are labelled in percent.
-    min_n : int
-        Threshold quoted in the empty slot of ``not_shown`` rows.
+    rules : DisclosureRules, default DEFAULT_RULES
+        Its ``min_n`` is quoted in the empty slot of ``not_shown`` rows.
 
     Notes
     -----
@@ -297,7 +235,7 @@ def draw_hbars(
                     fontfamily=FONT_FAMILY, zorder=4)
         else:
             key = "slot.not_shown" if flags[i] == "not_shown" else "slot.suppressed"
-            ax.text(0.01 * span, y[i], ui(key, lang, min_n=min_n), va="center", ha="left", fontsize=6.5,
+            ax.text(0.01 * span, y[i], ui(key, lang, min_n=rules.min_n), va="center", ha="left", fontsize=6.5,
                     color=COLORS["muted"], fontstyle="italic", fontfamily=FONT_FAMILY, zorder=4)
 
 
@@ -312,7 +250,7 @@ def draw_series(
     labels: Sequence[str],
     lang: str,
     kind: str = "proportion",
-    min_n: int = 30,
+    rules: DisclosureRules = DEFAULT_RULES,
     width: float = 0.84,
 ) -> list[Patch]:
     """Draw groups of bars, one bar per series in each category slot, and style the axes.
@@ -340,8 +278,8 @@ def draw_series(
         Language of value texts and axis.
     kind : {"proportion", "mean"}
         Value kind of the axis and value texts.
-    min_n : int
-        Threshold quoted in the empty slot of ``not_shown`` rows.
+    rules : DisclosureRules, default DEFAULT_RULES
+        Its ``min_n`` is quoted in the empty slot of ``not_shown`` rows.
     width : float
         Share of a category slot taken by its group of bars.
 
@@ -360,7 +298,7 @@ def draw_series(
             y = y - width / 2 + slot * (j + 0.5)
         color = OKABE_ITO[j % len(OKABE_ITO)]
         draw_hbars(ax, y, sub, lang=lang, color=color, height=0.7 if series_col is None else slot * 0.9, kind=kind,
-                   min_n=min_n)
+                   rules=rules)
         handles.append(Patch(facecolor=color))
     ax.set_yticks(np.arange(len(labels), dtype=float), labels)
     ax.set_ylim(len(labels) - 0.5, -0.5)

@@ -28,7 +28,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from ._text import fmt_pct
+from ..presentation import fmt_pct
 
 __all__ = [
     "FONT_FAMILY",

@@ -18,11 +18,11 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from ..disclosure import DEFAULT_RULES, DisclosureRules, as_bool
 from ..errors import NeedsAnalysisError
-from ._bars import (as_bool, draw_hbars, draw_series, figure_notes, finish_on_ax, n_note, prepare_estimates,
-                    shown_first, single_municipality, style_value_axis)
+from ..presentation import check_lang, fmt_int, has_ui, prepare_estimates, single_municipality, ui, value_label
+from ._bars import draw_hbars, draw_series, figure_notes, finish_on_ax, n_note, shown_first, style_value_axis
 from ._style import layout_figure, new_figure, style_context, wrap_label
-from ._text import check_lang, fmt_int, has_ui, ui, value_label
 
 __all__ = ["needs_overview", "indicator_bars"]
 
@@ -50,9 +50,7 @@ def needs_overview(
     municipality: str | None = None,
     label_by: str = "area",
     source: str | None = None,
-    min_n: int = 30,
-    caution_n: int = 50,
-    max_rse: float = 0.30,
+    rules: DisclosureRules = DEFAULT_RULES,
 ) -> Figure:
     """Figure 3: share with an unmet need in each needs area.
 
@@ -72,7 +70,7 @@ def needs_overview(
         two headline indicators share an area) or by indicator label.
     source : str, optional
         Source note; default is the survey, municipality and year.
-    min_n, caution_n, max_rse : optional
+    rules : DisclosureRules, default DEFAULT_RULES
         Thresholds quoted in the footnotes (the flags themselves come from the table).
 
     Returns
@@ -113,15 +111,14 @@ def needs_overview(
         fig = new_figure() if ax is None else None
         axx = fig.add_subplot() if ax is None else ax
         y = np.arange(len(rows), dtype=float)
-        draw_hbars(axx, y, rows, lang=lang, kind=kind, min_n=min_n)
+        draw_hbars(axx, y, rows, lang=lang, kind=kind, rules=rules)
         axx.set_yticks(y, labels)
         axx.set_ylim(len(rows) - 0.5, -0.5)
         style_value_axis(axx, rows, lang, kind)
         title = ui("fig.overview.title", lang)
         if ax is not None:
             return finish_on_ax(axx, title)
-        notes = figure_notes(n_note(rows["n"], lang, in_labels=True), rows["flag"], lang, mid, source, min_n=min_n,
-                             caution_n=caution_n, max_rse=max_rse, n=rows["n"])
+        notes = figure_notes(n_note(rows["n"], lang, in_labels=True), rows["flag"], lang, mid, source, rules=rules, n=rows["n"])
         return layout_figure(fig, [(axx, _ROW_IN * len(rows))], title=title,
                              subtitle=ui("fig.overview.subtitle", lang), notes=notes)
 
@@ -147,9 +144,7 @@ def indicator_bars(
     sort: bool = False,
     value_labels: Mapping | None = None,
     source: str | None = None,
-    min_n: int = 30,
-    caution_n: int = 50,
-    max_rse: float = 0.30,
+    rules: DisclosureRules = DEFAULT_RULES,
 ) -> Figure:
     """Horizontal bars with 95% CIs for a list of indicators.
 
@@ -181,7 +176,7 @@ def indicator_bars(
         ``{(variable, code): {"lt": ..., "en": ...}}`` display labels of categories.
     source : str, optional
         Source note.
-    min_n, caution_n, max_rse : optional
+    rules : DisclosureRules, default DEFAULT_RULES
         Thresholds quoted in the footnotes.
 
     Returns
@@ -227,14 +222,13 @@ def indicator_bars(
         axx = fig.add_subplot() if ax is None else ax
         labels = [wrap_label(str(firsts.loc[i, f"label_{lang}"])) for i in indicators]
         handles = draw_series(axx, est, groups, series_col=gcol if by else None, key_col="indicator", order=order,
-                              labels=labels, lang=lang, kind=kind, min_n=min_n, width=0.8)
+                              labels=labels, lang=lang, kind=kind, rules=rules, width=0.8)
         if ax is not None:
             return finish_on_ax(axx, title)
         legend = (handles, _group_labels(by, groups, lang, value_labels)) if by else None
         if subtitle is None:
             subtitle = ui("fig.indicators.subtitle" if kind == "proportion" else "fig.indicators.subtitle_mean", lang)
-        notes = figure_notes(n_note(est["n"], lang), est["flag"], lang, mid, source, min_n=min_n,
-                             caution_n=caution_n, max_rse=max_rse, n=est["n"])
+        notes = figure_notes(n_note(est["n"], lang), est["flag"], lang, mid, source, rules=rules, n=est["n"])
         per_ind = max(1.0, 0.55 * k) if by else 1.0
         return layout_figure(fig, [(axx, _ROW_IN * per_ind * len(indicators))], title=title, subtitle=subtitle,
                              notes=notes, legend=legend)

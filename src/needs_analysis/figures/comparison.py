@@ -8,11 +8,11 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ..disclosure import apply_comparison_disclosure, mask_comparison
+from ..disclosure import DEFAULT_RULES, DisclosureRules, apply_comparison_disclosure, as_bool, mask_comparison
 from ..errors import NeedsAnalysisError
-from ._bars import as_bool, draw_series, figure_notes, finish_on_ax, n_note
+from ..presentation import check_lang, fmt_num, has_ui, ui
+from ._bars import draw_series, figure_notes, finish_on_ax, n_note
 from ._style import layout_figure, new_figure, style_context, wrap_label
-from ._text import check_lang, fmt_num, has_ui, ui
 
 __all__ = ["comparison_figure", "comparison_series"]
 
@@ -21,7 +21,7 @@ _REQUIRED = ("municipality", "indicator", "label_lt", "label_en", "area", "kind"
 _SERIES = ("this", "rest", "all")
 
 
-def _prepare(comparison: pd.DataFrame) -> pd.DataFrame:
+def _prepare(comparison: pd.DataFrame, rules: DisclosureRules) -> pd.DataFrame:
     if not isinstance(comparison, pd.DataFrame):
         raise NeedsAnalysisError(f"got {type(comparison).__name__}", where="comparison", expected="a DataFrame")
     missing = [c for c in _REQUIRED if c not in comparison.columns]
@@ -30,12 +30,13 @@ def _prepare(comparison: pd.DataFrame) -> pd.DataFrame:
                                  expected="the table from compare_municipalities",
                                  fix="pass the output of needs_analysis.indicators.compare_municipalities")
     if "flag" not in comparison.columns or "rest_flag" not in comparison.columns:
-        return apply_comparison_disclosure(comparison)
+        return apply_comparison_disclosure(comparison, rules)
     return mask_comparison(comparison)
 
 
 def comparison_series(comparison: pd.DataFrame, municipality: str,
-                      indicators: Sequence[str] | None = None) -> pd.DataFrame:
+                      indicators: Sequence[str] | None = None, *,
+                      rules: DisclosureRules = DEFAULT_RULES) -> pd.DataFrame:
     """Long table of the three series of figure 8 (and table 5).
 
     Parameters
@@ -47,6 +48,8 @@ def comparison_series(comparison: pd.DataFrame, municipality: str,
         The municipality of the pack.
     indicators : sequence of str, optional
         Indicator ids in order; default: headline (unmet need) indicators.
+    rules : DisclosureRules, default DEFAULT_RULES
+        Applied when ``comparison`` has no flags yet.
 
     Returns
     -------
@@ -55,7 +58,7 @@ def comparison_series(comparison: pd.DataFrame, municipality: str,
         all`` and columns ``indicator, label_lt, label_en, area, kind,
         estimate, ci_low, ci_high, n, flag, p_holm``.
     """
-    cmp = _prepare(comparison)
+    cmp = _prepare(comparison, rules)
     own = cmp[cmp["municipality"].astype(str) == str(municipality)]
     pooled = cmp[cmp["municipality"].astype(str) == "all"].set_index("indicator")
     if own.empty:
@@ -99,9 +102,7 @@ def comparison_figure(
     indicators: Sequence[str] | None = None,
     alpha: float = 0.05,
     source: str | None = None,
-    min_n: int = 30,
-    caution_n: int = 50,
-    max_rse: float = 0.30,
+    rules: DisclosureRules = DEFAULT_RULES,
 ) -> Figure:
     """Figure 8: key indicators for this municipality, the other five and all six.
 
@@ -121,8 +122,11 @@ def comparison_figure(
     alpha : float
         Significance level of the Holm-adjusted test; a significant
         difference puts ``*`` after the label.
-    source, min_n, caution_n, max_rse : optional
-        Source note and thresholds quoted in the footnotes.
+    source : str, optional
+        Source note.
+    rules : DisclosureRules, default DEFAULT_RULES
+        Thresholds quoted in the footnotes (and applied when ``comparison``
+        has no flags yet).
 
     Returns
     -------
@@ -134,7 +138,7 @@ def comparison_figure(
     from ..municipalities import get_municipality
 
     mun = get_municipality(municipality)
-    rows = comparison_series(comparison, mun.id, indicators)
+    rows = comparison_series(comparison, mun.id, indicators, rules=rules)
     if set(rows["kind"].astype(str)) != {"proportion"}:
         raise NeedsAnalysisError("figure 8 draws proportions only", where="comparison_figure(indicators=)",
                                  expected="proportion indicators")
@@ -158,13 +162,12 @@ def comparison_figure(
         fig = new_figure() if ax is None else None
         axx = fig.add_subplot() if ax is None else ax
         handles = draw_series(axx, rows, _SERIES, series_col="series", key_col="indicator", order=pos, labels=labels,
-                              lang=lang, min_n=min_n)
+                              lang=lang, rules=rules)
         title = ui("fig.08_comparison.title", lang)
         if ax is not None:
             return finish_on_ax(axx, title)
         base = n_note(this["n"], lang, prefix=mun.name(lang, short=True))
-        notes = figure_notes(base, rows["flag"], lang, "", source, min_n=min_n, caution_n=caution_n,
-                             max_rse=max_rse, extra=[ui("note.signif", lang, alpha=fmt_num(alpha, lang, 2)),
+        notes = figure_notes(base, rows["flag"], lang, "", source, rules=rules, extra=[ui("note.signif", lang, alpha=fmt_num(alpha, lang, 2)),
                                                      ui("note.compare_method", lang)],
                              n=rows["n"].where(rows["series"] == "this", 0))  # only this municipality's bases print
         return layout_figure(fig, [(axx, 0.25 * 0.7 * k * len(order))], title=title,

@@ -1,35 +1,142 @@
-"""All eight figures of a municipal report pack in one call."""
+"""The figures of a municipal report pack: a registry, and all of them in one call.
+
+:data:`PACK_FIGURES` lists the pack's figures in report order, each key (file
+name, HTML anchor, UI strings ``fig.<key>.*``) with the function that draws
+it from a :class:`PackFigureInput`. Adding a figure to the pack is one drawing
+function and one line in :data:`PACK_FIGURES`; a figure made of catalogue
+panels (indicators whose catalogue column ``figure`` names it) needs only
+catalogue rows and the line ``"<key>": catalogue_figure()``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..disclosure import DEFAULT_THRESHOLDS
-from ._bars import as_bool, prepare_estimates, single_municipality
-from ._text import check_lang
+from ..disclosure import DEFAULT_RULES, DisclosureRules, as_bool
+from ..presentation import check_lang, prepare_estimates, single_municipality
 from .bars import needs_overview
 from .comparison import comparison_figure
-from .panels import discrimination_belonging, employment_figure, figure_indicators, language_figure, \
-    migration_profile, services_figure
+from .panels import (discrimination_belonging, employment_figure, figure_indicators, language_figure,
+                     migration_profile, panel_figure, services_figure)
 from .profile import PROFILE_VARIABLES, respondent_profile
 
-__all__ = ["pack_figures", "FIGURE_KEYS"]
+__all__ = ["pack_figures", "FIGURE_KEYS", "PACK_FIGURES", "PackFigureInput", "catalogue_figure"]
 
-#: Figure keys of the pack, in report order (file names and HTML anchors).
-FIGURE_KEYS: tuple[str, ...] = (
-    "01_respondent_profile", "02_migration", "03_needs_overview", "04_language", "05_employment",
-    "06_services", "07_discrimination_belonging", "08_comparison",
-)
-_PANEL_FIGURES = {
-    "02_migration": migration_profile,
-    "04_language": language_figure,
-    "05_employment": employment_figure,
-    "06_services": services_figure,
-    "07_discrimination_belonging": discrimination_belonging,
+
+@dataclass(frozen=True)
+class PackFigureInput:
+    """What every figure of a pack is drawn from.
+
+    Attributes
+    ----------
+    estimates : DataFrame
+        The municipality's estimates, checked and masked
+        (:func:`needs_analysis.presentation.prepare_estimates`).
+    municipality : str
+        The pack's municipality id.
+    comparison : DataFrame or None
+        The comparison with the other municipalities (after disclosure control).
+    weights_report : mapping or None
+        The weights report (``margins``, ``summary``).
+    lang : str
+        ``"lt"`` or ``"en"``.
+    value_labels : mapping or None
+        Category display labels.
+    catalogue : sequence of Indicator or None
+        The catalogue in use (None: the packaged one).
+    rules : DisclosureRules
+        Thresholds quoted in the footnotes.
+    """
+
+    estimates: pd.DataFrame
+    municipality: str
+    comparison: pd.DataFrame | None
+    weights_report: Mapping | None
+    lang: str
+    value_labels: Mapping | None
+    catalogue: tuple | None
+    rules: DisclosureRules
+
+
+#: A pack figure: ``draw(input, key) -> Figure``, or None when its input is absent.
+DrawPackFigure = Callable[[PackFigureInput, str], "Figure | None"]
+
+
+def _respondent_profile(inp: PackFigureInput, key: str) -> Figure | None:
+    """Figure 1 from the weights report's margins (left out without them)."""
+    report = inp.weights_report
+    margins = report.get("margins") if isinstance(report, Mapping) else None
+    if not isinstance(margins, pd.DataFrame) or not len(margins):
+        return None
+    variables = [v for v in PROFILE_VARIABLES if v in set(margins["variable"].astype(str))]
+    if not variables:
+        return None
+    summary = report.get("summary")
+    big_n = summary["N"].iloc[0] if isinstance(summary, pd.DataFrame) and "N" in summary else None
+    n = int(summary["n"].iloc[0]) if isinstance(summary, pd.DataFrame) and "n" in summary else None
+    return respondent_profile(margins, lang=inp.lang, variables=variables, value_labels=inp.value_labels,
+                              municipality=inp.municipality, population_total=big_n, sample_total=n)
+
+
+def _needs_overview(inp: PackFigureInput, key: str) -> Figure | None:
+    """Figure 3 from the headline indicators (left out without them)."""
+    est = inp.estimates
+    if "headline" not in est.columns or not as_bool(est["headline"]).any():
+        return None
+    return needs_overview(est, lang=inp.lang, municipality=inp.municipality, rules=inp.rules)
+
+
+def catalogue_figure(draw: Callable[..., Figure] | None = None) -> DrawPackFigure:
+    """A pack figure made of catalogue panels: drawn when one of its indicators was estimated.
+
+    Parameters
+    ----------
+    draw : callable, optional
+        ``draw(estimates, lang=, catalogue=, municipality=, rules=)`` (e.g.
+        :func:`~needs_analysis.figures.language_figure`); default
+        :func:`~needs_analysis.figures.panel_figure` with the registry key as
+        the catalogue's ``figure``.
+
+    Returns
+    -------
+    callable
+        An entry of :data:`PACK_FIGURES`.
+    """
+    def draw_pack_figure(inp: PackFigureInput, key: str) -> Figure | None:
+        ids = {i.id for _, inds in figure_indicators(key, inp.catalogue) for i in inds}
+        if not ids & set(inp.estimates["indicator"].astype(str)):
+            return None
+        kwargs = {"lang": inp.lang, "catalogue": inp.catalogue, "municipality": inp.municipality,
+                  "rules": inp.rules}
+        return draw(inp.estimates, **kwargs) if draw is not None else panel_figure(inp.estimates, key, **kwargs)
+
+    return draw_pack_figure
+
+
+def _comparison(inp: PackFigureInput, key: str) -> Figure | None:
+    """Figure 8 from the comparison table (left out without one)."""
+    if inp.comparison is None:
+        return None
+    return comparison_figure(inp.comparison, lang=inp.lang, municipality=inp.municipality, rules=inp.rules)
+
+
+#: The figures of a pack in report order: key (file name and HTML anchor) -> the function drawing it.
+PACK_FIGURES: dict[str, DrawPackFigure] = {
+    "01_respondent_profile": _respondent_profile,
+    "02_migration": catalogue_figure(migration_profile),
+    "03_needs_overview": _needs_overview,
+    "04_language": catalogue_figure(language_figure),
+    "05_employment": catalogue_figure(employment_figure),
+    "06_services": catalogue_figure(services_figure),
+    "07_discrimination_belonging": catalogue_figure(discrimination_belonging),
+    "08_comparison": _comparison,
 }
+#: Figure keys of the pack, in report order (file names and HTML anchors).
+FIGURE_KEYS: tuple[str, ...] = tuple(PACK_FIGURES)
 
 
 def pack_figures(
@@ -41,9 +148,9 @@ def pack_figures(
     value_labels: Mapping | None = None,
     municipality: str | None = None,
     catalogue=None,
-    thresholds: Mapping | None = None,
+    rules: DisclosureRules = DEFAULT_RULES,
 ) -> dict[str, Figure]:
-    """Draw the pack's figures 1–8 for one municipality.
+    """Draw the pack's figures (:data:`PACK_FIGURES`) for one municipality.
 
     Parameters
     ----------
@@ -52,54 +159,31 @@ def pack_figures(
     comparison : DataFrame or None
         :func:`needs_analysis.indicators.compare_municipalities` output
         (figure 8); ``None`` leaves figure 8 out.
-    weights_report : dict or None
+    weights_report : mapping or None
         Weighting report; its ``margins`` (and ``summary`` for N) give figure 1.
     lang : {"lt", "en"}
         Language of all text.
     value_labels : dict, optional
         Category display labels, e.g. from
-        :func:`needs_analysis.figures.default_value_labels`.
+        :func:`needs_analysis.presentation.default_value_labels`.
     municipality : str, optional
         Municipality id (default: the one in ``estimates``).
     catalogue : sequence of Indicator, optional
         Default: the packaged catalogue.
-    thresholds : dict, optional
-        Disclosure thresholds quoted in the footnotes (``min_n, caution_n, max_rse``).
+    rules : DisclosureRules, default DEFAULT_RULES
+        Disclosure thresholds quoted in the footnotes.
 
     Returns
     -------
     dict of str to Figure
         Keys from :data:`FIGURE_KEYS`, in that order. A figure is left out
-        only when its input is absent: figure 1 without margins, figure 8
-        without ``comparison``, a catalogue figure when none of its
-        indicators is in ``estimates``.
+        only when its input is absent: figure 1 without margins, figure 3
+        without headline indicators, figure 8 without ``comparison``, a
+        catalogue figure when none of its indicators is in ``estimates``.
     """
     check_lang(lang)
-    th = {k: DEFAULT_THRESHOLDS[k] for k in ("min_n", "caution_n", "max_rse")}
-    th.update({k: v for k, v in dict(thresholds or {}).items() if k in th})
-    kw = {"min_n": int(th["min_n"]), "caution_n": int(th["caution_n"]), "max_rse": float(th["max_rse"])}
-    est = prepare_estimates(estimates)
-    est, mid = single_municipality(est, municipality, "pack_figures")
-    present = set(est["indicator"].astype(str))
-    figs: dict[str, Figure] = {}
-    margins = weights_report.get("margins") if isinstance(weights_report, Mapping) else None
-    if isinstance(margins, pd.DataFrame) and len(margins):
-        variables = [v for v in PROFILE_VARIABLES if v in set(margins["variable"].astype(str))]
-        if variables:
-            summary = weights_report.get("summary")
-            big_n = summary["N"].iloc[0] if isinstance(summary, pd.DataFrame) and "N" in summary else None
-            n = int(summary["n"].iloc[0]) if isinstance(summary, pd.DataFrame) and "n" in summary else None
-            figs["01_respondent_profile"] = respondent_profile(
-                margins, lang=lang, variables=variables, value_labels=value_labels, municipality=mid,
-                population_total=big_n, sample_total=n)
-    for key in FIGURE_KEYS[1:7]:
-        if key == "03_needs_overview":
-            if "headline" in est.columns and as_bool(est["headline"]).any():
-                figs[key] = needs_overview(est, lang=lang, municipality=mid, **kw)
-            continue
-        ids = {i.id for _, inds in figure_indicators(key, catalogue) for i in inds}
-        if ids & present:
-            figs[key] = _PANEL_FIGURES[key](est, lang=lang, catalogue=catalogue, municipality=mid, **kw)
-    if comparison is not None:
-        figs["08_comparison"] = comparison_figure(comparison, lang=lang, municipality=mid, **kw)
-    return {k: figs[k] for k in FIGURE_KEYS if k in figs}
+    est, mid = single_municipality(prepare_estimates(estimates), municipality, "pack_figures")
+    inp = PackFigureInput(est, mid, comparison, weights_report, lang, value_labels,
+                          None if catalogue is None else tuple(catalogue), rules)
+    figs = {key: draw(inp, key) for key, draw in PACK_FIGURES.items()}
+    return {key: fig for key, fig in figs.items() if fig is not None}

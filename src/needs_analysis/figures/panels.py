@@ -20,11 +20,11 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from ..disclosure import DEFAULT_RULES, DisclosureRules
 from ..errors import NeedsAnalysisError
-from ._bars import (draw_hbars, draw_series, figure_notes, finish_on_ax, n_note, prepare_estimates, shown_first,
-                    single_municipality, style_value_axis)
+from ..presentation import check_lang, fmt_int, has_ui, prepare_estimates, single_municipality, ui
+from ._bars import draw_hbars, draw_series, figure_notes, finish_on_ax, n_note, shown_first, style_value_axis
 from ._style import FONT_FAMILY, layout_figure, new_figure, style_context, wrap_label
-from ._text import check_lang, fmt_int, has_ui, ui
 
 __all__ = ["panel_figure", "migration_profile", "language_figure", "employment_figure", "services_figure",
            "discrimination_belonging", "figure_indicators"]
@@ -72,14 +72,15 @@ def _panel_rows(est: pd.DataFrame, inds: list, lang: str) -> pd.DataFrame:
     return rows.assign(_label=rows["indicator"].astype(str).map(short))
 
 
-def _draw_panel(ax: Axes, rows: pd.DataFrame, lang: str, all_rows: pd.DataFrame, title: str, min_n: int) -> float:
+def _draw_panel(ax: Axes, rows: pd.DataFrame, lang: str, all_rows: pd.DataFrame, title: str,
+                rules: DisclosureRules) -> float:
     n = pd.to_numeric(rows["n"], errors="coerce")
     # one base for the panel only when every bar has it published; else each published base in its label
     same_n = n.notna().all() and n.nunique() <= 1
     labels = [wrap_label(lab, 40) + ("" if same_n or pd.isna(k) else f" ({fmt_int(k, lang)})")
               for lab, k in zip(rows["_label"], n)]
     y = np.arange(len(rows), dtype=float)
-    draw_hbars(ax, y, rows, lang=lang, kind="proportion", min_n=min_n)
+    draw_hbars(ax, y, rows, lang=lang, kind="proportion", rules=rules)
     ax.set_yticks(y, labels)
     ax.set_ylim(len(rows) - 0.5, -0.5)
     style_value_axis(ax, all_rows, lang, "proportion")
@@ -137,9 +138,7 @@ def panel_figure(
     title: str | None = None,
     subtitle: str | None = None,
     source: str | None = None,
-    min_n: int = 30,
-    caution_n: int = 50,
-    max_rse: float = 0.30,
+    rules: DisclosureRules = DEFAULT_RULES,
 ) -> Figure:
     """One pack figure: one panel of horizontal bars (95% CIs) per catalogue panel.
 
@@ -160,7 +159,7 @@ def panel_figure(
     title, subtitle, source : str, optional
         Defaults: UI strings ``fig.<figure>.title``, "Weighted estimates, %",
         and the survey source note.
-    min_n, caution_n, max_rse : optional
+    rules : DisclosureRules, default DEFAULT_RULES
         Thresholds quoted in the footnotes.
 
     Returns
@@ -185,14 +184,13 @@ def panel_figure(
             axx = fig.add_subplot(len(panels), 1, i + 1) if ax is None else ax[i]
             prow = _panel_rows(rows, inds, lang)
             ptitle = ui(f"panel.{panel}", lang) if has_ui(f"panel.{panel}") else panel
-            h = _draw_panel(axx, prow, lang, rows, ptitle, min_n)
+            h = _draw_panel(axx, prow, lang, rows, ptitle, rules)
             if i < len(panels) - 1:
                 axx.tick_params(axis="x", labelbottom=False)
             placed.append((axx, h))
         if ax is not None:
             return ax[0].figure
-        notes = figure_notes(n_note(rows["n"], lang), rows["flag"], lang, mid, source, min_n=min_n,
-                             caution_n=caution_n, max_rse=max_rse, n=rows["n"])
+        notes = figure_notes(n_note(rows["n"], lang), rows["flag"], lang, mid, source, rules=rules, n=rows["n"])
         key = f"fig.{figure}.title"
         title = title or (ui(key, lang) if has_ui(key) else figure)
         sub_key = f"fig.{figure}.subtitle"
@@ -243,9 +241,7 @@ def services_figure(
     catalogue=None,
     municipality: str | None = None,
     source: str | None = None,
-    min_n: int = 30,
-    caution_n: int = 50,
-    max_rse: float = 0.30,
+    rules: DisclosureRules = DEFAULT_RULES,
 ) -> Figure:
     """Figure 6: each service's awareness, use, need and satisfaction, side by side.
 
@@ -260,7 +256,7 @@ def services_figure(
     catalogue : sequence of Indicator, optional
         Default: the packaged catalogue (``figure == "06_services"``; a
         service is identified by its short label, a measure by its panel).
-    municipality, source, min_n, caution_n, max_rse : optional
+    municipality, source, rules : optional
         As in :func:`panel_figure`.
 
     Returns
@@ -292,12 +288,11 @@ def services_figure(
         fig = new_figure() if ax is None else None
         axx = fig.add_subplot() if ax is None else ax
         handles = draw_series(axx, rows, series, series_col="_series", key_col="_svc", order=pos,
-                              labels=[wrap_label(label_of[s], 30) for s in services], lang=lang, min_n=min_n)
+                              labels=[wrap_label(label_of[s], 30) for s in services], lang=lang, rules=rules)
         title = ui("fig.06_services.title", lang)
         if ax is not None:
             return finish_on_ax(axx, title)
         names = [ui(f"svc.measure.{p}", lang) if has_ui(f"svc.measure.{p}") else p for p in series]
-        notes = figure_notes(n_note(rows["n"], lang), rows["flag"], lang, mid, source, min_n=min_n,
-                             caution_n=caution_n, max_rse=max_rse, n=rows["n"])
+        notes = figure_notes(n_note(rows["n"], lang), rows["flag"], lang, mid, source, rules=rules, n=rows["n"])
         return layout_figure(fig, [(axx, _ROW_IN * 0.62 * k * len(services))], title=title,
                              subtitle=ui("fig.06_services.subtitle", lang), notes=notes, legend=(handles, names))

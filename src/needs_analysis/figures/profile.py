@@ -16,9 +16,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from ..errors import NeedsAnalysisError
+from ..presentation import check_lang, fmt_int, fmt_pct, has_ui, ui, value_label
 from ._bars import source_note, style_value_axis
 from ._style import COLORS, FONT_FAMILY, layout_figure, new_figure, style_context, wrap_label
-from ._text import check_lang, fmt_int, fmt_pct, has_ui, ui, value_label
 
 __all__ = ["respondent_profile", "PROFILE_VARIABLES"]
 

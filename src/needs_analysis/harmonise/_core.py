@@ -14,7 +14,7 @@ from ..errors import NeedsAnalysisError
 from ..io import RawFile
 from ._columns import Columns, map_questions
 from ._headers import Resolved, Target, header_index
-from ._mapping import ExportMapping
+from ._model import ExportMapping
 from ._meta import LIMESURVEY_HINTS, classify_meta, limesurvey_times
 from ._model import (DATAFRAME_PATH, ID_COLUMN, META_COLUMNS, REQUIRED_COLUMNS, WEIGHT_COLUMN_NAMES, Harmonised,
                      as_text, is_blank)

@@ -34,7 +34,7 @@ from types import MappingProxyType
 
 from ..codebook import Codebook, normalise_text
 from ..errors import NeedsAnalysisError
-from ._mapping import ExportMapping
+from ._model import ExportMapping
 from ._values import choice_tables
 
 __all__ = ["read_lss"]
@@ -104,7 +104,7 @@ def _choice(table, code: str, texts: dict[str, str]) -> str | None:
 
 
 def read_lss(path: Path, codebook: Codebook) -> ExportMapping:
-    """Read a LimeSurvey structure file into an :class:`~._mapping.ExportMapping`.
+    """Read a LimeSurvey structure file into an :class:`~needs_analysis.harmonise.ExportMapping`.
 
     Parameters
     ----------

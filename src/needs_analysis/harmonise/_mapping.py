@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import csv
 import io as _io
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
@@ -38,48 +36,14 @@ from types import MappingProxyType
 from ..codebook import Codebook
 from ..errors import NeedsAnalysisError
 from ._headers import header_index
+from ._lss import read_lss
 from ._meta import classify_meta
+from ._model import ExportMapping
 
 __all__ = ["ExportMapping", "read_mapping", "MAPPING_SUFFIXES"]
 
 #: File types a mapping file may have.
 MAPPING_SUFFIXES: tuple[str, ...] = (".lss", ".csv")
-
-
-@dataclass(frozen=True)
-class ExportMapping:
-    """Export codes -> questionnaire names.
-
-    Attributes
-    ----------
-    source : str
-        The mapping file's name.
-    columns : mapping of str to str
-        Export column header -> questionnaire column (question name,
-        ``question/choice``, ``question_other``, a platform column such as
-        ``id``), or ``""`` for a column to ignore.
-    answers : mapping of str to mapping of str to str
-        Export column header -> {export answer code -> choice name}.
-    unmatched : tuple of str
-        Questions of a structure file that match no question of the questionnaire.
-    """
-
-    source: str
-    columns: Mapping[str, str] = field(default_factory=dict)
-    answers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    unmatched: tuple[str, ...] = ()
-
-    def describe(self) -> str:
-        """One line for the load report."""
-        n_ans = sum(len(v) for v in self.answers.values())
-        tail = f"; not in the questionnaire: {', '.join(self.unmatched)}" if self.unmatched else ""
-        return f"mapping file {self.source}: {len(self.columns)} columns, {n_ans} answer codes{tail}"
-
-    def answers_for(self, header: str, column: str) -> dict[str, str]:
-        """Answer codes of an export column (by its export header, else by the questionnaire column)."""
-        out = dict(self.answers.get(column, {}))
-        out.update(self.answers.get(header, {}))
-        return out
 
 
 def check_target(codebook: Codebook, target: str, where: str) -> None:
@@ -152,8 +116,6 @@ def _read_csv_mapping(path: Path, codebook: Codebook) -> ExportMapping:
 def _read_cached(path: str, mtime_ns: int, size: int, codebook: Codebook) -> ExportMapping:
     p = Path(path)
     if p.suffix.lower() == ".lss":
-        from ._lss import read_lss
-
         return read_lss(p, codebook)
     return _read_csv_mapping(p, codebook)
 

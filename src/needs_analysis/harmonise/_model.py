@@ -1,4 +1,5 @@
-"""What harmonisation returns: the :class:`Harmonised` data, the recognised :class:`Shape`, shared constants."""
+"""What harmonisation returns and reads: the :class:`Harmonised` data, the recognised :class:`Shape`, an
+:class:`ExportMapping`, shared constants."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-__all__ = ["Harmonised", "Shape", "META_COLUMNS", "ID_COLUMN", "REQUIRED_COLUMNS", "WEIGHT_COLUMN_NAMES",
+__all__ = ["Harmonised", "Shape", "ExportMapping", "META_COLUMNS", "ID_COLUMN", "REQUIRED_COLUMNS", "WEIGHT_COLUMN_NAMES",
            "is_blank", "as_text", "UNMAPPED_SUMMARY_COLUMNS", "DATAFRAME_PATH"]
 
 #: Survey-platform meta columns carried through (when present); every other platform column is dropped.
@@ -150,3 +151,39 @@ class Harmonised:
         out = self.unmapped.groupby(["variable", "value"], sort=True).size().rename("n").reset_index()
         return out.sort_values(["n", "variable", "value"], ascending=[False, True, True], kind="stable") \
             .reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class ExportMapping:
+    """Export codes -> questionnaire names.
+
+    Attributes
+    ----------
+    source : str
+        The mapping file's name.
+    columns : mapping of str to str
+        Export column header -> questionnaire column (question name,
+        ``question/choice``, ``question_other``, a platform column such as
+        ``id``), or ``""`` for a column to ignore.
+    answers : mapping of str to mapping of str to str
+        Export column header -> {export answer code -> choice name}.
+    unmatched : tuple of str
+        Questions of a structure file that match no question of the questionnaire.
+    """
+
+    source: str
+    columns: Mapping[str, str] = field(default_factory=dict)
+    answers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    unmatched: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """One line for the load report."""
+        n_ans = sum(len(v) for v in self.answers.values())
+        tail = f"; not in the questionnaire: {', '.join(self.unmatched)}" if self.unmatched else ""
+        return f"mapping file {self.source}: {len(self.columns)} columns, {n_ans} answer codes{tail}"
+
+    def answers_for(self, header: str, column: str) -> dict[str, str]:
+        """Answer codes of an export column (by its export header, else by the questionnaire column)."""
+        out = dict(self.answers.get(column, {}))
+        out.update(self.answers.get(header, {}))
+        return out

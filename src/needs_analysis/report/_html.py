@@ -14,16 +14,15 @@ from importlib import resources
 import jinja2
 import pandas as pd
 
-from .. import __version__, config
-from ..disclosure import DEFAULT_THRESHOLDS
+from .. import config
+from .._version import __version__
+from ..disclosure import DEFAULT_RULES, DisclosureRules, as_bool
 from ..errors import NeedsAnalysisError
-from ..figures._bars import as_bool, prepare_estimates
-from ..figures._text import check_lang, fmt_int, fmt_num, fmt_pct, has_ui, ui
 from ..municipalities import get_municipality
+from ..presentation import check_lang, fmt_int, fmt_num, fmt_pct, has_ui, prepare_estimates, ui
 from ..tables import build_notes, build_tables, disclosure_rules
 
-__all__ = ["render_html", "DEFAULT_THRESHOLDS"]
-
+__all__ = ["render_html"]
 
 
 def _template() -> jinja2.Template:
@@ -109,7 +108,7 @@ def render_html(
     lang: str = "lt",
     tables: Mapping[str, pd.DataFrame] | None = None,
     value_labels: Mapping | None = None,
-    thresholds: Mapping | None = None,
+    rules: DisclosureRules = DEFAULT_RULES,
     top_n: int = 3,
     captions: Mapping[str, str] | None = None,
     catalogue=None,
@@ -123,7 +122,7 @@ def render_html(
         Municipality id (one of the six).
     estimates : DataFrame
         Estimates table after disclosure; withheld values are masked again here.
-    weights_report : dict
+    weights_report : WeightsReport or dict
         ``{"summary": DataFrame, "margins": DataFrame}``.
     cleaning_summary : DataFrame
         ``step, reason, n``.
@@ -135,7 +134,7 @@ def render_html(
         Tables from :func:`needs_analysis.tables.build_tables`; built here if omitted.
     value_labels : dict, optional
         Category display labels.
-    thresholds : dict, optional
+    rules : DisclosureRules, default DEFAULT_RULES
         Disclosure thresholds quoted in the flags legend.
     top_n : int
         Number of largest unmet needs listed under the key figures.
@@ -145,7 +144,7 @@ def render_html(
         Catalogue for the indicator definitions in the notes (default: packaged).
     notes : DataFrame, optional
         The Notes table from :func:`needs_analysis.tables.build_notes` for the
-        same estimates, language and thresholds (the pack's workbook has it
+        same estimates, language and rules (the pack's workbook has it
         already); built here if omitted.
 
     Returns
@@ -157,12 +156,9 @@ def render_html(
     """
     check_lang(lang)
     mun = get_municipality(municipality)
-    th = dict(DEFAULT_THRESHOLDS)
-    th.update(dict(thresholds or {}))
     est = prepare_estimates(estimates)
     if tables is None:
-        tables = build_tables(est, weights_report, cleaning_summary, lang, value_labels=value_labels,
-                              min_n=int(th["min_n"]))
+        tables = build_tables(est, weights_report, cleaning_summary, lang, value_labels=value_labels, rules=rules)
     summary = weights_report.get("summary") if isinstance(weights_report, Mapping) else None
     if not isinstance(summary, pd.DataFrame):
         raise NeedsAnalysisError("no 'summary' DataFrame", where="weights_report",
@@ -198,7 +194,7 @@ def render_html(
     proc_tables = [_html_table(k, df, lang) for k, df in tables.items() if k == "06_data_processing"]
 
     if notes is None:
-        notes = build_notes(est, weights_report, lang, thresholds=th, catalogue=catalogue,
+        notes = build_notes(est, weights_report, lang, rules=rules, catalogue=catalogue,
                             comparison="05_comparison" in tables)
     sec_m = ui("notes.section.method", lang)
     method_texts = [str(t) for s, t in zip(notes.iloc[:, 0], notes.iloc[:, 2]) if s == sec_m]
@@ -217,7 +213,7 @@ def render_html(
                            n_eff=fmt_int(_summary_value(summary, "n_eff"), lang))]},
         {"title": ui("report.methods.ci", lang), "paragraphs": method_texts[1:]},
     ]
-    flags = [{"name": name, "text": text} for name, text in disclosure_rules(lang, th)]
+    flags = [{"name": name, "text": text} for name, text in disclosure_rules(lang, rules)]
     sections = [{"id": i, "title": ui(f"report.section.{k}", lang)} for i, k in
                 (("key", "key"), ("figures", "figures"), ("tables", "tables"), ("methods", "methods"),
                  ("processing", "processing"))]

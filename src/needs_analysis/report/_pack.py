@@ -1,6 +1,7 @@
 """Write the report pack of one municipality and its manifest.
 
-Layout of ``out_dir``::
+Layout of ``out_dir`` (the files of the output formats in
+:data:`~needs_analysis.report.OUTPUTS`, then the manifest)::
 
     figures/01_respondent_profile.png|svg … figures/08_comparison.png|svg
     tables.xlsx
@@ -24,29 +25,25 @@ anything is written.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping
 from pathlib import Path, PurePath
 
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .. import __version__
 from .._atomic import PACK, writes_folder
-from ..disclosure import apply_comparison_disclosure, apply_disclosure, mask_comparison, protect_pack
+from .._version import __version__
+from ..disclosure import (DEFAULT_RULES, DisclosureRules, apply_comparison_disclosure, apply_disclosure,
+                          mask_comparison, protect_pack)
 from ..errors import NeedsAnalysisError
-from ..figures import figure_bytes, pack_figures
-from ..figures._bars import prepare_estimates
-from ..figures._text import check_lang, default_value_labels
-from ..municipalities import get_municipality
-from ..tables import build_notes, build_tables, write_csv, write_excel
-from ._html import DEFAULT_THRESHOLDS, render_html
 from ..io import sha256_file
+from ..municipalities import get_municipality
+from ..presentation import check_lang, default_value_labels, prepare_estimates
+from . import _outputs
 
 __all__ = ["write_pack", "sha256_file", "MANIFEST_NAME"]
 
 MANIFEST_NAME = PACK.marker
-_FIG_KEY = re.compile(r"\d\d_[a-z0-9_]+")
 
 
 def _jsonable(obj):
@@ -100,7 +97,7 @@ def write_pack(
     inputs: Mapping[str, str | Path] | None = None,
     parameters: Mapping | None = None,
     value_labels: Mapping | None = None,
-    thresholds: Mapping | None = None,
+    rules: DisclosureRules = DEFAULT_RULES,
     extra_figures: Mapping[str, Figure] | None = None,
     comparison: pd.DataFrame | None = None,
     catalogue=None,
@@ -120,9 +117,9 @@ def write_pack(
     estimates : DataFrame
         Estimates table with ``flag`` set by
         :func:`needs_analysis.disclosure.apply_disclosure`. If it has no
-        ``flag`` column, disclosure is applied here with ``thresholds``.
+        ``flag`` column, disclosure is applied here with ``rules``.
         Values of withheld rows are masked again before anything is written.
-    weights_report : dict
+    weights_report : WeightsReport or dict
         ``{"summary": DataFrame, "margins": DataFrame}``.
     cleaning_summary : DataFrame
         ``step, reason, n``.
@@ -134,10 +131,12 @@ def write_pack(
         JSON-serialisable run settings recorded in the manifest.
     value_labels : dict, optional
         ``{(variable, code): {"lt": ..., "en": ...}}`` category display labels;
-        default :func:`needs_analysis.figures.default_value_labels` (codebook
+        default :func:`needs_analysis.presentation.default_value_labels` (codebook
         and derived-variable labels).
-    thresholds : dict, optional
-        Disclosure thresholds (``min_n, caution_n, max_rse, min_count, min_count_sensitive``).
+    rules : DisclosureRules, default DEFAULT_RULES
+        Disclosure thresholds: applied where the tables have no flags yet,
+        used by the audit, quoted in every footnote and legend, and recorded
+        in the manifest as ``thresholds``.
     extra_figures : dict of str to Figure, optional
         Further figures (e.g. DESIGN figures 4–8 drawn with
         :func:`needs_analysis.figures.indicator_bars`) keyed ``"<nn>_<name>"``;
@@ -150,7 +149,8 @@ def write_pack(
         Catalogue the estimates were computed with (default: packaged).
     on_step : callable, optional
         Called with ``"figures"``, ``"tables"`` and ``"html"`` as each part of
-        the pack is started (progress display, timings).
+        the pack is started (progress display, timings): the steps of the
+        output formats (:data:`needs_analysis.report.OUTPUTS`).
     respondents : AuditData, optional
         The respondents of the municipalities in the pack
         (:func:`needs_analysis.disclosure.audit_data`): before anything is
@@ -178,17 +178,15 @@ def write_pack(
     """
     check_lang(lang)
     mun = get_municipality(municipality)
-    th = dict(DEFAULT_THRESHOLDS)
-    th.update(dict(thresholds or {}))
     if "flag" not in estimates.columns:
-        estimates = apply_disclosure(estimates, **{k: th[k] for k in DEFAULT_THRESHOLDS}, catalogue=catalogue)
+        estimates = apply_disclosure(estimates, rules, catalogue=catalogue)
     est = prepare_estimates(estimates)
     if value_labels is None:
         value_labels = default_value_labels()
     cmp = None
     if comparison is not None:
         cmp = (mask_comparison(comparison) if "flag" in comparison.columns
-               else apply_comparison_disclosure(comparison, **{k: th[k] for k in DEFAULT_THRESHOLDS}))
+               else apply_comparison_disclosure(comparison, rules))
     if audit:  # disclosure audit: withhold every published count that reveals a hidden one
         if respondents is None:
             raise NeedsAnalysisError("no respondent data for the disclosure audit", where="write_pack(respondents=)",
@@ -196,54 +194,23 @@ def write_pack(
                                      fix="pass respondents= (the pipeline does), or audit=False for tables that do "
                                          "not come from respondent data")
         protected = protect_pack(est, respondents, municipality=mun.id, weights_report=weights_report,
-                                 comparison=cmp, cleaning_summary=cleaning_summary, thresholds=th)
+                                 comparison=cmp, cleaning_summary=cleaning_summary, rules=rules)
         est, cmp, weights_report = protected.estimates, protected.comparison, protected.weights_report
         cleaning_summary, audit_record = protected.cleaning_summary, protected.audit.to_manifest()
     else:
         audit_record = {"run": False}
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
+    content = _outputs.PackContent(mun, lang, est, weights_report, cleaning_summary, cmp, value_labels,
+                                   None if catalogue is None else tuple(catalogue), rules, dict(extra_figures or {}))
     step = on_step or (lambda _name: None)
-
-    step("figures")
-    own = est["municipality"].astype(str) == mun.id
-    figs = pack_figures(est[own] if own.any() else est, cmp, weights_report, lang=lang, value_labels=value_labels,
-                        municipality=mun.id if own.any() else None, catalogue=catalogue, thresholds=th)
-    for key, fig in (extra_figures or {}).items():
-        if not _FIG_KEY.fullmatch(str(key)) or key in figs:
-            raise NeedsAnalysisError(f"invalid or duplicate figure key {key!r}", where="write_pack(extra_figures=...)",
-                                     expected="'<nn>_<name>' (two digits, lower-case ASCII name), not "
-                                              + ", ".join(figs))
-        figs[key] = fig
-    svgs: dict[str, bytes] = {}
-    for key in sorted(figs):
-        fig = figs[key]
-        stem = out / "figures" / key
-        stem.parent.mkdir(parents=True, exist_ok=True)
-        for fmt in ("png", "svg"):
-            data = figure_bytes(fig, fmt)
-            p = stem.with_name(f"{key}.{fmt}")
-            p.write_bytes(data)
-            written.append(p)
-            if fmt == "svg":
-                svgs[key] = data
-
-    step("tables")
-    tables = build_tables(est, weights_report, cleaning_summary, lang, value_labels=value_labels,
-                          min_n=int(th["min_n"]), comparison=cmp, municipality=mun.id, catalogue=catalogue)
-    notes = build_notes(est, weights_report, lang, thresholds=th, catalogue=catalogue, comparison=cmp is not None)
-    written.append(write_excel(tables, notes, out / "tables.xlsx"))
-    written.extend(write_csv(tables, out / "tables"))
-
-    step("html")
-    html = render_html(municipality=mun.id, estimates=est, weights_report=weights_report,
-                       cleaning_summary=cleaning_summary, figures=svgs, lang=lang, tables=tables,
-                       value_labels=value_labels, thresholds=th, catalogue=catalogue, notes=notes,
-                       captions={k: f.get_label() for k, f in figs.items() if f.get_label()})
-    html_path = out / "report.html"
-    html_path.write_bytes(html.encode("utf-8"))
-    written.append(html_path)
+    written: list[Path] = []
+    current = None
+    for output in _outputs.OUTPUTS:  # the registry, looked up when the pack is written
+        if output.step != current:
+            current = output.step
+            step(current)
+        written.extend(output.write(content, out))
 
     manifest = {
         "package": "needs_analysis",
@@ -253,7 +220,7 @@ def write_pack(
         "lang": lang,
         "inputs": _hash_inputs(inputs),
         "parameters": _jsonable(dict(parameters or {})),
-        "thresholds": _jsonable(th),
+        "thresholds": _jsonable(rules.as_dict()),
         "disclosure_audit": _jsonable(audit_record),
         "outputs": {p.relative_to(out).as_posix(): sha256_file(p) for p in sorted(written)},
     }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..clean._derive import AGE_GROUPS, CITIZENSHIP_GROUPS
+from ..clean import AGE_GROUPS, CITIZENSHIP_GROUPS
 
 __all__ = [
     "Fact",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..clean._derive import YEARS_GROUPS, derive_variables
+from ..clean import YEARS_GROUPS, derive_variables
 from ..config import SURVEY_YEAR
 from ..errors import NeedsAnalysisError
 from . import _models as M

@@ -25,8 +25,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .._atomic import replace_file
-from .._safe_cells import to_csv
-from ..clean._derive import YEARS_GROUPS
+from .._safe_cells import write_csv
+from ..clean import YEARS_GROUPS
 from ..errors import NeedsAnalysisError
 from ..io import RAW_SUFFIXES, sha256_file
 from ..municipalities import MUNICIPALITY_IDS
@@ -213,9 +213,7 @@ def write_population_truth(pop, path: str | Path) -> Path:
     """
     from ..indicators import population_truth
 
-    path = Path(path)
-    to_csv(population_truth(pop), path, index=False, lineterminator="\n", encoding="utf-8", float_format="%.10g")
-    return path
+    return write_csv(population_truth(pop), path)
 
 
 def _read_manifest(data_dir: Path) -> dict | None:
@@ -369,10 +367,9 @@ def write_demo_data(data_dir: str | Path, seed: int = 2021, scale: float = 1.0, 
     pop = build_population(seed, scale=scale)
     resp = draw_sample(pop, seed)
     raw, planted = add_faults(resp, seed, pop=pop, codebook=codebook)
-    csv = {"index": False, "lineterminator": "\n", "encoding": "utf-8"}
     reference: dict[str, Callable[[Path], object]] = {
-        "population_margins": lambda p: to_csv(population_margins(pop, seed), p, float_format="%.6g", **csv),
-        "planted_faults": lambda p: to_csv(planted, p, float_format="%.6g", **csv),
+        "population_margins": lambda p: write_csv(population_margins(pop, seed), p),
+        "planted_faults": lambda p: write_csv(planted, p),
         "synthetic_population": lambda p: _write_parquet(pop, p),
         "population_truth": lambda p: write_population_truth(pop, p),
         "readme": lambda p: p.write_text(_readme(seed, pop, resp, raw, planted), encoding="utf-8"),

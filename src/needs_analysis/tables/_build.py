@@ -18,15 +18,13 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ..disclosure import BASE_WITHHELD_FLAGS, DEFAULT_THRESHOLDS, WITHHELD_FLAGS, mask_withheld
+from ..disclosure import BASE_WITHHELD_FLAGS, DEFAULT_RULES, DisclosureRules, mask_withheld
 from ..errors import NeedsAnalysisError
-from ..figures._bars import prepare_estimates
-from ..figures._text import check_lang, fmt_num, has_ui, ui, value_label
-from ._pack_tables import (DEC2_FORMAT, DEC3_FORMAT, INT_FORMAT, PCT_FORMAT, count_column, table_comparison,
-                           table_services)
+from ..presentation import check_lang, has_ui, prepare_estimates, ui, value_label
+from ._format import DEC2_FORMAT, DEC3_FORMAT, INT_FORMAT, PCT_FORMAT, count_column, disclosure_rules, flag_texts
+from ._pack_tables import table_comparison, table_services
 
-__all__ = ["build_tables", "build_notes", "flag_text", "flag_texts", "disclosure_rules", "PCT_FORMAT", "INT_FORMAT",
-           "DEC2_FORMAT", "TABLE_KEYS"]
+__all__ = ["build_tables", "build_notes", "TABLE_KEYS"]
 
 #: Sheet / CSV names of the tables, in report order.
 TABLE_KEYS: tuple[str, ...] = ("01_sample_weighting", "01b_sample_margins", "02_indicators", "03_subgroups",
@@ -42,76 +40,6 @@ _MARGIN_COLS = ("variable", "category", "sample_n", "sample_share", "weighted_to
                 "population_count", "population_share")
 _MARGIN_FMT = {"sample_n": INT_FORMAT, "sample_share": PCT_FORMAT, "weighted_total": "0.0",
                "weighted_share": PCT_FORMAT, "population_count": INT_FORMAT, "population_share": PCT_FORMAT}
-
-
-def flag_text(flag: str, lang: str, *, min_n: int = 30) -> str:
-    """Human text of a flag code (``""`` for no flag)."""
-    if not flag:
-        return ""
-    key = f"flag.{flag}"
-    return ui(key, lang, min_n=min_n) if has_ui(key) else str(flag)
-
-
-def flag_texts(flags, lang: str, *, min_n: int = 30, n=None) -> list[str]:
-    """The flag column of a table: :func:`flag_text` of each flag, and where a shown estimate's base is
-    not published (``n`` NaN), "Base not published".
-
-    Parameters
-    ----------
-    flags : sequence of str
-        Flag codes (missing → no flag).
-    lang : {"lt", "en"}
-        Language.
-    min_n : int
-        Threshold quoted in the ``not_shown`` text.
-    n : sequence of float, optional
-        The bases, same order as ``flags``.
-
-    Returns
-    -------
-    list of str
-    """
-    flags = [str(f) if isinstance(f, str) else "" for f in flags]
-    bases = pd.to_numeric(pd.Series(n), errors="coerce").to_numpy(dtype=float) if n is not None else None
-    out = []
-    for i, f in enumerate(flags):
-        text = flag_text(f, lang, min_n=min_n)
-        if bases is not None and np.isnan(bases[i]) and f not in WITHHELD_FLAGS:
-            text = "; ".join(t for t in (text, ui("flag.base_withheld", lang)) if t)
-        out.append(text)
-    return out
-
-
-def disclosure_rules(lang: str, thresholds: Mapping | None = None) -> list[tuple[str, str]]:
-    """The disclosure rules as (name, text) pairs: the flags legend of the Notes sheet and of report.html.
-
-    Parameters
-    ----------
-    lang : {"lt", "en"}
-        Language.
-    thresholds : dict, optional
-        Disclosure thresholds (default
-        :data:`~needs_analysis.disclosure.DEFAULT_THRESHOLDS`).
-
-    Returns
-    -------
-    list of (str, str)
-        The three flags, secondary suppression, and the linked-count rule
-        (bases below ``min_n`` given as "n < min_n"; no published count
-        reveals a hidden one, directly or as a difference; a base or count
-        that would is not published).
-    """
-    th = dict(DEFAULT_THRESHOLDS)
-    th.update(dict(thresholds or {}))
-    fields = dict(min_n=th["min_n"], caution_n_1=int(th["caution_n"]) - 1,
-                  max_rse=fmt_num(100 * th["max_rse"], lang, 0), min_count=th["min_count"],
-                  min_count_sensitive=th["min_count_sensitive"])
-    rows = [(flag_text(f, lang, min_n=th["min_n"]), ui(f"legend.{f}", lang, **fields))
-            for f in ("caution", "not_shown", "suppressed")]
-    rows.append((ui("notes.section.secondary", lang), ui("notes.secondary.text", lang)))
-    rows.append((ui("notes.section.linked", lang), ui("notes.linked.text", lang, **fields)))
-    rows.append((ui("flag.base_withheld", lang), ui("legend.base_withheld", lang)))
-    return rows
 
 
 def _finish(df: pd.DataFrame, key: str, lang: str, formats: dict) -> pd.DataFrame:
@@ -179,7 +107,7 @@ def _table_margins(weights_report: Mapping, lang: str, value_labels) -> pd.DataF
     return _finish(out, "01b_sample_margins", lang, formats)
 
 
-def _table_indicators(estimates: pd.DataFrame, lang: str, value_labels, min_n: int,
+def _table_indicators(estimates: pd.DataFrame, lang: str, value_labels, rules: DisclosureRules,
                       key: str = "02_indicators") -> pd.DataFrame:
     est = mask_withheld(prepare_estimates(estimates))
     is_prop = (est["kind"].astype(str) == "proportion").to_numpy()
@@ -207,7 +135,7 @@ def _table_indicators(estimates: pd.DataFrame, lang: str, value_labels, min_n: i
         formats[h["deff"]] = DEC2_FORMAT
     if "ci_method" in est.columns:
         out[h["ci_method"]] = est["ci_method"].astype(object).where(est["ci_method"].notna(), "").astype(str).to_numpy()
-    out[h["flag"]] = flag_texts(est["flag"], lang, min_n=min_n, n=est["n"])
+    out[h["flag"]] = flag_texts(est["flag"], lang, rules=rules, n=est["n"])
     return _finish(out, key, lang, formats)
 
 
@@ -230,7 +158,7 @@ def build_tables(
     lang: str = "lt",
     *,
     value_labels: Mapping | None = None,
-    min_n: int = 30,
+    rules: DisclosureRules = DEFAULT_RULES,
     comparison: pd.DataFrame | None = None,
     municipality: str | None = None,
     catalogue=None,
@@ -242,7 +170,7 @@ def build_tables(
     ----------
     estimates : DataFrame
         Estimates table after :func:`needs_analysis.disclosure.apply_disclosure`.
-    weights_report : dict
+    weights_report : WeightsReport or dict
         ``{"summary": DataFrame, "margins": DataFrame}`` from weighting.
     cleaning_summary : DataFrame
         ``step, reason, n`` rows from cleaning.
@@ -250,8 +178,8 @@ def build_tables(
         Language of headers and labels.
     value_labels : dict, optional
         ``{(variable, code): {"lt": ..., "en": ...}}`` category display labels.
-    min_n : int
-        Threshold quoted in the ``not_shown`` flag text.
+    rules : DisclosureRules, default DEFAULT_RULES
+        Thresholds quoted in the flag texts.
     comparison : DataFrame, optional
         Municipality comparison after
         :func:`needs_analysis.disclosure.apply_comparison_disclosure`
@@ -280,16 +208,16 @@ def build_tables(
     out = {
         "01_sample_weighting": _table_summary(weights_report, lang),
         "01b_sample_margins": _table_margins(weights_report, lang, value_labels),
-        "02_indicators": _table_indicators(est[total], lang, value_labels, min_n),
+        "02_indicators": _table_indicators(est[total], lang, value_labels, rules),
     }
     if (~total).any():
-        out["03_subgroups"] = _table_indicators(est[~total], lang, value_labels, min_n, key="03_subgroups")
-    services = table_services(est, lang, catalogue=catalogue, min_n=min_n)
+        out["03_subgroups"] = _table_indicators(est[~total], lang, value_labels, rules, key="03_subgroups")
+    services = table_services(est, lang, catalogue=catalogue, rules=rules)
     if services is not None:
         out["04_services"] = services
     if comparison is not None:
         mid = municipality or str(est["municipality"].astype(str).iloc[0])
-        out["05_comparison"] = table_comparison(comparison, mid, lang, min_n=min_n, alpha=alpha)
+        out["05_comparison"] = table_comparison(comparison, mid, lang, rules=rules, alpha=alpha)
     out["06_data_processing"] = _table_processing(cleaning_summary, lang)
     return out
 
@@ -299,7 +227,7 @@ def build_notes(
     weights_report: Mapping,
     lang: str = "lt",
     *,
-    thresholds: Mapping | None = None,
+    rules: DisclosureRules = DEFAULT_RULES,
     catalogue=None,
     comparison: bool = False,
 ) -> pd.DataFrame:
@@ -310,12 +238,12 @@ def build_notes(
     estimates : DataFrame
         Estimates table (labels, areas, optional ``universe_lt``/``universe_en``
         or ``universe`` columns, ``ci_method``).
-    weights_report : dict
+    weights_report : WeightsReport or dict
         Weighting report (its margins name the calibration variables).
     lang : {"lt", "en"}
         Language.
-    thresholds : dict, optional
-        Disclosure thresholds (``min_n, caution_n, max_rse, min_count, min_count_sensitive``).
+    rules : DisclosureRules, default DEFAULT_RULES
+        Disclosure thresholds quoted in the notes and the flags legend.
     catalogue : sequence of Indicator, optional
         Source of each indicator's numerator, universe and framework
         (default: packaged catalogue; indicators not in it get the label only).
@@ -330,8 +258,6 @@ def build_notes(
         (universe) and the integration framework the indicator follows.
     """
     check_lang(lang)
-    th = dict(DEFAULT_THRESHOLDS)
-    th.update(dict(thresholds or {}))
     est = prepare_estimates(estimates)
     rows: list[tuple[str, str, str]] = []
     sec_def, sec_uni = ui("notes.section.definitions", lang), ui("notes.section.universe", lang)
@@ -362,7 +288,7 @@ def build_notes(
             text = str(r[uni_col])
         elif pd.isna(t["n"]):  # the base is not published: below min_n, or it would reveal a hidden count
             key = "notes.universe.small" if t["flag"] in BASE_WITHHELD_FLAGS else "notes.universe.withheld"
-            text = ui(key, lang, min_n=th["min_n"])
+            text = ui(key, lang, min_n=rules.min_n)
         else:
             base = int(t["n"])
             key = "notes.universe.default" if base == n_all else "notes.universe.subset"
@@ -384,7 +310,7 @@ def build_notes(
     if comparison:
         rows.append((sec_m, ui("table.05_comparison", lang), ui("notes.method.compare", lang)))
     sec_f = ui("notes.section.flags", lang)
-    rows.extend((sec_f, name, text) for name, text in disclosure_rules(lang, th))
+    rows.extend((sec_f, name, text) for name, text in disclosure_rules(lang, rules))
     out = pd.DataFrame(rows, columns=[ui("col.section", lang), ui("col.item", lang), ui("col.text", lang)])
     out.attrs["title"] = "Notes"
     out.attrs["formats"] = {}

@@ -5,20 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..disclosure import mask_withheld
-from ..figures._text import has_ui, ui
+from ..disclosure import DEFAULT_RULES, DisclosureRules, mask_withheld
+from ..presentation import has_ui, ui
+from ._format import DEC2_FORMAT, DEC3_FORMAT, INT_FORMAT, PCT_FORMAT, count_column, flag_texts
 
-__all__ = ["table_services", "table_comparison", "SERVICES_FIGURE", "count_column"]
+__all__ = ["table_services", "table_comparison", "SERVICES_FIGURE"]
 
 #: Catalogue figure whose indicators make up the services table.
 SERVICES_FIGURE = "06_services"
-#: Excel number formats of the table columns (re-exported by ``tables._build``).
-PCT_FORMAT = "0.0%"
-INT_FORMAT = "0"
-DEC2_FORMAT = "0.00"
-DEC3_FORMAT = "0.000"
-
-
 def _catalogue(catalogue):
     if catalogue is None:
         from ..indicators import load_catalogue
@@ -27,20 +21,8 @@ def _catalogue(catalogue):
     return tuple(catalogue)
 
 
-def count_column(values) -> pd.Series:
-    """Counts as nullable integers: whole numbers in every writer, an empty cell where withheld (NaN)."""
-    return pd.Series(pd.to_numeric(pd.Series(values), errors="coerce").astype(float).round().to_numpy(),
-                     dtype="Float64").astype("Int64").reset_index(drop=True)
-
-
-def _flag_texts(flags, lang: str, min_n: int, n=None) -> list[str]:
-    """:func:`~needs_analysis.tables._build.flag_texts` (imported here: ``_build`` imports this module)."""
-    from ._build import flag_texts
-
-    return flag_texts(flags, lang, min_n=min_n, n=n)
-
-
-def table_services(est: pd.DataFrame, lang: str, *, catalogue=None, min_n: int = 30) -> pd.DataFrame | None:
+def table_services(est: pd.DataFrame, lang: str, *, catalogue=None,
+                   rules: DisclosureRules = DEFAULT_RULES) -> pd.DataFrame | None:
     """Table 4: awareness, use, need and satisfaction of each service.
 
     Parameters
@@ -52,8 +34,8 @@ def table_services(est: pd.DataFrame, lang: str, *, catalogue=None, min_n: int =
     catalogue : sequence of Indicator, optional
         Services are the indicators with ``figure == "06_services"``; the
         service is the short label, the measure the panel.
-    min_n : int
-        Threshold quoted in the ``not_shown`` flag text.
+    rules : DisclosureRules, default DEFAULT_RULES
+        Thresholds quoted in the flag texts.
 
     Returns
     -------
@@ -78,7 +60,7 @@ def table_services(est: pd.DataFrame, lang: str, *, catalogue=None, min_n: int =
         rows.append({h["service"]: i.short(lang), h["measure"]: measure, h["indicator"]: i.id,
                      h["estimate"]: float(r["estimate"]), h["ci_low"]: float(r["ci_low"]),
                      h["ci_high"]: float(r["ci_high"]), h["n_base"]: r["n"],
-                     h["flag"]: _flag_texts([r["flag"]], lang, min_n, [r["n"]])[0]})
+                     h["flag"]: flag_texts([r["flag"]], lang, rules=rules, n=[r["n"]])[0]})
     out = pd.DataFrame(rows)
     out[h["n_base"]] = count_column(out[h["n_base"]])
     out.attrs["title"] = ui("table.04_services", lang)
@@ -86,8 +68,8 @@ def table_services(est: pd.DataFrame, lang: str, *, catalogue=None, min_n: int =
     return out
 
 
-def table_comparison(comparison: pd.DataFrame, municipality: str, lang: str, *, min_n: int = 30,
-                     alpha: float = 0.05) -> pd.DataFrame:
+def table_comparison(comparison: pd.DataFrame, municipality: str, lang: str, *,
+                     rules: DisclosureRules = DEFAULT_RULES, alpha: float = 0.05) -> pd.DataFrame:
     """Table 5: every indicator for this municipality, the other five and all six, with the test.
 
     Parameters
@@ -99,8 +81,8 @@ def table_comparison(comparison: pd.DataFrame, municipality: str, lang: str, *, 
         The pack's municipality id.
     lang : {"lt", "en"}
         Language.
-    min_n : int
-        Threshold quoted in the ``not_shown`` flag text.
+    rules : DisclosureRules, default DEFAULT_RULES
+        Thresholds quoted in the flag texts.
     alpha : float
         Level at which a Holm-adjusted p-value counts as significant.
 
@@ -143,7 +125,7 @@ def table_comparison(comparison: pd.DataFrame, municipality: str, lang: str, *, 
         out[h[c]] = num(c)
     p = num("p_holm")
     out[h["significant"]] = [("" if np.isnan(v) else ui("yes" if v < alpha else "no", lang)) for v in p]
-    out[h["flag"]] = _flag_texts(own["flag"] if "flag" in own else [""] * len(own), lang, min_n, own["n"])
+    out[h["flag"]] = flag_texts(own["flag"] if "flag" in own else [""] * len(own), lang, rules=rules, n=own["n"])
     is_prop = (own["kind"].astype(str) == "proportion").to_numpy()
     val_fmt = [PCT_FORMAT if x else DEC2_FORMAT for x in is_prop]
     formats: dict[str, object] = {col: val_fmt for col in

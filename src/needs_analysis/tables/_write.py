@@ -13,14 +13,14 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from .._deterministic import save_workbook
-from .._safe_cells import set_cell, to_csv
+from .._safe_cells import CSV_FLOAT_FORMATS, set_cell, write_csv as _write_table_csv
 from ..errors import NeedsAnalysisError
 
 __all__ = ["write_excel", "write_csv", "NOTES_SHEET", "CSV_FLOAT_FORMAT"]
 
 NOTES_SHEET = "Notes"
-#: Float format of every CSV number (fixed, so files compare byte for byte).
-CSV_FLOAT_FORMAT = "%.6f"
+#: Float format of every number in the tables' CSV files (``CSV_FLOAT_FORMATS["table"]`` of the one CSV writer).
+CSV_FLOAT_FORMAT = CSV_FLOAT_FORMATS["table"]
 _MAX_WIDTH = 60
 _HEADER_MAX_WIDTH = 28
 
@@ -151,14 +151,8 @@ def write_csv(tables: Mapping[str, pd.DataFrame], directory: str | Path) -> list
     line ends, floats written with :data:`CSV_FLOAT_FORMAT`, proportions as
     0–1 numbers, missing values as empty fields; text that a spreadsheet
     would run as a formula starts with ``'``
-    (:func:`needs_analysis._safe_cells.to_csv`).
+    (:func:`needs_analysis._safe_cells.write_csv`, the package's one CSV writer).
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    out = []
-    for name, df in tables.items():
-        p = directory / f"{name}.csv"
-        text = to_csv(df, index=False, float_format=CSV_FLOAT_FORMAT, lineterminator="\n")
-        p.write_bytes(("\ufeff" + text).encode("utf-8"))
-        out.append(p)
-    return out
+    return [_write_table_csv(df, directory / f"{name}.csv", kind="table", bom=True) for name, df in tables.items()]

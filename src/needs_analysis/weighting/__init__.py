@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..config import RAKE_VARIABLES
 from ..design.calibration import (
     CALFUNS,
     CalibrationResult,
@@ -30,20 +31,22 @@ from ..design.calibration import (
     trim_and_rake,
     trim_weights,
 )
-from ..errors import NeedsAnalysisError
+from ..errors import ConvergenceError, NeedsAnalysisError
 from ._bridge import calibrated_design
 from ._checks import check_categories, check_totals, margin_totals, normalise, validate_margins_frame
 from ._impute import impute_for_weighting
 from ._margins import MARGIN_COLUMNS, margins_for, read_margins
 from ._rake import CATCH_ALL, ORDINAL, collapse_sparse
-from ._report import build_report, margin_table, weight_diagnostics
+from ._report import WeightsReport, build_report, margin_table, weight_diagnostics
 from ._trim import parse_trim
 
 __all__ = [
     "impute_for_weighting",
     "WeightResult",
+    "WeightsReport",
     "weight",
     "WEIGHT_METHODS",
+    "MIN_VARIABLES",
     "calibrated_design",
     "weight_diagnostics",
     "margin_table",
@@ -72,6 +75,9 @@ __all__ = [
 
 #: Methods of :func:`weight`.
 WEIGHT_METHODS: tuple[str, ...] = ("rake", "linear", "logit", "poststratify")
+#: When the margins have no common solution for a sample, :func:`weight` drops weighting variables (the last
+#: first) down to this many before it gives up.
+MIN_VARIABLES = 3
 
 
 @dataclass(frozen=True)
@@ -82,10 +88,10 @@ class WeightResult:
     ----------
     data : DataFrame
         The input rows with a ``weight`` column added.
-    report : dict
+    report : WeightsReport
         ``summary`` (one-row DataFrame), ``margins`` (achieved vs target for
-        every margin category), ``collapses`` (one row per merge) and
-        ``totals`` (population total of every margin).
+        every margin category), ``collapses`` (one row per merge),
+        ``totals`` (population total of every margin) and ``imputed``.
     margins : dict
         The margins actually used (after collapsing and normalisation), as
         ``{variable: {category: count}}``; together with ``data`` they let
@@ -103,7 +109,7 @@ class WeightResult:
     """
 
     data: pd.DataFrame
-    report: dict
+    report: WeightsReport
     margins: dict | None = None
     cells: pd.DataFrame | None = None
     weight_column: str = "weight"
@@ -143,7 +149,7 @@ def weight(
     margins: pd.DataFrame,
     municipality: str,
     *,
-    variables: Sequence[str] = ("sex", "agegrp", "citgrp"),
+    variables: Sequence[str] = RAKE_VARIABLES,
     method: str = "rake",
     min_cell: int = 5,
     trim=None,
@@ -155,6 +161,7 @@ def weight(
     weight_column: str = "weight",
     source: str = "population margins",
     impute: bool = True,
+    min_variables: int = MIN_VARIABLES,
 ) -> WeightResult:
     """Weight the respondents of one municipality to its population margins.
 
@@ -166,10 +173,11 @@ def weight(
         Tidy margins (see :func:`read_margins`).
     municipality : str
         Municipality id whose margins to use.
-    variables : sequence of str
-        Margin variables. For ``method="poststratify"`` several variables are
-        crossed and the margins file needs the joint counts as variable
-        ``"a:b"`` with categories ``"x:y"``.
+    variables : sequence of str, default :data:`~needs_analysis.config.RAKE_VARIABLES`
+        Margin variables, the most important first (see ``min_variables``).
+        For ``method="poststratify"`` several variables are crossed and the
+        margins file needs the joint counts as variable ``"a:b"`` with
+        categories ``"x:y"``.
     method : {"rake", "linear", "logit", "poststratify"}
         Raking (iterative proportional fitting), linear GREG calibration,
         logit (bounded) calibration, or post-stratification.
@@ -201,6 +209,11 @@ def weight(
         (:func:`impute_for_weighting`); the returned data keep the missing
         value and ``report["imputed"]`` lists every imputation. With False,
         a missing value is an error.
+    min_variables : int, default :data:`MIN_VARIABLES` (3)
+        When the margins have no common solution for the sample (raking,
+        calibration or trimming does not converge), weight again without the
+        last variable, down to this many; the summary's ``dropped_variables``
+        names the variables dropped. ``len(variables)`` or more: no fallback.
 
     Returns
     -------
@@ -212,11 +225,16 @@ def weight(
         Unknown method; no respondents; margins that are missing,
         inconsistent (totals differ, without ``normalise``) or have bad
         counts; a sample category missing from the margins or with a count
-        of 0; a weighting variable blank for everyone; no convergence;
-        negative linear weights.
+        of 0; a weighting variable blank for everyone; no convergence
+        (:class:`~needs_analysis.errors.ConvergenceError`) even with
+        ``min_variables`` variables; negative linear weights.
 
     Notes
     -----
+    A small sample can leave the margins without a common solution (e.g.
+    every permanent-permit holder in one years-in-Lithuania group); the
+    fallback then weights on the first variables only and says so.
+
     Standard errors from the weights alone treat them as fixed; use
     ``SurveyDesign(...).rake(result.margins)`` (or ``calibrate`` /
     ``poststratify``) for variances that include the calibration.
@@ -226,6 +244,24 @@ def weight(
     Kalton, G. and Flores-Cervantes, I. (2003). Weighting methods.
     *Journal of Official Statistics* 19, 81-97.
     """
+    variables = list(variables)
+    dropped: list[str] = []
+    while True:
+        try:
+            return _weight_once(data, margins, municipality, variables=variables, method=method, min_cell=min_cell,
+                                trim=trim, normalise=normalise, bounds=bounds, base_weights=base_weights, tol=tol,
+                                max_iter=max_iter, weight_column=weight_column, source=source, impute=impute,
+                                dropped=tuple(dropped))
+        except ConvergenceError:
+            if len(variables) <= min_variables:
+                raise
+            dropped.insert(0, variables.pop())
+
+
+def _weight_once(data: pd.DataFrame, margins: pd.DataFrame, municipality: str, *, variables: Sequence[str],
+                 method: str, min_cell: int, trim, normalise: bool, bounds, base_weights, tol: float, max_iter: int,
+                 weight_column: str, source: str, impute: bool, dropped: tuple[str, ...]) -> WeightResult:
+    """:func:`weight` on exactly ``variables`` (``dropped``: the variables the fallback left out, for the report)."""
     if method not in WEIGHT_METHODS:
         raise NeedsAnalysisError(f"unknown weighting method {method!r}", where="weight(method=)",
                                  expected="one of " + ", ".join(WEIGHT_METHODS), fix='use method="rake"')
@@ -289,7 +325,6 @@ def weight(
         municipality=municipality, data=collapsed, margins=cmargins, weights=w, method=method,
         variables=variables, iterations=iterations, converged=converged, collapses=collapses, totals=totals,
         normalised=normalised, n_trimmed=n_trimmed, trim_rule=rule.describe() if rule else "none", trim_caps=caps,
+        dropped=dropped, imputed=imputed,
     )
-    if imputed is not None:
-        report["imputed"] = imputed
     return WeightResult(out, report, {v: dict(m) for v, m in cmargins.items()}, collapsed.astype(str), weight_column)

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..clean._derive import DERIVED_FROM
+from ..clean import DERIVED_FROM
 from ..design.calibration import check_zero_margins
 from ..errors import NeedsAnalysisError
 

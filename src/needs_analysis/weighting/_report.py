@@ -1,20 +1,21 @@
-"""The weights report: weight diagnostics, achieved vs target margins, collapses."""
+"""The weights report: weight diagnostics, achieved vs target margins, collapses, imputations."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["weight_diagnostics", "margin_table", "build_report", "SUMMARY_COLUMNS", "MARGIN_TABLE_COLUMNS",
-           "COLLAPSE_COLUMNS"]
+__all__ = ["WeightsReport", "weight_diagnostics", "margin_table", "build_report", "SUMMARY_COLUMNS",
+           "MARGIN_TABLE_COLUMNS", "COLLAPSE_COLUMNS"]
 
 #: Columns of ``report["summary"]``.
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "municipality", "n", "N", "deff_kish", "n_eff", "w_min", "w_max", "w_ratio", "w_cv", "iterations",
     "converged", "method", "variables", "n_trimmed", "trim_rule", "trim_lower", "trim_upper", "n_collapses",
-    "normalised", "max_total_difference", "max_margin_error",
+    "normalised", "max_total_difference", "max_margin_error", "dropped_variables",
 )
 #: Columns of ``report["margins"]``.
 MARGIN_TABLE_COLUMNS: tuple[str, ...] = (
@@ -23,6 +24,64 @@ MARGIN_TABLE_COLUMNS: tuple[str, ...] = (
 )
 #: Columns of ``report["collapses"]``.
 COLLAPSE_COLUMNS: tuple[str, ...] = ("variable", "merged", "into", "sample_n")
+
+
+@dataclass(frozen=True, eq=False)
+class WeightsReport(Mapping):
+    """What the weighting did, table by table.
+
+    A typed record that reads like the mapping it replaces:
+    ``report.summary`` and ``report["summary"]`` are the same table, and
+    ``"imputed" in report`` holds when imputations were made for raking
+    (``impute=True``). The pipeline writes each table as
+    ``weights_report_<name>.csv``.
+
+    Attributes
+    ----------
+    summary : DataFrame
+        One row, :data:`SUMMARY_COLUMNS`: n, N, Kish design effect, weight
+        range, iterations, method, the variables weighted on and those dropped
+        because the margins had no common solution.
+    margins : DataFrame
+        Achieved vs target for every margin category (:func:`margin_table`).
+    collapses : DataFrame
+        One row per merge of a sparse category (:data:`COLLAPSE_COLUMNS`).
+    totals : DataFrame
+        Each margin's population total and its difference from the first
+        margin's, before any normalisation.
+    imputed : DataFrame or None
+        The respondents given a category for raking only
+        (:func:`~needs_analysis.weighting.impute_for_weighting`); None
+        without imputation.
+    """
+
+    summary: pd.DataFrame
+    margins: pd.DataFrame
+    collapses: pd.DataFrame
+    totals: pd.DataFrame
+    imputed: pd.DataFrame | None = None
+
+    def _names(self) -> list[str]:
+        return [f.name for f in fields(self) if getattr(self, f.name) is not None]
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._names():
+            raise KeyError(name)
+        return getattr(self, name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    __eq__ = object.__eq__  # tables are not compared element-wise by ==
+    __hash__ = object.__hash__
+
+    def copy(self) -> "WeightsReport":
+        """A report of copies of the tables (changing them leaves this one unchanged)."""
+        return WeightsReport(**{f.name: None if getattr(self, f.name) is None else getattr(self, f.name).copy()
+                                for f in fields(self)})
 
 
 def weight_diagnostics(w: np.ndarray) -> dict:
@@ -117,16 +176,19 @@ def build_report(
     n_trimmed: int = 0,
     trim_rule: str = "none",
     trim_caps: tuple[float, float] = (np.nan, np.nan),
-) -> dict:
+    dropped: Sequence[str] = (),
+    imputed: pd.DataFrame | None = None,
+) -> WeightsReport:
     """Assemble the weights report.
 
     Returns
     -------
-    dict
-        ``summary`` (one row, :data:`SUMMARY_COLUMNS`), ``margins``
-        (:func:`margin_table`), ``collapses`` (one row per merge) and
-        ``totals`` (each margin's population total and its difference from
-        the first margin's, before any normalisation).
+    WeightsReport
+        ``summary`` (one row, :data:`SUMMARY_COLUMNS`; ``dropped_variables``
+        lists ``dropped`` comma-separated), ``margins`` (:func:`margin_table`),
+        ``collapses`` (one row per merge), ``totals`` (each margin's
+        population total and its difference from the first margin's, before
+        any normalisation) and ``imputed``.
     """
     mt = margin_table(data, margins, weights)
     summary = {
@@ -138,10 +200,12 @@ def build_report(
         "n_collapses": len(collapses), "normalised": bool(normalised),
         "max_total_difference": float(np.max(np.abs(totals["difference"]))) if len(totals) else 0.0,
         "max_margin_error": float(np.nanmax(np.abs(mt["relative_error"]))) if len(mt) else 0.0,
+        "dropped_variables": ", ".join(dropped),
     }
-    return {
-        "summary": pd.DataFrame([summary], columns=list(SUMMARY_COLUMNS)),
-        "margins": mt,
-        "collapses": pd.DataFrame(list(collapses), columns=list(COLLAPSE_COLUMNS)),
-        "totals": totals.reset_index(drop=True),
-    }
+    return WeightsReport(
+        summary=pd.DataFrame([summary], columns=list(SUMMARY_COLUMNS)),
+        margins=mt,
+        collapses=pd.DataFrame(list(collapses), columns=list(COLLAPSE_COLUMNS)),
+        totals=totals.reset_index(drop=True),
+        imputed=imputed,
+    )

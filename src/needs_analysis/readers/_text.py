@@ -1,4 +1,4 @@
-"""Text exports: encoding detection and CSV/TSV cells (private to :mod:`needs_analysis.io`).
+"""The CSV/TSV readers: encoding detection and cells (registered in :data:`needs_analysis.readers.READERS`).
 
 Encodings: UTF-16 (with a byte-order mark), UTF-8 (with or without), and
 the single-byte code pages survey files in Lithuania come in: Windows-1257
@@ -18,13 +18,15 @@ import io as _io
 import re
 from collections import Counter
 from itertools import islice, zip_longest
+from pathlib import Path
 
 import numpy as np
 
-from ._table import GridBuilder
-from .errors import NeedsAnalysisError
+from ..errors import NeedsAnalysisError
+from ._filetype import sniff_type
+from ._table import GridBuilder, ReadResult, frame_from_grid
 
-__all__ = ["detect_encoding", "read_text", "SINGLE_BYTE_ENCODINGS"]
+__all__ = ["read_csv", "read_tsv", "detect_encoding", "read_text", "SINGLE_BYTE_ENCODINGS"]
 
 #: Single-byte encodings tried when the text is not UTF-8, in the order of preference among
 #: encodings that give the same text for a file.
@@ -362,3 +364,23 @@ def read_text(data: bytes, where: str, sep: str) -> tuple[np.ndarray, str, str]:
         raise NeedsAnalysisError(f"not a valid {'TSV' if sep == chr(9) else 'CSV'} file ({exc})", where=where,
                                  fix="check the delimiter and quoting (re-export from the survey platform)") from None
     return grid.result(), enc, sep  # column 0 holds a cell of every row
+
+
+def _read_file(path: Path, sep: str) -> ReadResult:
+    data = path.read_bytes()
+    if not data.strip():
+        raise NeedsAnalysisError("the file is empty", where=str(path), expected="a header row and responses")
+    sniff_type(data, path, "a text (CSV/TSV) file")
+    grid, enc, sep = read_text(data, str(path), sep)
+    del data
+    return ReadResult(frame_from_grid(grid, str(path), "file"), encoding=enc, delimiter=sep)
+
+
+def read_csv(path: Path, sheet: str | int | None = None, header_score=None) -> ReadResult:
+    """The reader of ``.csv`` exports: comma-separated (or semicolon, tab: see :func:`read_text`)."""
+    return _read_file(path, ",")
+
+
+def read_tsv(path: Path, sheet: str | int | None = None, header_score=None) -> ReadResult:
+    """The reader of ``.tsv`` exports: tab-separated."""
+    return _read_file(path, "\t")

@@ -1,19 +1,50 @@
-"""A grid of cells as read -> the raw DataFrame (private to :mod:`needs_analysis.io`).
+"""What the readers of raw exports share: a grid of cells -> the raw DataFrame, and what a reader returns.
 
-Every reader (xlsx, csv/tsv) hands over a 2-D object array whose row 0 is
+The grid readers (xlsx, csv/tsv) hand over a 2-D object array whose row 0 is
 the header and whose blank cells are ``None``; :func:`frame_from_grid`
 checks the header and builds the table with whole-array operations, so a
-file of 100,000 rows costs no Python work per cell here.
+file of 100,000 rows costs no Python work per cell here. Every reader of
+:data:`needs_analysis.readers.READERS` returns a :class:`ReadResult`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 
-from .errors import NeedsAnalysisError
+from ..errors import NeedsAnalysisError
 
-__all__ = ["frame_from_grid", "header_text", "is_blank", "GridBuilder"]
+__all__ = ["ReadResult", "frame_from_grid", "header_text", "is_blank", "GridBuilder"]
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """What a reader of :data:`needs_analysis.readers.READERS` gives back (:class:`~needs_analysis.io.RawFile` less
+    the path and the file's hash, which :func:`~needs_analysis.io.read_raw` adds).
+
+    Attributes
+    ----------
+    data : DataFrame
+        The cells as read.
+    sheet : str or None
+        The workbook sheet read.
+    encoding, delimiter : str or None
+        Of a text file.
+    extra_sheets : mapping of str to DataFrame
+        Repeat-group sheets of a workbook.
+    meta : mapping
+        What the file format declares beside the cells (SPSS/Stata labels and missing values).
+    """
+
+    data: pd.DataFrame
+    sheet: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    extra_sheets: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    meta: Mapping[str, object] = field(default_factory=dict)
 
 
 def is_blank(v) -> bool:

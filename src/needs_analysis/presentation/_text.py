@@ -1,24 +1,24 @@
-"""User-interface strings (Lithuanian / English) and number formatting.
+"""The pack's words: user-interface strings (Lithuanian / English) and category labels.
 
 Every section title, axis label, note and column header of the report pack
-lives in ONE data file, ``resources/ui_strings.csv`` (columns ``key, lt, en``).
-This module reads it lazily (never at import time) and formats numbers the way
-each language writes them (Lithuanian: decimal comma, a space before ``%``).
+lives in ONE data file, ``resources/ui_strings.csv`` (columns ``key, lt, en``);
+the labels of derived categories in ``resources/value_labels.csv``, those of
+questionnaire choices in the codebook. This module is the only one that reads
+them (lazily, once, never at import time); figures, tables and the report ask
+it through :func:`ui`, :func:`value_label` and :func:`default_value_labels`.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import math
 from functools import lru_cache
 from importlib import resources
 
 from ..errors import NeedsAnalysisError
-from ..indicators._catalogue import DOMAINS
+from ..indicators import DOMAINS
 
-__all__ = ["REPORT_LANGS", "check_lang", "ui", "has_ui", "fmt_pct", "fmt_num", "fmt_int", "value_label",
-           "default_value_labels", "DOMAIN_VARIABLES"]
+__all__ = ["REPORT_LANGS", "check_lang", "ui", "has_ui", "value_label", "default_value_labels", "DOMAIN_VARIABLES"]
 
 #: Breakdown variables of the report pack (codebook or derived).
 #: The subgroup variables of the estimates (the indicator engine's domains).
@@ -96,42 +96,6 @@ def ui(key: str, lang: str, **fields) -> str:
     check_lang(lang)
     text = _strings()[key][lang]
     return text.format(**fields) if fields else text
-
-
-def _is_missing(x) -> bool:
-    try:
-        return x is None or (isinstance(x, float) and math.isnan(x)) or bool(x != x)
-    except (TypeError, ValueError):
-        return False
-
-
-def fmt_num(x, lang: str, digits: int = 1) -> str:
-    """Format a number with ``digits`` decimals in the language's convention.
-
-    Lithuanian uses a decimal comma and a (narrow no-break) space as thousands
-    separator; English a decimal point and a comma. Missing values give ``""``.
-    """
-    if _is_missing(x):
-        return ""
-    s = f"{float(x):,.{digits}f}"
-    if lang == "lt":
-        s = s.replace(",", "\u202f").replace(".", ",")
-    return s.replace("-", "\u2212")
-
-
-def fmt_int(x, lang: str) -> str:
-    """Format an integer count (``1 234`` in lt, ``1,234`` in en)."""
-    if _is_missing(x):
-        return ""
-    return fmt_num(round(float(x)), lang, 0)
-
-
-def fmt_pct(p, lang: str, digits: int = 0) -> str:
-    """Format a proportion (0–1) as a percentage: ``45 %`` (lt) or ``45%`` (en)."""
-    if _is_missing(p):
-        return ""
-    num = fmt_num(100.0 * float(p), lang, digits)
-    return num + ("\u00a0%" if lang == "lt" else "%")
 
 
 def value_label(variable: str, code, lang: str, value_labels=None) -> str:

@@ -1,4 +1,4 @@
-"""Reading xlsx workbooks fast and exactly (private to :mod:`needs_analysis.io`).
+"""The xlsx reader: workbooks read fast and exactly (registered in :data:`needs_analysis.readers.READERS`).
 
 A worksheet's cells are found by a streaming scan of its XML: the sheet is
 inflated in blocks of a few MB, one regular expression finds every cell of
@@ -34,10 +34,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._table import GridBuilder, frame_from_grid, header_text, is_blank
-from .errors import NeedsAnalysisError
+from ..errors import NeedsAnalysisError
+from ._filetype import describe_compound_file
+from ._table import GridBuilder, ReadResult, frame_from_grid, header_text, is_blank
 
-__all__ = ["read_workbook", "describe_compound_file", "DATA_SHEET_SCORE", "NO_MATCH_SCORE"]
+__all__ = ["read_xlsx", "read_workbook", "DATA_SHEET_SCORE", "NO_MATCH_SCORE"]
 
 #: A sheet whose header the questionnaire recognises to at least this share is clearly a data sheet.
 DATA_SHEET_SCORE = 0.5
@@ -84,32 +85,6 @@ class _Columns(dict):
 
 
 _COLUMNS = _Columns()
-
-
-def describe_compound_file(path: Path) -> tuple[str, str]:
-    """What an OLE compound file (``D0 CF 11 E0``) is, and how to make it readable.
-
-    Excel saves a password-protected workbook as a compound file with an
-    ``EncryptedPackage`` stream (ECMA-376 Part 2 / MS-OFFCRYPTO); an old
-    .xls workbook holds a ``Workbook`` (or ``Book``) stream; Word documents a
-    ``WordDocument`` stream.
-    """
-    import olefile
-
-    try:
-        with olefile.OleFileIO(str(path)) as ole:
-            streams = {"/".join(p).lower() for p in ole.listdir(streams=True, storages=False)}
-    except OSError:
-        raise
-    except Exception:  # not a valid compound file after all (olefile raises its own errors)
-        streams = set()
-    if "encryptedpackage" in streams:
-        return ("a password-protected (encrypted) Excel workbook",
-                "open it in Excel, remove the password (File > Info > Protect Workbook > Encrypt with Password) "
-                "and save it as .xlsx")
-    if "worddocument" in streams:
-        return "a Word document", "export the survey data as .xlsx or CSV"
-    return "an old Excel .xls workbook", "open it in Excel and save it as .xlsx"
 
 
 def _corrupt(path: Path, exc: BaseException, sheet: str | None = None) -> NeedsAnalysisError:
@@ -537,7 +512,7 @@ def read_workbook(path: Path, sheet: str | int | None = None,
     Returns
     -------
     data : DataFrame
-        The data sheet, cells as read (see :func:`needs_analysis._table.frame_from_grid`).
+        The data sheet, cells as read (see :func:`needs_analysis.readers._table.frame_from_grid`).
     name : str
         Its name.
     extra_sheets : dict of str to DataFrame
@@ -580,3 +555,10 @@ def read_workbook(path: Path, sheet: str | int | None = None,
         book.close()
     data = frames.pop(name)
     return data, name, frames
+
+
+def read_xlsx(path: Path, sheet: str | int | None = None,
+              header_score: Callable[[Sequence[str]], float] | None = None) -> ReadResult:
+    """The reader of ``.xlsx`` exports: the data sheet and its repeat-group sheets (see :func:`read_workbook`)."""
+    data, name, extra = read_workbook(path, sheet, header_score)
+    return ReadResult(data, sheet=name, extra_sheets=extra)

@@ -1,0 +1,35 @@
+"""The shared base of the presentation layer: the pack's words, its number formats, the estimates contract.
+
+Figures, tables and the HTML report build on this package and on nothing of
+each other's internals:
+
+* :mod:`._text`: the lt/en user-interface strings (:func:`ui`, :func:`has_ui`),
+  the report languages (:func:`check_lang`) and category labels
+  (:func:`value_label`, :func:`default_value_labels`); the only module of the
+  layer that reads a resource file (lazily, once);
+* :mod:`._formats`: numbers, counts and percentages as each language writes them;
+* :mod:`._estimates`: the columns a presenter needs and the table checked and
+  masked once (:func:`prepare_estimates`, :func:`single_municipality`).
+
+It draws nothing and writes no file.
+"""
+
+from ._estimates import REQUIRED_ESTIMATE_COLUMNS, prepare_estimates, single_municipality
+from ._formats import fmt_int, fmt_num, fmt_pct
+from ._text import DOMAIN_VARIABLES, REPORT_LANGS, check_lang, default_value_labels, has_ui, ui, value_label
+
+__all__ = [
+    "REPORT_LANGS",
+    "check_lang",
+    "ui",
+    "has_ui",
+    "value_label",
+    "default_value_labels",
+    "DOMAIN_VARIABLES",
+    "fmt_num",
+    "fmt_int",
+    "fmt_pct",
+    "REQUIRED_ESTIMATE_COLUMNS",
+    "prepare_estimates",
+    "single_municipality",
+]
