@@ -45,13 +45,19 @@ def _margins(pop: pd.DataFrame, total: float) -> dict[str, dict[str, float]]:
 
 
 def write_rake_inputs(folder: Path, pop: pd.DataFrame, n: int, seed: int, tol: float, max_iter: int) -> Path:
-    """Raking task: respondents' four margin variables and population totals (20 people per respondent)."""
+    """Raking task: respondents' four margin variables and population totals (20 people per respondent).
+
+    Besides the margins the rows hold the equal starting weights ``w0`` and a 0/1 answer ``y`` (registered
+    with a GP), whose share this project's public path estimates with a calibration-aware SE.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     smp = draw_sample(pop, n, seed)
+    total = 20.0 * n
     data = pd.DataFrame({v: smp[v].astype(str).to_numpy(dtype=object) for v in RAKE_VARIABLES})
+    data["w0"] = total / n
+    data["y"] = (smp["gp_registered"].astype(str) == "yes").to_numpy(dtype=float)
     data.to_parquet(folder / "data.parquet", index=False)
     data.to_csv(folder / "data.csv", index=False)
-    total = 20.0 * n
     spec = {"margins": _margins(pop, total), "total": total, "tol": tol, "max_iter": max_iter, "n": n}
     (folder / "spec.json").write_text(json.dumps(spec))
     return folder

@@ -6,7 +6,8 @@ the peer packages installed)::
     python _worker.py TASK TOOL INPUT_DIR OUTPUT_DIR REPEATS
 
 ``TASK`` is ``rake``, ``taylor`` or ``bootstrap``; ``TOOL`` one of
-``needs_analysis``, ``samplics``, ``weightipy``, ``balance``, ``ipfn``. The
+``needs_analysis``, ``needs_analysis (design)`` (raking: the public path, a design raked and a proportion
+with its calibration-aware SE), ``samplics``, ``weightipy``, ``balance``, ``ipfn``. The
 input folder holds ``data.parquet`` and ``spec.json`` (and ``repw.npy`` for the
 bootstrap task). The worker loads everything first (not timed), then runs the
 tool's call ``REPEATS`` times; it writes ``result.json`` (wall times of every
@@ -74,6 +75,26 @@ def _rake_needs_analysis(df, spec):
     def call():
         return rake_weights(df, spec["margins"], tol=spec["tol"], max_iter=spec["max_iter"]).weights
 
+    return call
+
+
+def _rake_needs_analysis_design(df, spec):
+    """The public path: a design, raked, and a proportion with its calibration-aware SE."""
+    from needs_analysis.design import SurveyDesign
+
+    def call():
+        design = SurveyDesign(df, weights="w0").rake(spec["margins"])
+        est = design.proportion("y")
+        call.extra["se"] = float(est["se"].iloc[0])
+        call.extra["estimate"] = float(est["estimate"].iloc[0])
+        return design.weights
+
+    build = []
+    for _ in range(3):  # design construction alone, for the report
+        t0 = time.perf_counter()
+        SurveyDesign(df, weights="w0")
+        build.append(time.perf_counter() - t0)
+    call.extra = {"build_times": build}
     return call
 
 
@@ -157,9 +178,11 @@ def _long(rows) -> pd.DataFrame:
 
 def _ind_needs_analysis(df, spec, repw=None):
     from needs_analysis.design import SurveyDesign
-    from needs_analysis.design._replicate import ReplicateDesign
+    from needs_analysis.design import ReplicateDesign
 
     ids, domains = spec["indicators"], spec["domains"]
+    props = [i for i, k in zip(ids, spec["kinds"]) if k == "proportion"]
+    means = [i for i, k in zip(ids, spec["kinds"]) if k != "proportion"]
 
     def call():
         design = SurveyDesign(df, weights="w")
@@ -168,10 +191,11 @@ def _ind_needs_analysis(df, spec, repw=None):
                                      method="bootstrap", weight_name="w")
         parts = []
         for dom in ["total", *domains]:
-            res = design.estimate_many(ids, by=None if dom == "total" else dom, kinds=spec["kinds"], deff=False)
-            lev = res[dom].astype(str).to_numpy() if dom != "total" else "total"
-            parts.append(pd.DataFrame({"variable": res["variable"].to_numpy(), "domain": dom, "level": lev,
-                                       "estimate": res["estimate"].to_numpy(), "se": res["se"].to_numpy()}))
+            by = None if dom == "total" else dom
+            for res in (design.proportion(props, by=by, deff=False), design.mean(means, by=by, deff=False)):
+                lev = res[dom].astype(str).to_numpy() if dom != "total" else "total"
+                parts.append(pd.DataFrame({"variable": res["variable"].to_numpy(), "domain": dom, "level": lev,
+                                           "estimate": res["estimate"].to_numpy(), "se": res["se"].to_numpy()}))
         return pd.concat(parts, ignore_index=True)
 
     return call
@@ -225,7 +249,8 @@ def _ind_samplics(df, spec, repw=None):
 
 
 TOOLS = {
-    "rake": {"needs_analysis": _rake_needs_analysis, "samplics": _rake_samplics, "weightipy": _rake_weightipy,
+    "rake": {"needs_analysis": _rake_needs_analysis, "needs_analysis (design)": _rake_needs_analysis_design,
+             "samplics": _rake_samplics, "weightipy": _rake_weightipy,
              "balance": _rake_balance, "ipfn": _rake_ipfn},
     "taylor": {"needs_analysis": _ind_needs_analysis, "samplics": _ind_samplics},
     "bootstrap": {"needs_analysis": _ind_needs_analysis, "samplics": _ind_samplics},
@@ -256,7 +281,8 @@ def main(argv: list[str]) -> int:
         answer.to_parquet(out_dir / "answer.parquet", index=False)
     else:
         pd.DataFrame({"weight": np.asarray(answer, dtype=float)}).to_parquet(out_dir / "answer.parquet", index=False)
-    (out_dir / "result.json").write_text(json.dumps({"times": times, "peak_mb": mem.mb}))
+    (out_dir / "result.json").write_text(json.dumps({"times": times, "peak_mb": mem.mb,
+                                                     **getattr(call, "extra", {})}))
     return 0
 
 

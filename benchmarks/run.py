@@ -11,10 +11,13 @@ peak memory of
 * raking on four margins (sex, age group, citizenship group, permit grounds)
   at 10k, 100k and 1M rows: this project vs ``samplics``, ``weightipy``,
   ``balance``, ``ipfn`` and R ``survey::rake``;
+* the public path of raking: ``SurveyDesign(df).rake(margins)`` and a
+  proportion with its calibration-aware SE, with the design's construction
+  time, against the peers' weights-only raking of the same run;
 * every catalogue indicator by the five domain variables (and overall) with
   Taylor SEs at 10k and 100k rows, and with 200 bootstrap replicate weights:
-  this project (``SurveyDesign.estimate_many``) vs ``samplics`` and R
-  ``survey::svyby``;
+  this project (``SurveyDesign.proportion`` / ``mean`` of the list of
+  indicators) vs ``samplics`` and R ``survey::svyby``;
 * the whole pipeline for the six municipalities on the demo data (wall time,
   peak memory, share of each stage; sequential and with two worker processes);
 * ``validate`` and ``run`` on one municipality with 100,000 respondents, from
@@ -60,6 +63,8 @@ from _scale_report import load_results, run_scale, scale_lines, scale_targets  #
 TASKS: tuple[str, ...] = ("rake", "taylor", "bootstrap")
 PEERS = {"rake": ("samplics", "weightipy", "balance", "ipfn"), "taylor": ("samplics",), "bootstrap": ("samplics",)}
 OURS = "needs_analysis"
+#: The public path of raking: ``SurveyDesign(df).rake(margins)`` and a proportion with its calibration-aware SE.
+OURS_DESIGN = "needs_analysis (design)"
 RTOL = 1e-6
 
 
@@ -75,6 +80,7 @@ class Row:
     agree: bool | None = None
     max_rel_diff: float = float("nan")
     note: str = ""
+    extra: dict = field(default_factory=dict)
 
     @property
     def median(self) -> float:
@@ -224,6 +230,7 @@ def _record(row: Row, res: dict, out_dir: Path, in_dir: Path, ours_answer: pd.Da
     times = res["times"]
     row.times = [float(t) for t in (times if isinstance(times, list) else [times])]
     row.peak_mb = float(res["peak_mb"])
+    row.extra = {k: v for k, v in res.items() if k not in ("times", "peak_mb")}
     ans = _answer(out_dir)
     if row.tool == OURS:
         row.agree, row.max_rel_diff = True, 0.0
@@ -248,7 +255,7 @@ def run_task(task: str, sizes: list[int], args, env: dict, work: Path, pop: pd.D
             write_indicator_inputs(in_dir, pop, n, seed=n % 9973,
                                    replicates=args.replicates if task == "bootstrap" else 0)
         print(f"[{task} n={n}] inputs written in {time.perf_counter() - t0:.1f} s", flush=True)
-        tools = [(OURS, sys.executable)]
+        tools = [(OURS, sys.executable)] + ([(OURS_DESIGN, sys.executable)] if task == "rake" else [])
         if args.peers_python:
             tools += [(p, args.peers_python) for p in PEERS[task]]
         if args.r and shutil.which("Rscript"):
@@ -312,6 +319,8 @@ def table(rows: list[Row]) -> list[str]:
             continue
         if r.tool == OURS:
             ratio, agree = "1", "reference"
+        elif r.tool == OURS_DESIGN and r.agree:
+            ratio, agree = "-", f"agrees (max rel diff {r.max_rel_diff:.1e}); this project's public path"
         elif r.agree:
             ratio, agree = f"{r.median / base:.1f}x", f"agrees (max rel diff {r.max_rel_diff:.1e})"
         else:
@@ -319,6 +328,38 @@ def table(rows: list[Row]) -> list[str]:
         lines.append(f"| {r.n:,} | {r.tool} | {_fmt_s(r.median)} | {len(r.times)} | {r.peak_mb:.0f} | {ratio} "
                      f"| {agree} |")
     return lines
+
+
+def public_path(rows: list[Row]) -> tuple[list[str], list[str]]:
+    """The public-path rake (design, raking, proportion with SE) against the fastest peer's weights-only rake.
+
+    Returns the section's table and the target lines.
+    """
+    lines = ["| rows | design built (s) | public path (s) | fastest peer, weights only | peer / public path | "
+             "share of y (SE) |", "|---:|---:|---:|---|---:|---|"]
+    target = []
+    for n in sorted({r.n for r in rows if r.task == "rake"}):
+        mine = next((r for r in rows if r.task == "rake" and r.n == n and r.tool == OURS_DESIGN and r.times), None)
+        if mine is None:
+            continue
+        build = statistics.median(mine.extra.get("build_times", [float("nan")]))
+        peers = [r for r in rows if r.task == "rake" and r.n == n and r.tool not in (OURS, OURS_DESIGN)
+                 and r.times and r.agree]
+        best = min(peers, key=lambda r: r.median) if peers else None
+        ratio = best.median / mine.median if best else float("nan")
+        peer_text = f"{best.tool} {_fmt_s(best.median)} s" if best else "-"
+        lines.append(f"| {n:,} | {build:.3f} | {_fmt_s(mine.median)} | {peer_text} | "
+                     f"{ratio:.1f}x | {mine.extra.get('estimate', float('nan')):.4f} "
+                     f"({mine.extra.get('se', float('nan')):.2e}) |")
+        if n == max(r.n for r in rows if r.task == "rake"):
+            if best:
+                target.append(f"- public-path rake (`SurveyDesign(df).rake(margins)` + a proportion with its "
+                              f"calibration-aware SE) at {n:,} rows: {_fmt_s(mine.median)} s vs the fastest peer's "
+                              f"weights-only rake ({best.tool}) {_fmt_s(best.median)} s = {ratio:.1f}x (target >= "
+                              f"3x: {'met' if ratio >= 3 else '**not met**'})")
+            target.append(f"- design construction at {n:,} rows: {build:.3f} s (target < 0.2 s: "
+                          f"{'met' if build < 0.2 else '**not met**'})")
+    return lines, target
 
 
 def scaling(rows: list[Row]) -> list[str]:
@@ -382,6 +423,14 @@ def write_results(path: Path, rows: list[Row], pipe: dict | None, machine: list[
         sub = [r for r in rows if r.task == task]
         if sub:
             lines += [f"## {_TASK_TITLE[task]}", "", *table(sub), ""]
+    path_table, path_targets = public_path(rows)
+    if len(path_table) > 2:
+        lines += ["## Public path: a design raked, and a proportion with its calibration-aware SE", "",
+                  "`SurveyDesign(df, weights=\"w0\").rake(margins)` then `.proportion(\"y\")` (y: registered with "
+                  "a GP), timed as a whole, against the fastest peer's weights-only rake of the table above (same "
+                  "run, same data); the design's weights are checked against the peers' like the weights-only "
+                  "rake's. `design built` is `SurveyDesign(df, weights=\"w0\")` alone (median of three).", "",
+                  *path_table, ""]
     sc = scaling(rows)
     if sc:
         lines += ["## Scaling of this project", "", *sc, ""]
@@ -391,7 +440,8 @@ def write_results(path: Path, rows: list[Row], pipe: dict | None, machine: list[
     if scale:
         rows_n = next((r["rows"] for r in scale if "rows" in r), 0)
         lines += [f"## Scale: one municipality with {rows_n:,} respondents (issue 13)", "", *scale_lines(scale), ""]
-    lines += ["## Targets of issues 8 and 13", "", *targets(rows, pipe), *scale_targets(scale or []), "",
+    lines += ["## Targets of issues 8, 13 and 14", "", *targets(rows, pipe), *path_targets,
+              *scale_targets(scale or []), "",
               "## Notes", "", *NOTES, ""]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -399,9 +449,12 @@ def write_results(path: Path, rows: list[Row], pipe: dict | None, machine: list[
 NOTES = [
     "- Each tool runs in its own process with one BLAS/OpenMP/polars thread (`--threads`), so that tools are "
     "compared on the same footing on a shared machine; inputs are read before the clock starts.",
-    "- This project: raking is `weighting.rake_weights` (IPF on the cells of the cross-classification); "
-    "indicators are `SurveyDesign(...).estimate_many(indicators, by=domain)` for the total and each domain "
-    "(the vectorised route `indicators.estimate_indicators` uses), with `ReplicateDesign` for the bootstrap.",
+    "- This project: raking is `weighting.rake_weights` (IPF on the cells of the cross-classification); the "
+    "public path is `SurveyDesign(df, weights=\"w0\").rake(margins)` (Newton on the cells of the margins, as R "
+    "`calibrate(calfun=\"raking\")`) and `.proportion(\"y\")`, whose SE uses the calibration residuals "
+    "computed from cell totals; indicators are `SurveyDesign(...).proportion(list)` and `.mean(list)` for the "
+    "total and each domain (what `indicators.estimate_indicators` calls), with `ReplicateDesign` for the "
+    "bootstrap.",
     "- Raking: every tool starts from equal weights and is asked for a relative margin tolerance of `--tol`; "
     "weights are compared after scaling to the same total (tools normalise differently). `balance` gets the "
     "targets as a table of all category combinations weighted by the product of the margin shares (its "
@@ -423,9 +476,10 @@ NOTES = [
     "cross-classification from a mixed-radix key with `bincount`, and runs IPF on the cell totals (240 cells "
     "here), so the rows are touched a fixed number of times whatever the number of iterations.",
     "- Indicators: the catalogue's expressions are compiled once (`indicators/_expr.py`) and all indicators of "
-    "a domain variable are estimated together (`estimate_many`: one sparse domain-by-row product for the "
-    "totals, one for the variance); the six-municipality comparison makes 8 such calls instead of one per "
-    "indicator, domain and municipality.",
+    "a domain variable are estimated together (the list forms of `proportion` and `mean`: for 0/1 columns in a "
+    "design whose rows are its clusters one sparse domain-by-row product gives totals, variances and design "
+    "effects, a few columns at a time); the six-municipality comparison makes 8 such pairs of calls and one "
+    "`difference` per municipality instead of calls per indicator, domain and municipality.",
     "- Pipeline: the municipalities are read, cleaned and weighted in worker processes, compared in the "
     "calling process (the comparison needs all six), then their packs are written in worker processes, "
     "largest first. Workers start with `spawn` (a second or two to import the libraries), which is part of "
@@ -443,7 +497,7 @@ def targets(rows: list[Row], pipe: dict | None) -> list[str]:
             continue
         n = sizes[-1]
         mine = next((r for r in rows if r.task == task and r.n == n and r.tool == OURS and r.times), None)
-        peers = [r for r in rows if r.task == task and r.n == n and r.tool != OURS]
+        peers = [r for r in rows if r.task == task and r.n == n and r.tool not in (OURS, OURS_DESIGN)]
         if mine is None or not peers:
             continue
         timed = [(r.median, r.tool, "") for r in peers if r.times and r.agree]
@@ -503,7 +557,7 @@ def rebuild(args) -> int:
         for d in sorted(work.glob(f"{task}_*"), key=lambda p: int(p.name.split("_")[1])):
             n = int(d.name.split("_")[1])
             ours_answer = None
-            for tool in [OURS, *PEERS[task], "R survey"]:
+            for tool in [OURS, *([OURS_DESIGN] if task == "rake" else []), *PEERS[task], "R survey"]:
                 out_dir = d / tool.replace(" ", "_")
                 row = Row(task, n, tool, note=notes.get((task, n, tool), ""))
                 res_file = out_dir / "result.json"

@@ -18,13 +18,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src" / "needs_analysis"
 PYPROJECT = ROOT / "pyproject.toml"
 
-#: Imports of a private name of another package that wait for the engine branch (design/ and the estimation
-#: calls of indicators/_compare.py are rewritten there): remove them when it is merged.
-PENDING_ENGINE = {
-    ("needs_analysis.indicators._compare", "needs_analysis.design._ci.wald_ci"),
-}
-
-
 def _module_name(path: Path) -> tuple[str, bool]:
     parts = list(path.relative_to(SRC.parent).with_suffix("").parts)
     is_package = parts[-1] == "__init__"
@@ -99,15 +92,10 @@ def test_the_contracts_place_every_top_level_module_in_a_layer():
 
 
 def test_no_module_imports_a_private_name_of_another_package():
-    found = set()
     for path, module, is_package, source in _sources():
         for name, line in private_crossings(source, module, is_package):
-            found.add((module, name))
-            if (module, name) not in PENDING_ENGINE:
-                pytest.fail(f"{path.relative_to(ROOT)}:{line} imports {name}, private to another package; "
-                            "export it from that package (or move it to the package that uses it)")
-    stale = PENDING_ENGINE - found
-    assert not stale, f"remove from PENDING_ENGINE (no longer imported): {sorted(stale)}"
+            pytest.fail(f"{path.relative_to(ROOT)}:{line} imports {name}, private to another package; "
+                        "export it from that package (or move it to the package that uses it)")
 
 
 @pytest.mark.parametrize("module, source, expected", [

@@ -30,6 +30,9 @@ def test_quick_run_writes_results(tmp_path):
     assert "`pipeline.run(\"akmene\")` in one process" in text and "byte-identical to the one-process run" in text
     assert "| figures |" in text and "| compare |" in text
     assert text.count("| 2,000 | needs_analysis |") == 3
+    # the public path: a design raked and a proportion with its calibration-aware SE, and the design's build time
+    assert "| 2,000 | needs_analysis (design) |" in text and "## Public path: a design raked" in text
+    assert "- design construction at 2,000 rows:" in text
     # the scale task ran validate and run on a 1,000-row synthetic export, stage by stage
     assert "## Scale: one municipality with 1,000 respondents (issue 13)" in text
     assert "| validate | csv |" in text and "| run | csv |" in text and "of 1,000 |" in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 from scipy import special, stats
 
 from _reference import reference_data as data
@@ -331,25 +332,28 @@ def test_ttest_matches_r(designs, case):
     close(t.ci_high[0], r(case, "ci_high"))
 
 
-@pytest.mark.filterwarnings("ignore:Mean of empty slice")  # difference() by stype: the empty H domain
-@pytest.mark.parametrize("name, source, y, g", [("syn2", "synthetic", "income", "sex"),
-                                                ("dclus1", "apiclus1", "api00", "sch.wide"),
-                                                ("jk1_dclus1", "apiclus1", "api00", "stype")])
-def test_ttest_is_the_domain_difference_with_one_df_less(designs, name, source, y, g):
-    """second - first with the domain-difference SE; df = design df of the rows used - 1."""
-    d, df_ = designs[name], data(source)
-    w = np.ones(len(df_))
-    if g == "stype":  # three groups: a subset() keeps two of them
-        d = d.subset("stype != 'H'")
-        w = (df_["stype"] != "H").to_numpy(dtype=float)
-    levels = sorted(df_.loc[w > 0, g].dropna().unique())
-    t = d.ttest(y, g)
-    used = df_[y].notna() & df_[g].notna() & (w > 0)
-    df = float(d._domain_df(np.where(used, 0, -1), 1)[0]) - 1
-    diff = d.difference(y, g, levels[1], levels[0], df=df)
-    for col in ("estimate", "se", "ci_low", "ci_high", "statistic", "p_value", "df"):
-        close(t[col][0], diff[col][0], rtol=1e-9)
-    assert t[g][0] == f"{levels[1]} - {levels[0]}" and t.n[0] == int(used.sum())
+def test_ttest_by_hand_on_a_cluster_sample(designs):
+    """dclus1 (one-stage cluster sample of districts, fpc): the t test of api00 by sch.wide, computed by hand.
+
+    The difference of the two weighted means has linearised values w (y - mean_g) / W_g (second group) and
+    -w (y - mean_g) / W_g (first); their district totals give the with-replacement variance times the fpc.
+    """
+    df_ = data("apiclus1")
+    y, w = df_["api00"].to_numpy(float), df_["pw"].to_numpy(float)
+    second = (df_["sch.wide"] == "Yes").to_numpy()
+    m1, m2 = np.average(y[~second], weights=w[~second]), np.average(y[second], weights=w[second])
+    z = np.where(second, w * (y - m2) / w[second].sum(), -w * (y - m1) / w[~second].sum())
+    zc = pd.Series(z).groupby(df_["dnum"].to_numpy()).sum().to_numpy()
+    n_psu, big_n = zc.size, float(df_["fpc"].iloc[0])
+    var = (1 - n_psu / big_n) * n_psu / (n_psu - 1) * float(np.sum((zc - zc.mean()) ** 2))
+    t = designs["dclus1"].ttest("api00", "sch.wide")
+    df = n_psu - 1 - 1  # design df of the rows used (PSUs - strata), minus one
+    q = stats.t.ppf(0.975, df)
+    assert t["sch.wide"][0] == "Yes - No" and t.n[0] == len(y) and t.df[0] == df
+    np.testing.assert_allclose([t.estimate[0], t.se[0], t.ci_low[0], t.ci_high[0], t.statistic[0]],
+                               [m2 - m1, np.sqrt(var), m2 - m1 - q * np.sqrt(var), m2 - m1 + q * np.sqrt(var),
+                                (m2 - m1) / np.sqrt(var)], rtol=1e-12)
+    assert t.p_value[0] == pytest.approx(2 * stats.t.sf(abs(t.statistic[0]), df), rel=1e-12)
 
 
 def test_ttest_input_errors(designs):

@@ -126,9 +126,40 @@ def test_by_equals_domain_restricted_design(sv):
 def test_jackknife_domain_estimates_match_full_sample(sv):
     df, spec = sv
     d = _build(df, spec)
-    if d._plan.stages[0].lonely().any():
+    if d._variance.plan.stages[0].lonely().any():
         return
     rd = d.replicate("jkn")
     a, b = d.proportion("cat", by="g"), rd.proportion("cat", by="g")
     np.testing.assert_allclose(b.estimate, a.estimate, rtol=1e-12, atol=1e-14, equal_nan=True)
     assert (b.se.dropna() >= 0).all()
+
+
+@SETTINGS
+@given(surveys())
+def test_list_form_equals_one_call_per_variable(sv):
+    """R svymean(~a + b): a list of variables gives the rows of one call per variable, in turn."""
+    df, spec = sv
+    d = _build(df, spec)
+    for est, names in ((d.proportion, ["y", "cat"]), (d.mean, ["x", "y"]), (d.total, ["cat", "x"])):
+        lst = pd.DataFrame(est(names, by="g"))
+        one = pd.concat([pd.DataFrame(est(v, by="g")) for v in names], ignore_index=True)
+        assert lst["variable"].tolist() == one["variable"].tolist()
+        assert lst["level"].astype(str).tolist() == one["level"].astype(str).tolist()
+        for col in ("estimate", "se", "ci_low", "ci_high", "deff", "n", "df"):
+            np.testing.assert_allclose(lst[col].to_numpy(float), one[col].to_numpy(float), rtol=1e-12, atol=1e-15,
+                                       equal_nan=True)
+
+
+@SETTINGS
+@given(surveys())
+def test_difference_is_antisymmetric_and_zero_for_a_domain_with_itself(sv):
+    df, spec = sv
+    d = _build(df, spec)
+    if set(df.g) != {"x", "y"}:
+        return
+    ab, ba = d.difference(["x", "y"], "g", "x", "y"), d.difference(["x", "y"], "g", "y", "x")
+    np.testing.assert_allclose(ab.estimate, -ba.estimate, rtol=1e-12, atol=1e-15, equal_nan=True)
+    np.testing.assert_allclose(ab.se, ba.se, rtol=1e-10, atol=1e-15, equal_nan=True)
+    same = d.difference("x", "g", "x", "x")
+    # SE(a)^2 + SE(a)^2 - 2 Cov(a, a) = 0 up to the cancellation of the covariance form (R svycontrast's too)
+    assert same.estimate[0] == 0 and same.se[0] <= 1e-6 * d.mean("x", by="g").se.max()

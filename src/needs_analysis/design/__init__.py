@@ -11,7 +11,7 @@ weights: JK1, JKn, Rao-Wu bootstrap, BRR/Fay) share the estimators
   (Rao-Scott, Wald), ``glm`` (linear, logistic) and ``olr``
   (proportional odds for ordinal items);
 
-and ``SurveyDesign`` adds ``subset``, ``calibrate``, ``rake``,
+and ``subset``; ``SurveyDesign`` adds ``calibrate``, ``rake``,
 ``poststratify`` and ``replicate``. Every estimator returns an
 :class:`EstimateTable`. Numbers agree with R ``survey`` (see
 ``tests/reference``).

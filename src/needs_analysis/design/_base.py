@@ -1,4 +1,4 @@
-"""Estimation methods shared by Taylor-linearisation and replicate-weight designs."""
+"""The public estimators shared by every design kind; the variance comes from the design's strategy object."""
 
 from __future__ import annotations
 
@@ -6,110 +6,116 @@ import numpy as np
 import pandas as pd
 
 from ..errors import NeedsAnalysisError
-from ._ci import PROPORTION_CI_METHODS, critical_value, normalise_ci_method, proportion_ci, wald_ci
-from ._domains import Domains, as_list, make_domains
-from ._estimators import (
-    RatioCore,
-    RatioInput,
-    category_values,
-    numeric_values,
-    ratio_point,
-    row_scores,
-    srs_variances,
-    weighted_quantile,
-)
-from ._result import EstimateTable, make_table
+from ._args import check_df, check_level
+from ._domains import Domains, make_domains
+from ._estimate import difference, estimate, quantiles, two_group_ttest
+from ._glm import svyglm
+from ._olr import svyolr
+from ._result import EstimateTable
+from ._tests import rao_scott
 
-__all__ = ["EstimatorMixin"]
+__all__ = ["Design"]
 
 
-def _check_level(level: float) -> float:
-    try:
-        lv = float(level)
-    except (TypeError, ValueError):
-        lv = float("nan")
-    if not 0 < lv < 1:
-        raise NeedsAnalysisError(
-            f"confidence level {level!r} is not between 0 and 1",
-            where="level=",
-            expected="a number such as 0.95",
-            fix="give the level as a fraction, not a percentage",
-        )
-    return lv
+class Design:
+    """A survey design: data, analysis weights and a variance strategy (:class:`SurveyDesign`, :class:`ReplicateDesign`).
 
-
-def _check_df(df) -> float:
-    """A user's ``df=``: a positive number (``numpy.inf`` for normal quantiles)."""
-    try:
-        val = float(df)
-    except (TypeError, ValueError):
-        val = float("nan")
-    if not (val > 0):
-        raise NeedsAnalysisError(
-            f"df={df!r} is not a positive number",
-            where="df=",
-            expected="None (design degrees of freedom), a positive number, or numpy.inf (normal)",
-            fix="leave df=None to use the design degrees of freedom",
-        )
-    return val
-
-
-def _check_deff(deff) -> bool | str:
-    if deff is True or deff is False or deff == "replace":
-        return deff
-    raise NeedsAnalysisError(
-        f"deff={deff!r} is not a known option",
-        where="deff=",
-        expected='True (without-replacement SRS reference, R deff=TRUE), "replace" or False',
-        fix='use deff=True or deff="replace"',
-    )
-
-
-def level_label(value) -> str:
-    """Text of a category (or quantile probability) for the ``level`` column.
-
-    Levels are always strings so that tables of different variables can be
-    concatenated and written to parquet: ``1.0`` -> ``"1"``, ``0.25`` -> ``"0.25"``.
-    """
-    if isinstance(value, (float, np.floating)):
-        return str(int(value)) if float(value).is_integer() else f"{float(value):g}"
-    if isinstance(value, (np.integer,)):
-        return str(int(value))
-    return str(value)
-
-
-class EstimatorMixin:
-    """Point estimators with design-based standard errors, CIs and design effects.
-
-    Subclasses provide ``_data``, ``_w`` and the variance hooks
-    ``_ratio_variance`` and ``_domain_df``.
+    The estimators here are the same for every kind of design; each kind
+    supplies ``_variance`` (:class:`~._taylor.TaylorVariance` or
+    :class:`~._repvar.ReplicateVariance`: the one variance routine of that
+    kind) and ``_with_weights`` (the design with other analysis weights).
+    Designs are immutable: every method returns a new object.
     """
 
     _data: pd.DataFrame
     _w: np.ndarray
     _weight_name: str | None
 
-    # ----------------------------------------------------------------- hooks
-    def _ratio_variance(self, inp: RatioInput, core: RatioCore, full: bool = False) -> np.ndarray:
-        raise NotImplementedError
+    def __setattr__(self, name, value):
+        raise AttributeError(f"{type(self).__name__} is immutable; methods return new objects")
 
-    def _domain_df(self, codes: np.ndarray, g: int) -> np.ndarray:
+    def _copy_with(self, **changes):
+        new = object.__new__(type(self))
+        for k, v in self.__dict__.items():
+            if k != "_degf":  # derived from the weights and the variance strategy
+                object.__setattr__(new, k, changes.pop(k, v))
+        for k, v in changes.items():
+            object.__setattr__(new, k, v)
+        return new
+
+    def _with_weights(self, w: np.ndarray):
         raise NotImplementedError
 
     def _variance_label(self) -> str:
         raise NotImplementedError
+
+    def degf(self) -> int:
+        """Design degrees of freedom (of the rows with a non-zero weight)."""
+        if "_degf" not in self.__dict__:
+            self.__dict__["_degf"] = self._variance.degf(self._w)
+        return self.__dict__["_degf"]
+
+    @property
+    def n(self) -> int:
+        """Number of rows."""
+        return int(self._w.shape[0])
 
     # --------------------------------------------------------------- helpers
     def _domains(self, by) -> Domains:
         forbidden = {self._weight_name: "weight"} if self._weight_name else {}
         # the data never change, so domain codes are cached per by-list (shared by derived designs)
         cache = self.__dict__.setdefault("_domain_cache", {})
-        key = tuple(as_list(by))
+        key = tuple([by] if isinstance(by, str) else ([] if by is None else list(by)))
         if key not in cache:
             if len(cache) > 256:
                 cache.clear()
             cache[key] = make_domains(self._data, by, forbidden=forbidden)
         return cache[key]
+
+    def _df_for(self, df, dom: Domains) -> np.ndarray:
+        if df is None and dom.frame is None:  # no domains: the design's df
+            return np.full(1, float(self.degf()))
+        if df is None:
+            return self._variance.domain_df(dom.codes, dom.n_domains, self._w).astype(float)
+        return np.full(dom.n_domains, check_df(df))
+
+    def _row_mask(self, rows) -> np.ndarray:
+        """Boolean row mask from a mask or a ``DataFrame.eval`` expression (missing -> False)."""
+        if isinstance(rows, str):
+            try:
+                mask = self._data.eval(rows)
+            except Exception as exc:  # noqa: BLE001 - turned into a user message
+                raise NeedsAnalysisError(f"cannot evaluate {rows!r} ({exc})", where="subset()",
+                                         expected="an expression over the data columns",
+                                         fix="e.g. \"sex == 'F'\"") from None
+        else:
+            mask = rows
+        mask = np.asarray(pd.Series(mask).fillna(False).to_numpy(), dtype=bool)
+        if mask.shape != (len(self._w),):
+            raise NeedsAnalysisError(f"subset mask has length {mask.size}", where="subset()",
+                                     expected=f"{len(self._w)} values (one per row)",
+                                     fix="build the mask from the design data")
+        return mask
+
+    # --------------------------------------------------------------- data
+    def subset(self, rows):
+        """Restrict estimation to a domain without dropping rows (R ``subset``).
+
+        Parameters
+        ----------
+        rows : array-like of bool, pandas Series of bool, or str
+            Domain membership (a boolean mask of length ``n``) or a
+            :meth:`pandas.DataFrame.eval` expression such as ``"sex == 'F'"``.
+
+        Returns
+        -------
+        SurveyDesign or ReplicateDesign
+            The same design with weights (and replicate weights) set to zero
+            outside the domain; the strata, PSUs and fpc of the full sample are
+            kept, so estimates equal those from ``by=``.
+        """
+        mask = self._row_mask(rows)
+        return self._with_weights(np.where(mask, self._w, 0.0))
 
     def with_columns(self, columns: pd.DataFrame):
         """The same design with columns added to (or replaced in) its data.
@@ -150,109 +156,24 @@ class EstimatorMixin:
         cols = cols.set_axis(self._data.index)
         data = pd.concat([self._data.drop(columns=[c for c in cols.columns if c in self._data.columns]), cols],
                          axis=1)
-        new = object.__new__(type(self))
-        for k, v in self.__dict__.items():
-            if k not in ("_many_cache", "_domain_cache"):  # both derived from the data
-                object.__setattr__(new, k, v)
-        object.__setattr__(new, "_data", data)
-        return new
+        return self._copy_with(_data=data, _domain_cache={})  # domain codes are derived from the data
 
-    def _row_mask(self, rows) -> np.ndarray:
-        """Boolean row mask from a mask or a ``DataFrame.eval`` expression (missing -> False)."""
-        if isinstance(rows, str):
-            try:
-                mask = self._data.eval(rows)
-            except Exception as exc:  # noqa: BLE001 - turned into a user message
-                raise NeedsAnalysisError(
-                    f"cannot evaluate {rows!r} ({exc})",
-                    where="subset()",
-                    expected="an expression over the data columns",
-                    fix="e.g. \"sex == 'F'\"",
-                ) from None
-        else:
-            mask = rows
-        mask = np.asarray(pd.Series(mask).fillna(False).to_numpy(), dtype=bool)
-        if mask.shape != (len(self._w),):
-            raise NeedsAnalysisError(
-                f"subset mask has length {mask.size}",
-                where="subset()",
-                expected=f"{len(self._w)} values (one per row)",
-                fix="build the mask from the design data",
-            )
-        return mask
-
-    def _df_for(self, df, dom: Domains) -> np.ndarray:
-        if df is None:
-            return self._domain_df(dom.codes, dom.n_domains).astype(float)
-        return np.full(dom.n_domains, _check_df(df))
-
-    def _run(self, inp: RatioInput, deff) -> tuple[RatioCore, np.ndarray, np.ndarray]:
-        core = ratio_point(self._w, inp)
-        var = self._ratio_variance(inp, core).reshape(core.estimate.shape)
-        # rounding noise from structurally zero variances (e.g. a stratum proportion) -> 0
-        var = np.where(var < (1e-13 * np.abs(core.estimate)) ** 2, 0.0, var)
-        var = np.where(np.isnan(core.estimate), np.nan, var)  # empty base: no estimate, no SE
-        r, member = row_scores(self._w, inp, core)
-        wor, wr = srs_variances(self._w, r, member, inp.codes, core)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if deff == "replace":
-                d = var / wr
-            elif deff:
-                d = var / wor
-            else:
-                d = np.full_like(var, np.nan)
-        return core, var, d
-
-    def _table(
-        self, dom: Domains, variable: str, levels, est, var, n, deff, df, lo, hi, ci_method: str, what: str
-    ) -> EstimateTable:
-        g, k = est.shape
-        se = np.sqrt(var)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            cv = se / np.abs(est)
-        lev = np.empty(g * k, dtype=object)
-        labels = None if levels is None else [level_label(v) for v in levels]
-        lev[:] = [pd.NA if labels is None else labels[j] for _ in range(g) for j in range(k)]
-        by_frame = None
-        if dom.frame is not None:
-            by_frame = dom.frame.iloc[np.repeat(np.arange(g), k)].reset_index(drop=True)
-        cols = {
-            "variable": np.repeat(variable, g * k).astype(object),
-            "level": lev,
-            "estimate": est.ravel(),
-            "se": se.ravel(),
-            "ci_low": lo.ravel(),
-            "ci_high": hi.ravel(),
-            "n": np.repeat(n, k),
-            "deff": deff.ravel(),
-            "cv": cv.ravel(),
-            "df": np.repeat(df, k),
-            "ci_method": np.repeat(ci_method, g * k).astype(object),
-        }
-        return make_table(by_frame, cols, f"{what} of {variable} ({self._variance_label()})")
-
-    def _numeric_input(self, variable: str, dom: Domains, na_rm: bool, where: str) -> RatioInput:
-        y = numeric_values(self._data, variable, where)
-        valid = ~np.isnan(y) if na_rm else np.ones(len(y), dtype=bool)
-        return RatioInput(
-            np.where(valid, y, 0.0)[:, None] if na_rm else y[:, None], None, valid, dom.codes, dom.n_domains
-        )
-
-    # --------------------------------------------------------------- public
-    def mean(
-        self, variable: str, by=None, *, na_rm: bool = True, level: float = 0.95, df=None, deff: bool | str = True
-    ) -> EstimateTable:
-        """Estimate a population mean (overall or by domain).
+    # --------------------------------------------------------------- estimators
+    def mean(self, variables, by=None, *, na_rm: bool = True, level: float = 0.95, df=None,
+             deff: bool | str = True) -> EstimateTable:
+        """Estimate population means (overall or by domain).
 
         Parameters
         ----------
-        variable : str
-            Numeric (or 0/1, bool) column.
+        variables : str or list of str
+            Numeric (or 0/1, bool) column(s); a list gives the rows of one
+            call per variable, in turn (R ``svymean(~a + b)``).
         by : str or list of str, optional
             Domain variables; one row per observed combination.
         na_rm : bool, default True
             Treat rows with a missing value as outside the domain (R
-            ``na.rm=TRUE``). With ``False`` a domain with a missing value gets NaN.
+            ``na.rm=TRUE``, per variable). With ``False`` a domain with a
+            missing value gets NaN.
         level : float, default 0.95
             Confidence level.
         df : float, optional
@@ -281,20 +202,11 @@ class EstimatorMixin:
         ----------
         Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley.
         """
-        level = _check_level(level)
-        deff = _check_deff(deff)
-        dom = self._domains(by)
-        inp = self._numeric_input(variable, dom, na_rm, "mean()")
-        inp = RatioInput(inp.y, np.ones_like(inp.y), inp.valid, inp.codes, inp.n_domains)
-        core, var, d = self._run(inp, deff)
-        dfv = self._df_for(df, dom)
-        lo, hi = wald_ci(core.estimate, np.sqrt(var), dfv[:, None], level)
-        return self._table(dom, variable, None, core.estimate, var, core.n, d, dfv, lo, hi, "wald", "Mean")
+        return estimate(self, variables, by, kind="mean", na_rm=na_rm, level=level, df=df, deff=deff)
 
-    def total(
-        self, variable: str, by=None, *, na_rm: bool = True, level: float = 0.95, df=None, deff: bool | str = True
-    ) -> EstimateTable:
-        """Estimate a population total (overall or by domain).
+    def total(self, variables, by=None, *, na_rm: bool = True, level: float = 0.95, df=None,
+              deff: bool | str = True) -> EstimateTable:
+        """Estimate population totals (overall or by domain).
 
         Parameters are as for :meth:`mean`. For a categorical (string)
         variable the estimated number of people in each category is returned.
@@ -304,137 +216,42 @@ class EstimatorMixin:
         Horvitz-Thompson total ``sum w y``; influence function ``w y`` inside the
         domain. Matches R ``svytotal``.
         """
-        level = _check_level(level)
-        deff = _check_deff(deff)
-        dom = self._domains(by)
-        col = self._data[variable] if variable in self._data.columns else None
-        levels = None
-        if col is not None and not (pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype)):
-            levels, ind = category_values(self._data, variable, "total()")
-            valid = ~np.isnan(ind[:, 0]) if na_rm else np.ones(len(ind), dtype=bool)
-            inp = RatioInput(
-                np.where(valid[:, None], ind, 0.0) if na_rm else ind, None, valid, dom.codes, dom.n_domains
-            )
-        else:
-            inp = self._numeric_input(variable, dom, na_rm, "total()")
-        core, var, d = self._run(inp, deff)
-        dfv = self._df_for(df, dom)
-        lo, hi = wald_ci(core.estimate, np.sqrt(var), dfv[:, None], level)
-        return self._table(dom, variable, levels, core.estimate, var, core.n, d, dfv, lo, hi, "wald", "Total")
+        return estimate(self, variables, by, kind="total", na_rm=na_rm, level=level, df=df, deff=deff)
 
-    def ratio(
-        self,
-        numerator: str,
-        denominator: str,
-        by=None,
-        *,
-        na_rm: bool = True,
-        level: float = 0.95,
-        df=None,
-        deff: bool | str = True,
-    ) -> EstimateTable:
-        """Estimate the ratio of two population totals ``sum w y / sum w x``.
-
-        Rows missing either variable are left out of the base (R
-        ``svyratio(..., na.rm=TRUE)``). The ``variable`` column reads
-        ``"numerator/denominator"``.
-
-        Notes
-        -----
-        Influence function ``w (y - R x) / sum w x`` (Woodruff 1971).
-
-        References
-        ----------
-        Woodruff, R. S. (1971). A simple method for approximating the variance
-        of a complicated estimate. *JASA*, 66, 411-414.
-        """
-        level = _check_level(level)
-        deff = _check_deff(deff)
-        dom = self._domains(by)
-        y = numeric_values(self._data, numerator, "ratio()")
-        x = numeric_values(self._data, denominator, "ratio()")
-        valid = ~(np.isnan(y) | np.isnan(x)) if na_rm else np.ones(len(y), dtype=bool)
-        if na_rm:
-            y, x = np.where(valid, y, 0.0), np.where(valid, x, 0.0)
-        inp = RatioInput(y[:, None], x[:, None], valid, dom.codes, dom.n_domains)
-        core, var, d = self._run(inp, deff)
-        dfv = self._df_for(df, dom)
-        lo, hi = wald_ci(core.estimate, np.sqrt(var), dfv[:, None], level)
-        return self._table(
-            dom, f"{numerator}/{denominator}", None, core.estimate, var, core.n, d, dfv, lo, hi, "wald", "Ratio"
-        )
-
-    def estimate_many(
-        self,
-        variables,
-        by=None,
-        *,
-        kinds=None,
-        ci_method: str = "logit",
-        level: float = 0.95,
-        deff: bool | str = True,
-    ) -> pd.DataFrame:
-        """Proportions and means of many variables by the same domains, in one pass.
+    def ratio(self, numerator, denominator, by=None, *, na_rm: bool = True, level: float = 0.95, df=None,
+              deff: bool | str = True) -> EstimateTable:
+        """Estimate ratios of population totals ``T_numerator / T_denominator``.
 
         Parameters
         ----------
-        variables : sequence of str
-            0/1 (or bool) columns for proportions, numeric columns for means.
-        by : str or list of str, optional
-            Domain variables (as in :meth:`proportion`).
-        kinds : str or sequence of str, optional
-            ``"proportion"`` (default) or ``"mean"``, one per variable or one for all.
-        ci_method : str, default "logit"
-            Interval of the proportions (means get Wald intervals).
-        level : float, default 0.95
-        deff : True, "replace" or False
+        numerator, denominator : str or list of str
+            Numeric columns; with lists every numerator is divided by every
+            denominator (R ``svyratio(~a + b, ~c)``), variable ``"a/c"``.
+        by, na_rm, level, df, deff
+            As for :meth:`mean`; a row lacking either value is outside the base.
 
         Returns
         -------
-        pandas.DataFrame
-            The by-variables, then ``variable, level`` (NA), ``estimate, se,
-            ci_low, ci_high, n, deff, cv, df, ci_method``; one row per variable and domain, variable-major
-            (the rows of ``proportion(v, by=by)`` for every ``v`` in turn). The
-            numbers equal those of :meth:`proportion` / :meth:`mean`.
+        EstimateTable
 
         Notes
         -----
-        Each domain is one block of rows: totals are matrix-vector products,
-        Taylor variances use the clusters of the domain plus a closed-form term
-        for the clusters without domain members, and replicate estimates are one
-        matrix product per domain (see :mod:`needs_analysis.design._many`).
-        Calibrated Taylor designs residualise each domain's scores on the
-        calibration variables; ``ci_method="likelihood"`` uses the
-        per-variable route.
-
-        References
-        ----------
-        Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley.
+        Influence function ``w (y - R x) / T_x``. Matches R ``svyratio``.
         """
-        from ._many import estimate_many
+        return estimate(self, numerator, by, kind="ratio", na_rm=na_rm, level=level, df=df, deff=deff,
+                        denominators=denominator)
 
-        return estimate_many(self, variables, by, kinds=kinds, ci_method=ci_method, level=level, deff=deff)
-
-    def proportion(
-        self,
-        variable: str,
-        by=None,
-        *,
-        ci_method: str = "logit",
-        level: float = 0.95,
-        df=None,
-        na_rm: bool = True,
-        deff: bool | str = True,
-    ) -> EstimateTable:
+    def proportion(self, variables, by=None, *, ci_method: str = "logit", level: float = 0.95, df=None,
+                   na_rm: bool = True, deff: bool | str = True) -> EstimateTable:
         """Estimate proportions (0-1) with a confidence interval suited to proportions.
 
         Parameters
         ----------
-        variable : str
+        variables : str or list of str
             A 0/1 or bool variable (one row per domain: the share of 1/True,
             ``level`` is NA) or a categorical variable (one row per category,
             categories in sorted or categorical order; they sum to 1 in every
-            domain).
+            domain); a list gives the rows of one call per variable, in turn.
         by : str or list of str, optional
             Domain variables.
         ci_method : str, default "logit"
@@ -459,64 +276,17 @@ class EstimatorMixin:
         indicators; intervals follow R ``svyciprop`` (see
         :func:`needs_analysis.design._ci.proportion_ci`).
         """
-        level = _check_level(level)
-        deff = _check_deff(deff)
-        method = normalise_ci_method(ci_method)
-        if method is None:
-            raise NeedsAnalysisError(
-                f"unknown ci_method {ci_method!r}",
-                where="proportion()",
-                expected="one of " + ", ".join(PROPORTION_CI_METHODS),
-                fix='use ci_method="logit" (default)',
-            )
-        dom = self._domains(by)
-        levels, ind = category_values(self._data, variable, "proportion()")
-        valid = ~np.isnan(ind[:, 0]) if na_rm else np.ones(len(ind), dtype=bool)
-        y = np.where(valid[:, None], ind, 0.0) if na_rm else ind
-        inp = RatioInput(y, np.ones_like(y), valid, dom.codes, dom.n_domains)
-        core, var, d = self._run(inp, deff)
-        dfv = self._df_for(df, dom)
-        se = np.sqrt(var)
-        dfk = np.broadcast_to(dfv[:, None], core.estimate.shape)
-        nk = np.broadcast_to(core.n[:, None].astype(float), core.estimate.shape)
-        lik = None
-        if method == "likelihood":
-            lik = self._likelihood_callback(core, var, dfk, level, inp)
-        in_dom = (dom.codes >= 0) & (self._w != 0)
-        n_design = np.bincount(dom.codes[in_dom], minlength=dom.n_domains)[:, None].astype(float)
-        lo, hi = proportion_ci(
-            method,
-            core.estimate,
-            se,
-            dfk,
-            nk,
-            level,
-            likelihood=lik,
-            n_design=np.broadcast_to(n_design, core.estimate.shape),
-        )
-        return self._table(dom, variable, levels, core.estimate, var, core.n, d, dfv, lo, hi, method, "Proportion")
+        return estimate(self, variables, by, kind="proportion", na_rm=na_rm, level=level, df=df, deff=deff,
+                        ci_method=ci_method)
 
-    def _likelihood_callback(self, core, var, dfk, level, inp):
-        from ._likelihood import profile_ci
-
-        def cb(i):
-            gi, k = i
-            in_dom = inp.codes == gi
-            rows = in_dom & inp.valid
-            w_mean = float(np.mean(self._w[in_dom]))
-            return profile_ci(inp.y[rows, k], self._w[rows], w_mean, float(var[i]), float(dfk[i]), level)
-
-        return cb
-
-    def quantile(
-        self, variable: str, q=0.5, by=None, *, level: float = 0.95, df=None, na_rm: bool = True, rule: str = "math"
-    ) -> EstimateTable:
+    def quantile(self, variables, q=0.5, by=None, *, level: float = 0.95, df=None, na_rm: bool = True,
+                 rule: str = "math") -> EstimateTable:
         """Estimate population quantiles with Woodruff confidence intervals.
 
         Parameters
         ----------
-        variable : str
-            Numeric column.
+        variables : str or list of str
+            Numeric column(s).
         q : float or sequence of float, default 0.5
             Probabilities; the ``level`` column of the result holds them.
         by : str or list of str, optional
@@ -544,62 +314,98 @@ class EstimatorMixin:
         Woodruff, R. S. (1952). Confidence intervals for medians and other
         position measures. *JASA*, 47, 635-646.
         """
-        level = _check_level(level)
+        level = check_level(level)
         if rule not in ("math", "school"):
-            raise NeedsAnalysisError(
-                f"unknown quantile rule {rule!r}",
-                where="quantile()",
-                expected='"math" or "school"',
-                fix='use rule="math"',
-            )
+            raise NeedsAnalysisError(f"unknown quantile rule {rule!r}", where="quantile()",
+                                     expected='"math" or "school"', fix='use rule="math"')
         probs = np.atleast_1d(np.asarray(q, dtype=float))
         if np.any((probs < 0) | (probs > 1)) or np.any(~np.isfinite(probs)):
-            raise NeedsAnalysisError(
-                f"quantile probabilities {list(probs)} outside [0, 1]",
-                where="quantile()",
-                expected="numbers between 0 and 1",
-                fix="use q=0.5 for the median",
-            )
-        dom = self._domains(by)
-        y = numeric_values(self._data, variable, "quantile()")
-        valid = ~np.isnan(y) if na_rm else np.ones(len(y), dtype=bool)
-        g = dom.n_domains
-        dfv = self._df_for(df, dom)
-        crit = critical_value(level, dfv)
-        est = np.full((g, probs.size), np.nan)
-        lo = np.full_like(est, np.nan)
-        hi = np.full_like(est, np.nan)
-        var = np.full_like(est, np.nan)
-        nn = np.zeros(g, dtype=np.int64)
-        for j, p in enumerate(probs):
-            qhat = np.full(g, np.nan)
-            for gi in range(g):
-                sel = (dom.codes == gi) & valid
-                nn[gi] = int(np.sum(self._w[sel] != 0))
-                if not na_rm and np.isnan(y[dom.codes == gi]).any():
-                    continue
-                qhat[gi] = weighted_quantile(y[sel], self._w[sel], p, rule)
-            ind = np.zeros(len(y))
-            rows = (dom.codes >= 0) & valid
-            ind[rows] = (y[rows] <= qhat[dom.codes[rows]]).astype(float)
-            inp = RatioInput(ind[:, None], np.ones((len(y), 1)), valid, dom.codes, g)
-            core = ratio_point(self._w, inp)
-            v = self._ratio_variance(inp, core).reshape(g)
-            plo, phi = wald_ci(core.estimate[:, 0], np.sqrt(v), dfv, level)
-            for gi in range(g):
-                sel = (dom.codes == gi) & valid
-                est[gi, j] = qhat[gi]
-                if np.isnan(qhat[gi]):
-                    continue
-                lo[gi, j] = np.nan if not (plo[gi] >= 0) else weighted_quantile(y[sel], self._w[sel], plo[gi], rule)
-                hi[gi, j] = np.nan if not (phi[gi] <= 1) else weighted_quantile(y[sel], self._w[sel], phi[gi], rule)
-            var[:, j] = ((hi[:, j] - lo[:, j]) / (2 * crit)) ** 2
-        d = np.full_like(est, np.nan)
-        return self._table(dom, variable, list(probs), est, var, nn, d, dfv, lo, hi, "woodruff", "Quantile")
+            raise NeedsAnalysisError(f"quantile probabilities {list(probs)} outside [0, 1]", where="quantile()",
+                                     expected="numbers between 0 and 1", fix="use q=0.5 for the median")
+        return quantiles(self, variables, probs, by, level=level, df=df, na_rm=na_rm, rule=rule)
 
     # ------------------------------------------------------------ tests, models
-    def _design_df_for_tests(self) -> float:
-        return float(self.degf())
+    def difference(self, variables, by, first, second, *, category=None, level: float = 0.95, df=None,
+                   na_rm: bool = True) -> EstimateTable:
+        """Difference of a mean or proportion between two domains, with its design-based SE.
+
+        Parameters
+        ----------
+        variables : str or list of str
+            Numeric, 0/1 or categorical variable(s); one row per variable.
+        by : str or list of str
+            Domain variable(s).
+        first, second : value or tuple
+            The two domains compared (``first - second``).
+        category : optional
+            Category of a categorical variable whose proportion is compared.
+        level : float, default 0.95
+        df : float, optional
+            Degrees of freedom (default: design df).
+        na_rm : bool, default True
+
+        Returns
+        -------
+        EstimateTable
+            One row per variable: ``estimate = est(first) - est(second)``,
+            its SE, a t interval, plus ``statistic`` (t) and ``p_value``
+            (two-sided) columns; all missing where either domain has no base.
+
+        Notes
+        -----
+        The difference is a contrast whose linearised values are the first
+        domain's minus the second's (they may share PSUs), so its variance is
+        the design variance of those values, or of the differenced replicate
+        estimates: R ``svycontrast(svyby(..., covmat=TRUE), c(1, -1))``.
+        """
+        return difference(self, variables, by, first, second, category=category, level=level, df=df, na_rm=na_rm)
+
+    def ttest(self, variable: str, group: str, *, level: float = 0.95) -> EstimateTable:
+        """Design-based t test of equal means in two groups (R ``svyttest(y ~ g)``).
+
+        Parameters
+        ----------
+        variable : str
+            Numeric or 0/1 variable.
+        group : str
+            Variable with exactly two values (categories in sorted or
+            categorical order).
+        level : float, default 0.95
+
+        Returns
+        -------
+        EstimateTable
+            One row, as :meth:`difference`: the ``group`` column reads
+            ``"second - first"``; ``estimate`` is the mean of the second group
+            minus that of the first (R's "difference in mean"), with ``se``,
+            the t interval, ``df``, ``statistic`` (t) and ``p_value``
+            (two-sided).
+
+        Notes
+        -----
+        R fits the survey-weighted regression of the variable on the second
+        group's indicator (rows missing either outside the fit): its slope is
+        the difference of the two groups' means, its sandwich (or replicate)
+        variance that of the domain contrast of :meth:`difference` over the
+        rows used, and its df the design df of those rows minus one
+        (``svyglm``'s residual df); ``t = estimate / se``.
+
+        References
+        ----------
+        Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*.
+        Wiley, sec. 5.2.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from needs_analysis import SurveyDesign
+        >>> df = pd.DataFrame({"w": [1.0, 2, 1, 2, 1, 2], "sex": list("FFFMMM"), "y": [1.0, 2, 3, 5, 6, 7]})
+        >>> t = SurveyDesign(df, weights="w").ttest("y", "sex")
+        >>> print(t[["sex", "estimate", "df"]].to_string(index=False))
+          sex  estimate  df
+        M - F       4.0 4.0
+        """
+        return two_group_ttest(self, variable, group, level=level)
 
     def chisq(self, row: str, col: str, statistic: str = "F"):
         """Rao-Scott test of association between two categorical variables (R ``svychisq``).
@@ -619,71 +425,28 @@ class EstimatorMixin:
             ``statistic, ndf, ddf, p_value`` (see
             :func:`needs_analysis.design._tests.rao_scott`).
         """
-        from ._tests import rao_scott
-
         return rao_scott(self, row, col, statistic=statistic)
 
-    def difference(
-        self, variable: str, by, first, second, *, category=None, level: float = 0.95, df=None, na_rm: bool = True
-    ) -> EstimateTable:
-        """Difference of a mean or proportion between two domains, with its design-based SE.
+    def glm(self, outcome: str, predictors, family: str = "gaussian", *, level: float = 0.95):
+        """Survey-weighted linear or logistic regression (R ``svyglm``).
 
         Parameters
         ----------
-        variable : str
-            Numeric, 0/1 or categorical variable.
-        by : str or list of str
-            Domain variable(s).
-        first, second : value or tuple
-            The two domains compared (``first - second``).
-        category : optional
-            Category of a categorical variable whose proportion is compared.
-        level : float, default 0.95
-        df : float, optional
-            Degrees of freedom (default: design df).
-        na_rm : bool, default True
-
-        Returns
-        -------
-        EstimateTable
-            One row, plus ``statistic`` (t) and ``p_value`` columns (see
-            :func:`needs_analysis.design._tests.domain_difference`).
-        """
-        from ._tests import domain_difference
-
-        return domain_difference(self, variable, by, first, second, category=category, level=level, df=df, na_rm=na_rm)
-
-    def ttest(self, variable: str, group: str, *, level: float = 0.95) -> EstimateTable:
-        """Design-based t test of equal means in two groups (R ``svyttest(y ~ g)``).
-
-        Parameters
-        ----------
-        variable : str
-            Numeric or 0/1 variable.
-        group : str
-            Variable with exactly two values.
+        outcome : str
+            Outcome column.
+        predictors : str or list of str
+            Predictors; categorical ones are treatment coded.
+        family : {"gaussian", "binomial"}
+            Linear or logistic (quasi-binomial) regression.
         level : float, default 0.95
 
         Returns
         -------
-        EstimateTable
-            One row: mean of the second group minus the first, SE, t interval,
-            ``df`` (design df - 1), ``statistic`` (t) and ``p_value`` (see
-            :func:`needs_analysis.design._tests.two_group_ttest`).
-
-        Examples
-        --------
-        >>> import pandas as pd
-        >>> from needs_analysis import SurveyDesign
-        >>> df = pd.DataFrame({"w": [1.0, 2, 1, 2, 1, 2], "sex": list("FFFMMM"), "y": [1.0, 2, 3, 5, 6, 7]})
-        >>> t = SurveyDesign(df, weights="w").ttest("y", "sex")
-        >>> print(t[["sex", "estimate", "df"]].to_string(index=False))
-          sex  estimate  df
-        M - F       4.0 4.0
+        GlmResult
+            Coefficients with design-based SEs (see
+            :func:`needs_analysis.design._glm.svyglm`).
         """
-        from ._tests import two_group_ttest
-
-        return two_group_ttest(self, variable, group, level=level)
+        return svyglm(self, outcome, predictors, family=family, level=level)
 
     def olr(self, outcome: str, predictors, *, levels=None, method: str = "logistic", level: float = 0.95, df=None):
         """Proportional-odds model for an ordinal outcome such as a satisfaction scale (R ``svyolr``).
@@ -706,29 +469,4 @@ class EstimatorMixin:
         OlrResult
             See :func:`needs_analysis.design._olr.svyolr`.
         """
-        from ._olr import svyolr
-
         return svyolr(self, outcome, predictors, levels=levels, method=method, level=level, df=df)
-
-    def glm(self, outcome: str, predictors, family: str = "gaussian", *, level: float = 0.95):
-        """Survey-weighted linear or logistic regression (R ``svyglm``).
-
-        Parameters
-        ----------
-        outcome : str
-            Outcome column.
-        predictors : str or list of str
-            Predictors; categorical ones are treatment coded.
-        family : {"gaussian", "binomial"}
-            Linear or logistic (quasi-binomial) regression.
-        level : float, default 0.95
-
-        Returns
-        -------
-        GlmResult
-            Coefficients with design-based SEs (see
-            :func:`needs_analysis.design._glm.svyglm`).
-        """
-        from ._glm import svyglm
-
-        return svyglm(self, outcome, predictors, family=family, level=level)

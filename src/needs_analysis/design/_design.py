@@ -6,15 +6,17 @@ import numpy as np
 import pandas as pd
 
 from ..errors import NeedsAnalysisError
-from ._base import EstimatorMixin
-from ._estimators import RatioCore, RatioInput, row_scores, unit_scores
+from ._base import Design
+from ._calsteps import calibration_step, poststratification_step
+from ._plan import LONELY_PSU_OPTIONS
+from ._replicate import make_replicate_design
 from ._structure import build_structure
-from ._variance import LONELY_PSU_OPTIONS, taylor_vcov
+from ._taylor import TaylorVariance
 
 __all__ = ["SurveyDesign"]
 
 
-class SurveyDesign(EstimatorMixin):
+class SurveyDesign(Design):
     """A complex survey design: weights, strata, clusters (multistage) and fpc.
 
     Parameters
@@ -40,7 +42,7 @@ class SurveyDesign(EstimatorMixin):
 
     Notes
     -----
-    Variances use Taylor linearisation (:func:`~._variance.taylor_vcov`):
+    Variances use Taylor linearisation (:func:`~._taylor.taylor_variance`):
     with replacement at the first stage unless an fpc is given; later stages
     are added only when the earlier stage has an fpc (R ``svyrecvar``), so a
     two-stage design without fpc uses the ultimate-cluster approximation.
@@ -100,37 +102,43 @@ class SurveyDesign(EstimatorMixin):
             )
         data = df.copy(deep=False)
         st = build_structure(data, weights, strata, psu, fpc, nest, lonely_psu)
-        object.__setattr__(self, "_data", data)
-        object.__setattr__(self, "_weight_name", weights)
-        object.__setattr__(
-            self, "_spec", dict(weights=weights, strata=strata, psu=psu, fpc=fpc, nest=nest, lonely_psu=lonely_psu)
-        )
-        object.__setattr__(self, "_w", st.w)
-        object.__setattr__(self, "_plan", st.plan)
-        object.__setattr__(self, "_unit_of_row", st.unit_of_row)
-        object.__setattr__(self, "_psu1", st.psu1)
-        object.__setattr__(self, "_strata1", st.strata1)
-        object.__setattr__(self, "_n_stages", st.n_stages)
-        object.__setattr__(self, "_has_strata", st.has_strata)
-        object.__setattr__(self, "_calibrations", ())
-
-    # ------------------------------------------------------------ immutability
-    def __setattr__(self, name, value):
-        raise AttributeError("SurveyDesign is immutable; methods return new objects")
+        d = object.__getattribute__(self, "__dict__")
+        d.update(_data=data, _weight_name=weights,
+                 _spec=dict(weights=weights, strata=strata, psu=psu, fpc=fpc, nest=nest, lonely_psu=lonely_psu),
+                 _w=st.w, _n_stages=st.n_stages, _has_strata=st.has_strata,
+                 _variance=TaylorVariance(st.plan, st.unit_of_row, st.psu1, st.strata1, st.rows_are_units))
 
     def _with_weights(self, w: np.ndarray) -> "SurveyDesign":
-        new = object.__new__(type(self))
-        for k, v in self.__dict__.items():
-            object.__setattr__(new, k, v)
         w = np.asarray(w, dtype=float).copy()
         w.setflags(write=False)
-        object.__setattr__(new, "_w", w)
-        return new
+        return self._copy_with(_w=w)
 
-    def _with_calibration(self, w: np.ndarray, step) -> "SurveyDesign":
+    def with_weights(self, weights) -> "SurveyDesign":
+        """The same design with other final weights, e.g. weights trimmed after the calibration.
+
+        Parameters
+        ----------
+        weights : array-like, shape (n,)
+            Non-negative finite weights, one per row.
+
+        Returns
+        -------
+        SurveyDesign
+            Same structure and calibration steps. In a calibrated design the
+            variances use the residuals of the last calibration with these as
+            its calibrated weights (the usual approximation after trimming:
+            trimmed weights that still satisfy the margins), as R's
+            ``trimWeights`` keeps a calibrated design's calibration.
+        """
+        w = np.asarray(weights, dtype=float)
+        if w.shape != self._w.shape or not np.all(np.isfinite(w)) or np.any(w < 0):
+            raise NeedsAnalysisError(f"weights of shape {w.shape}", where="with_weights()",
+                                     expected=f"{self.n} finite non-negative weights", fix="one weight per row")
         new = self._with_weights(w)
-        object.__setattr__(new, "_calibrations", tuple(self._calibrations) + (step,))
-        return new
+        if not self.calibrated:
+            return new
+        steps = self._variance.steps
+        return new._copy_with(_variance=self._variance.with_last_step(steps[-1].with_final_weights(w)))
 
     # ------------------------------------------------------------ calibration
     def calibrate(self, population, method: str = "linear", *, bounds=None, intercept=None) -> "SurveyDesign":
@@ -150,12 +158,23 @@ class SurveyDesign(EstimatorMixin):
         Returns
         -------
         SurveyDesign
-            See :func:`needs_analysis.design._calibration.calibrate_design`;
-            agrees with R ``calibrate()``.
-        """
-        from ._calibration import calibrate_design
+            Same design with calibrated weights; its Taylor variances use the
+            residuals of the weighted regression of the scores on the
+            auxiliary variables (Deville & Särndal 1992), as R
+            ``calibrate()``. Categorical margins are handled on the cells of
+            their cross-classification, so the iterations and the residuals
+            cost O(cells) besides a few passes over the rows.
 
-        return calibrate_design(self, population, method=method, bounds=bounds, intercept=intercept)
+        References
+        ----------
+        Deville, J.-C. & Särndal, C.-E. (1992). Calibration estimators in
+        survey sampling. *JASA*, 87, 376-382. Lumley, T., Shaw, P. A. & Dai,
+        J. Y. (2011). Connections between survey calibration estimators and
+        semiparametric models for incomplete data. *International Statistical
+        Review*, 79, 200-220.
+        """
+        w, step = calibration_step(self._data, self._w, population, method, bounds, intercept)
+        return self._with_weights(w)._copy_with(_variance=self._variance.with_step(step))
 
     def rake(self, margins, *, bounds=None) -> "SurveyDesign":
         """Rake the weights to population margins (``calibrate(method="raking")``).
@@ -191,14 +210,13 @@ class SurveyDesign(EstimatorMixin):
         -------
         SurveyDesign
         """
-        from ._calibration import poststratify_design
-
-        return poststratify_design(self, variables, population, sep=sep)
+        w, step = poststratification_step(self._data, self._w, variables, population, sep)
+        return self._with_weights(w)._copy_with(_variance=self._variance.with_step(step))
 
     @property
     def calibrated(self) -> bool:
         """Whether the weights were calibrated on this design."""
-        return bool(self._calibrations)
+        return bool(self._variance.steps)
 
     # ------------------------------------------------------------ properties
     @property
@@ -212,49 +230,19 @@ class SurveyDesign(EstimatorMixin):
         return self._w
 
     @property
-    def n(self) -> int:
-        """Number of rows."""
-        return int(self._w.shape[0])
-
-    @property
     def lonely_psu(self) -> str:
         """The lonely-PSU option."""
-        return self._plan.lonely_psu
-
-    def degf(self) -> int:
-        """Design degrees of freedom: PSUs minus strata (rows with non-zero weight)."""
-        ins = self._w != 0
-        return int(np.unique(self._psu1[ins]).size - np.unique(self._strata1[ins]).size)
+        return self._variance.plan.lonely_psu
 
     def __repr__(self) -> str:
-        st = self._plan.stages[0]
+        st = self._variance.plan.stages[0]
         return (
             f"SurveyDesign(n={self.n}, strata={st.n_strata if self._has_strata else 0}, "
             f"psu={st.n_clusters}, stages={self._n_stages}, df={self.degf()}, lonely_psu={self.lonely_psu!r})"
         )
 
     def _variance_label(self) -> str:
-        return f"Taylor linearisation, df={self.degf()}"
-
-    # ------------------------------------------------------------ domains
-    def subset(self, rows) -> "SurveyDesign":
-        """Restrict estimation to a domain without dropping rows (R ``subset``).
-
-        Parameters
-        ----------
-        rows : array-like of bool, pandas Series of bool, or str
-            Domain membership (a boolean mask of length ``n``) or a
-            :meth:`pandas.DataFrame.eval` expression such as ``"sex == 'F'"``.
-
-        Returns
-        -------
-        SurveyDesign
-            The same design with weights set to zero outside the domain; the
-            strata, PSUs and fpc of the full sample are kept, so estimates equal
-            those from ``by=``.
-        """
-        mask = self._row_mask(rows)
-        return self._with_weights(np.where(mask, self._w, 0.0))
+        return self._variance.label(self.degf())
 
     # ------------------------------------------------------------ replicates
     def replicate(
@@ -290,93 +278,6 @@ class SurveyDesign(EstimatorMixin):
         ReplicateDesign
             See :func:`needs_analysis.design._replicate.make_replicate_design`.
         """
-        from ._replicate import make_replicate_design
-
         return make_replicate_design(
             self, method, replicates=replicates, seed=seed, mse=mse, fay_rho=fay_rho, use_fpc=use_fpc
         )
-
-    # ------------------------------------------------------------ variance hooks
-    def _scores(self, inp: RatioInput, core: RatioCore) -> np.ndarray:
-        r, member = row_scores(self._w, inp, core)
-        if not self._calibrations:
-            return unit_scores(self._unit_of_row, self._plan.n_units, self._w, r, member, inp.codes, inp.n_domains)
-        k = r.shape[1]
-        rows = np.nonzero(member)[0]
-        s = np.zeros((len(self._w), inp.n_domains * k))
-        cols = inp.codes[rows][:, None] * k + np.arange(k)[None, :]
-        s[rows[:, None], cols] = self._w[rows, None] * r[rows]
-        return self._to_units(s)
-
-    def _to_units(self, row_scores_: np.ndarray) -> np.ndarray:
-        from scipy import sparse
-
-        from ._calibration import apply_calibrations
-
-        s = apply_calibrations(row_scores_, self._calibrations)
-        n = len(self._w)
-        agg = sparse.csr_matrix((np.ones(n), (self._unit_of_row, np.arange(n))), shape=(self._plan.n_units, n))
-        return np.asarray(agg @ s)
-
-    def _ratio_variance(self, inp: RatioInput, core: RatioCore, full: bool = False) -> np.ndarray:
-        return taylor_vcov(self._scores(inp, core), self._plan, full=full, present=self._presence(inp, full))
-
-    def _averages_lonely(self) -> bool:
-        """Whether variances depend on the strata each estimator's rows cover (``lonely_psu="average"``).
-
-        Not for calibrated designs: R subsets a calibrated design by zero
-        weights, keeping every stratum, while other designs lose the rows
-        outside the subsample.
-        """
-        return not self._calibrations and self._plan.averages_lonely()
-
-    def _present_units(self, rows: np.ndarray) -> np.ndarray | None:
-        """Finest units holding one of ``rows`` with a non-zero weight (``None`` when not needed)."""
-        if not self._averages_lonely():
-            return None
-        rows = np.asarray(rows, dtype=bool) & (self._w != 0)
-        return np.bincount(self._unit_of_row[rows], minlength=self._plan.n_units) > 0
-
-    def _presence(self, inp: RatioInput, full: bool) -> np.ndarray | None:
-        """Units present for each estimator: its domain's valid rows (one column for a covariance matrix).
-
-        A covariance matrix (``full``) is R's ``svyrecvar`` on the whole design
-        after missing values are dropped (``svyby(..., covmat=TRUE)``,
-        ``svychisq``): every row with a value counts, whatever its domain.
-        """
-        if full or not self._averages_lonely():
-            return self._present_units(inp.valid)
-        rows = inp.member() & (self._w != 0)
-        g = inp.n_domains
-        idx = self._unit_of_row[rows] * g + inp.codes[rows]
-        pres = (np.bincount(idx, minlength=self._plan.n_units * g) > 0).reshape(self._plan.n_units, g)
-        return np.repeat(pres, inp.k, axis=1)  # columns g * K + k, as the scores
-
-    def _model_vcov(self, influence: np.ndarray, rows: np.ndarray, refit, coef) -> np.ndarray:
-        """Covariance of model coefficients: the Taylor variance of their influence rows.
-
-        Parameters
-        ----------
-        influence : ndarray, shape (n, p)
-            Row-level weighted influence values (estimating functions times
-            the inverse Hessian), zero outside the fit.
-        rows : ndarray of bool, shape (n,)
-            Rows in the fit (for ``lonely_psu="average"``).
-        refit, coef
-            The replicate design's inputs (see ``ReplicateDesign._model_vcov``); unused here.
-
-        Returns
-        -------
-        ndarray, shape (p, p)
-        """
-        units = self._to_units(np.asarray(influence, dtype=float))
-        return taylor_vcov(units, self._plan, full=True, present=self._present_units(rows))
-
-    def _domain_df(self, codes: np.ndarray, g: int) -> np.ndarray:
-        ins = (codes >= 0) & (self._w != 0)
-        c = codes[ins]
-        npsu = int(self._psu1.max()) + 1
-        nst = int(self._strata1.max()) + 1
-        psu_pairs = np.unique(c * npsu + self._psu1[ins])
-        st_pairs = np.unique(c * nst + self._strata1[ins])
-        return (np.bincount(psu_pairs // npsu, minlength=g) - np.bincount(st_pairs // nst, minlength=g)).astype(float)

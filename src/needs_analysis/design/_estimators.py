@@ -1,14 +1,14 @@
-"""Estimators written as ratios of domain totals, with their influence functions.
+"""Estimators written as ratios of domain totals, with their influence functions; column readers.
 
 Means, proportions, totals and ratios are all ``T_y / T_x`` with
 ``T_y = sum_i w_i y_i`` over the domain (``T_x`` = 1 for totals). The
 linearised (influence) value of row ``i`` in domain ``g`` is
 
-* ratio/mean/proportion: ``w_i (y_i - R_g x_i) / T_{x,g}``
-* total: ``w_i y_i``
+* ratio/mean/proportion: ``r_i = (y_i - R_g x_i) / T_{x,g}``
+* total: ``r_i = y_i``
 
-and zero outside the domain. Everything is computed for all domains and
-all categories at once with ``numpy.bincount``.
+and zero outside the domain; the score is ``w_i r_i``. A
+:class:`RatioBlock` holds them for the rows of one domain.
 """
 
 from __future__ import annotations
@@ -21,72 +21,89 @@ import pandas as pd
 from ..errors import NeedsAnalysisError
 from ._domains import _factorize
 
-__all__ = [
-    "RatioInput",
-    "RatioCore",
-    "numeric_values",
-    "category_values",
-    "ratio_point",
-    "row_scores",
-    "unit_scores",
-    "srs_variances",
-    "weighted_quantile",
-]
+__all__ = ["RatioBlock", "ratio_block", "numeric_values", "category_values", "is_binary", "weighted_quantile"]
 
 
 @dataclass(frozen=True)
-class RatioInput:
-    """Numerators, denominators and domain membership of a ratio-of-totals estimator.
+class RatioBlock:
+    """``k`` ratio estimators on the rows of one domain.
 
     Attributes
     ----------
-    y : ndarray, shape (n, K)
-        Numerator values (0 where not valid).
-    x : ndarray, shape (n, K) or None
-        Denominator values (``None`` for totals).
-    valid : ndarray of bool, shape (n,)
-        Rows in the base (value not missing, or ``na_rm=False``).
-    codes : ndarray of int, shape (n,)
-        Domain codes (-1: no domain).
-    n_domains : int
-        Number of domains ``G``.
+    rows : ndarray of int, shape (m,)
+        The domain's rows, in increasing order.
+    w : ndarray, shape (m,)
+        Their weights.
+    y : ndarray, shape (m, k)
+        Numerators (0 outside each column's base).
+    x : ndarray, shape (m, k) or None
+        Denominators (0 outside the base); ``None`` for totals.
+    valid : ndarray, shape (m, k)
+        1 for rows in each column's base, else 0.
+    est, tx : ndarray, shape (k,)
+        Estimates and denominator totals (1 for totals).
+    r : ndarray, shape (m, k)
+        Linearised values (the score is ``w * r``).
+    identity : bool
+        The block is every row of the design, in order.
+    x_is_valid : bool
+        ``x`` is ``valid`` (means and proportions).
     """
 
+    rows: np.ndarray
+    w: np.ndarray
     y: np.ndarray
     x: np.ndarray | None
     valid: np.ndarray
-    codes: np.ndarray
-    n_domains: int
-
-    @property
-    def k(self) -> int:
-        """Number of estimators per domain."""
-        return int(self.y.shape[1])
-
-    def member(self) -> np.ndarray:
-        """Rows that count: in a domain and valid."""
-        return (self.codes >= 0) & self.valid
-
-
-@dataclass(frozen=True)
-class RatioCore:
-    """Point estimates and the pieces needed for variances.
-
-    Attributes
-    ----------
-    estimate : ndarray, shape (G, K)
-    tx : ndarray, shape (G, K)
-        Denominator totals (ones for totals).
-    n : ndarray of int, shape (G,)
-        Rows with a valid value and non-zero weight in each domain.
-    psum : ndarray, shape (G,)
-        Sum of weights of those rows.
-    """
-
-    estimate: np.ndarray
+    est: np.ndarray
     tx: np.ndarray
-    n: np.ndarray
-    psum: np.ndarray
+    r: np.ndarray
+    identity: bool
+    x_is_valid: bool
+
+    def count(self) -> np.ndarray:
+        """Rows of each column's base with a non-zero weight (k,)."""
+        return np.count_nonzero((self.valid != 0) & (self.w != 0)[:, None], axis=0)
+
+    def srs_pieces(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(ss, psum)``: weighted sum of squared deviations of ``r`` from its mean, and sum of weights (k,)."""
+        psum = self.tx if self.x_is_valid else self.w @ self.valid
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rbar = (self.w @ self.r) / psum
+            ss = self.w @ (self.valid * (self.r - rbar) ** 2)
+        return ss, psum
+
+
+def ratio_block(rows: np.ndarray, w: np.ndarray, y: np.ndarray, valid: np.ndarray, x: np.ndarray | None,
+                kind: str, identity: bool = False) -> RatioBlock:
+    """The :class:`RatioBlock` of domain rows.
+
+    Parameters
+    ----------
+    rows : ndarray of int
+        The rows (increasing).
+    w : ndarray (m,)
+        Their weights.
+    y, valid : ndarray (m, k)
+        Values (anything outside the base) and base membership.
+    x : ndarray (m, k) or None
+        Denominators of a ratio (``kind="ratio"``).
+    kind : {"mean", "total", "ratio"}
+        ``mean`` also covers proportions (the denominator is the base).
+    identity : bool
+        ``rows`` is every row of the design in order.
+    """
+    yg = np.where(valid, y, 0.0)
+    vg = valid.astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ty = w @ yg
+        if kind == "total":
+            return RatioBlock(rows, w, yg, None, vg, ty, np.ones_like(ty), yg, identity, False)
+        xg = vg if kind == "mean" else np.where(valid, x, 0.0)
+        tx = w @ xg
+        est = ty / tx
+        r = (yg - est * xg) / tx  # zero outside each column's base
+    return RatioBlock(rows, w, yg, xg, vg, est, tx, r, identity, kind == "mean")
 
 
 def numeric_values(df: pd.DataFrame, column: str, where: str) -> np.ndarray:
@@ -100,7 +117,7 @@ def numeric_values(df: pd.DataFrame, column: str, where: str) -> np.ndarray:
         )
     s = df[column]
     if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_numeric_dtype(s.dtype):
-        return s.astype("float64").to_numpy(dtype=float, na_value=np.nan)
+        return np.ascontiguousarray(s.to_numpy(dtype=float, na_value=np.nan))
     if s.dtype == object:
         conv = pd.to_numeric(s, errors="coerce")
         if (conv.isna() == s.isna()).all():
@@ -130,14 +147,13 @@ def category_values(df: pd.DataFrame, column: str, where: str) -> tuple[np.ndarr
             fix="check the variable name",
         )
     s = df[column]
-    missing = s.isna().to_numpy()
     if pd.api.types.is_bool_dtype(s.dtype) or (
-        pd.api.types.is_numeric_dtype(s.dtype)
-        and not isinstance(s.dtype, pd.CategoricalDtype)
-        and set(np.unique(s.to_numpy(dtype=float, na_value=np.nan)[~missing])) <= {0.0, 1.0}
+        pd.api.types.is_numeric_dtype(s.dtype) and not isinstance(s.dtype, pd.CategoricalDtype)
     ):
-        v = s.astype("float64").to_numpy(dtype=float, na_value=np.nan)
-        return None, v[:, None]
+        # one contiguous copy (a column of a 2-D block is strided): the checks and products then read it fast
+        v = np.ascontiguousarray(s.to_numpy(dtype=float, na_value=np.nan))
+        if is_binary(v):
+            return None, v[:, None]
     codes, levels = _factorize(s)
     ind = np.zeros((len(s), len(levels)))
     ok = codes >= 0
@@ -146,96 +162,9 @@ def category_values(df: pd.DataFrame, column: str, where: str) -> tuple[np.ndarr
     return levels, ind
 
 
-def _group_sum(codes: np.ndarray, values: np.ndarray, g: int) -> np.ndarray:
-    """Column-wise sums of ``values`` (n, K) by code (0..g-1) -> (g, K)."""
-    out = np.empty((g, values.shape[1]))
-    for k in range(values.shape[1]):
-        out[:, k] = np.bincount(codes, weights=values[:, k], minlength=g)[:g]
-    return out
-
-
-def ratio_point(w: np.ndarray, inp: RatioInput) -> RatioCore:
-    """Point estimates ``T_y / T_x`` (or ``T_y``) for every domain and column."""
-    m = inp.member()
-    c = inp.codes[m]
-    g = inp.n_domains
-    wm = w[m]
-    ty = _group_sum(c, wm[:, None] * inp.y[m], g)
-    if inp.x is None:
-        tx = np.ones_like(ty)
-        est = ty
-    else:
-        tx = _group_sum(c, wm[:, None] * inp.x[m], g)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            est = ty / tx
-    n = np.bincount(c, weights=(wm != 0).astype(float), minlength=g)[:g].astype(np.int64)
-    psum = np.bincount(c, weights=wm, minlength=g)[:g]
-    return RatioCore(est, tx, n, psum)
-
-
-def row_scores(w: np.ndarray, inp: RatioInput, core: RatioCore) -> tuple[np.ndarray, np.ndarray]:
-    """Linearised values ``r`` (n, K) (unweighted) and member mask; score = ``w * r``."""
-    m = inp.member()
-    r = np.zeros_like(inp.y, dtype=float)
-    cm = inp.codes[m]
-    if inp.x is None:
-        r[m] = inp.y[m]
-    else:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r[m] = (inp.y[m] - core.estimate[cm] * inp.x[m]) / core.tx[cm]
-    return r, m
-
-
-def unit_scores(
-    unit_of_row: np.ndarray,
-    n_units: int,
-    w: np.ndarray,
-    r: np.ndarray,
-    member: np.ndarray,
-    codes: np.ndarray,
-    g: int,
-) -> np.ndarray:
-    """Weighted scores summed by (unit, domain): shape (U, G*K), column ``g*K + k``."""
-    k = r.shape[1]
-    idx = unit_of_row[member] * g + codes[member]
-    wr = w[member, None] * r[member]
-    out = np.empty((n_units * g, k))
-    for j in range(k):
-        out[:, j] = np.bincount(idx, weights=wr[:, j], minlength=n_units * g)
-    return out.reshape(n_units, g * k)
-
-
-def srs_variances(
-    w: np.ndarray, r: np.ndarray, member: np.ndarray, codes: np.ndarray, core: RatioCore
-) -> tuple[np.ndarray, np.ndarray]:
-    """Simple-random-sampling variances used as deff denominators.
-
-    Returns
-    -------
-    (vsrs_wor, vsrs_wr) : ndarrays, shape (G, K)
-        ``S2 * psum^2 * (psum - n) / (psum * n)`` (R ``deff=TRUE``) and
-        ``S2 * psum^2 / n`` (R ``deff="replace"``), where ``S2`` is the
-        weighted variance of the linearised values with divisor ``n - 1``
-        (R ``svyvar``). Where the weights sum to no more than ``n`` (weights
-        not scaled to the population, where R returns NA or Inf) the first
-        equals the second.
-    """
-    g = core.estimate.shape[0]
-    c = codes[member]
-    wm = w[member]
-    rm = r[member]
-    psum = core.psum[:, None]
-    n = core.n[:, None].astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rbar = _group_sum(c, wm[:, None] * rm, g) / psum
-        ss = _group_sum(c, wm[:, None] * (rm - rbar[c]) ** 2, g)
-        s2 = ss / psum * n / (n - 1)
-        wr = s2 * psum**2 / n
-        wor = s2 * psum**2 * (psum - n) / (psum * n)
-        # weights not scaled to a population (sum <= n, e.g. no weights): R gives NA/Inf;
-        # the with-replacement reference is used instead
-        wor = np.where(psum <= n, wr, wor)
-    return wor, wr
+def is_binary(v: np.ndarray) -> bool:
+    """Whether every value is 0, 1 or missing (NaN)."""
+    return bool(np.all((v == 0) | (v == 1) | np.isnan(v)))
 
 
 def weighted_quantile(x: np.ndarray, w: np.ndarray, p: float, rule: str = "math") -> float:

@@ -7,7 +7,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import NeedsAnalysisError
-from ._base import _check_level
+from ._args import check_level
 from ._ci import critical_value
 from ._domains import _factorize, as_list
 from ._result import GlmResult
@@ -185,7 +185,7 @@ def svyglm(design, outcome: str, predictors, family: str = "gaussian", level: fl
     Lumley, T. & Scott, A. (2017). Fitting regression models to survey data.
     *Statistical Science*, 32, 265-278.
     """
-    level = _check_level(level)
+    level = check_level(level)
     if family in ("quasibinomial", "logistic"):
         family = "binomial"
     if family not in ("gaussian", "binomial"):
@@ -276,9 +276,9 @@ def fit_glm(design, y: np.ndarray, x: np.ndarray, names: list[str], use: np.ndar
     def refit(weights: np.ndarray, start: np.ndarray) -> np.ndarray:
         return irls(xu, yu, weights[use] / np.mean(weights), family, start=start)[0]
 
-    vcov = design._model_vcov(scores, use, refit, beta)
+    vcov = design._variance.model_vcov(scores, use, refit, beta)
     codes = np.where(use, 0, -1)
-    df_res = float(design._domain_df(codes, 1)[0]) + 1 - x.shape[1]
+    df_res = float(design._variance.domain_df(codes, 1, design._w)[0]) + 1 - x.shape[1]
     var_mu = mu * (1 - mu) if family == "binomial" else np.ones_like(mu)
     pw = w[use] / np.mean(w[use])
     rp = (yu - mu) * np.sqrt(pu / pw) / np.sqrt(var_mu)

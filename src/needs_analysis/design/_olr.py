@@ -7,7 +7,7 @@ import pandas as pd
 from scipy import special, stats
 
 from ..errors import NeedsAnalysisError
-from ._base import _check_df, _check_level, level_label
+from ._args import check_df, check_level, level_label
 from ._domains import as_list
 from ._glm import coefficient_table, model_matrix
 from ._result import OlrResult
@@ -270,8 +270,8 @@ def svyolr(
     279-292. Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using
     R*, Wiley, sec. 6.3.
     """
-    level = _check_level(level)
-    df = None if df is None else _check_df(df)
+    level = check_level(level)
+    df = None if df is None else check_df(df)
     if method not in OLR_METHODS:
         raise NeedsAnalysisError(f"method {method!r} not supported", where="olr(method=)",
                                  expected=" or ".join(f'"{m}"' for m in OLR_METHODS), fix='use method="logistic"')
@@ -305,9 +305,9 @@ def svyolr(
         wr = weights[use] / np.mean(weights[use])
         return _fit_or_fail(lik, wr, start, " with one of the replicate weights")
 
-    vcov = design._model_vcov(infl, use, refit, theta)
+    vcov = design._variance.model_vcov(infl, use, refit, theta)
     pc = xu.shape[1]
-    df_res = float(design._domain_df(np.where(use, 0, -1), 1)[0]) - pc
+    df_res = float(design._variance.domain_df(np.where(use, 0, -1), 1, design._w)[0]) - pc
     terms = names[1:] + [f"{labels[k]}|{labels[k + 1]}" for k in range(q)]
     coefs = coefficient_table(terms, theta, vcov, df_res if df is None else df, level)
     deviance = -2.0 * float(wn @ np.log(lik.probabilities(theta)))

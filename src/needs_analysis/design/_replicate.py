@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import NeedsAnalysisError
-from ._base import EstimatorMixin
-from ._estimators import RatioCore, RatioInput
-from ._variance import replicate_vcov
+from ._base import Design
+from ._calsteps import calibration_step, poststratification_step, recalibrate
+from ._repvar import ReplicateVariance
 
 __all__ = ["ReplicateDesign", "make_replicate_design", "REPLICATE_METHODS"]
 
@@ -23,24 +23,7 @@ def _sylvester(size: int) -> np.ndarray:
     return h
 
 
-def _rank(m: np.ndarray) -> float:
-    """Numerical rank of ``m``: singular values above ``1e-5`` times the largest.
-
-    For a tall matrix (many more PSUs than replicates) the singular values are
-    the square roots of the eigenvalues of the small Gram matrix ``m' m``
-    (``R x R``), which costs one matrix product instead of an SVD of the tall
-    matrix; the ``1e-5`` threshold (``1e-10`` on the eigenvalues) is far above
-    the rounding error of the Gram matrix.
-    """
-    if m.shape[0] > 2 * m.shape[1]:
-        ev = np.linalg.eigvalsh(m.T @ m)
-        s = np.sqrt(np.clip(ev, 0.0, None))[::-1]
-    else:
-        s = np.linalg.svd(m, compute_uv=False)
-    return float(np.sum(s > 1e-5 * s[0])) if s[0] > 0 else 1.0
-
-
-class ReplicateDesign(EstimatorMixin):
+class ReplicateDesign(Design):
     """A design whose variances come from replicate weights.
 
     Built with :meth:`SurveyDesign.replicate`; offers the same estimators
@@ -92,25 +75,10 @@ class ReplicateDesign(EstimatorMixin):
         rw = np.asarray(repweights, dtype=float).copy()
         w.setflags(write=False)
         rw.setflags(write=False)
-        # replicate weights are constant within a PSU up to the row weight, so the rank of
-        # any set of rows is the rank of their PSUs' multipliers (cached per PSU set)
         unit = np.arange(len(w)) if psu is None else np.asarray(psu)
         d = object.__getattribute__(self, "__dict__")
-        d.update(
-            _data=data,
-            _w=w,
-            _rw=rw,
-            _scale=float(scale),
-            _rscales=np.asarray(rscales, dtype=float),
-            _method=method,
-            _mse=bool(mse),
-            _weight_name=weight_name,
-            _unit=unit,
-            _rank_cache={},
-        )
-
-    def __setattr__(self, name, value):
-        raise AttributeError("ReplicateDesign is immutable; methods return new objects")
+        d.update(_data=data, _w=w, _method=method, _weight_name=weight_name,
+                 _variance=ReplicateVariance(rw, float(scale), np.asarray(rscales, dtype=float), bool(mse), unit))
 
     @property
     def method(self) -> str:
@@ -120,161 +88,86 @@ class ReplicateDesign(EstimatorMixin):
     @property
     def replicate_weights(self) -> np.ndarray:
         """Replicate analysis weights (n x R, read-only)."""
-        return self._rw
+        return self._variance.rw
 
     @property
     def scale(self) -> float:
         """Overall variance multiplier."""
-        return self._scale
+        return self._variance.scale
 
     @property
     def rscales(self) -> np.ndarray:
         """Per-replicate multipliers."""
-        return self._rscales.copy()
+        return self._variance.rscales.copy()
 
     @property
     def mse(self) -> bool:
         """Whether variances are centred at the full-sample estimate."""
-        return self._mse
+        return self._variance.mse
 
     @property
-    def n(self) -> int:
-        """Number of rows."""
-        return int(self._w.shape[0])
+    def weights(self) -> np.ndarray:
+        """The full-sample analysis weights (read-only array)."""
+        return self._w
 
     def __repr__(self) -> str:
         return (
-            f"ReplicateDesign(method={self._method!r}, n={self.n}, replicates={self._rw.shape[1]}, "
-            f"df={self.degf()}, mse={self._mse})"
+            f"ReplicateDesign(method={self._method!r}, n={self.n}, replicates={self.replicate_weights.shape[1]}, "
+            f"df={self.degf()}, mse={self.mse})"
         )
 
     def _variance_label(self) -> str:
-        return f"{self._method} replicate weights, df={self.degf()}"
+        return self._variance.label(self.degf(), self._method)
 
-    def _rank_df(self, rows: np.ndarray) -> float:
-        units, first = np.unique(self._unit[rows], return_index=True)
-        key = units.tobytes()
-        cache = self._rank_cache
-        if key not in cache:
-            idx = np.nonzero(rows)[0][first]
-            m = self._rw[idx] / self._w[idx, None]
-            if m.shape[0] == 0:
-                cache[key] = 0.0
-            else:
-                cache[key] = _rank(m) - 1.0 if np.any(m) else 0.0
-        return cache[key]
+    def _rebuilt(self, w: np.ndarray, rw: np.ndarray, mse: bool | None = None) -> "ReplicateDesign":
+        v = self._variance
+        return ReplicateDesign(self._data, w, rw, v.scale, v.rscales, method=self._method,
+                               mse=v.mse if mse is None else mse, weight_name=self._weight_name, psu=v.unit)
 
-    def degf(self) -> int:
-        """Rank of the replicate-weight matrix minus one."""
-        return int(self._rank_df(self._w != 0))
+    def _with_weights(self, w: np.ndarray) -> "ReplicateDesign":
+        """Zero full-sample and replicate weights where ``w`` is zero (``subset``); estimates equal ``by=``."""
+        return self._rebuilt(w, np.where(np.asarray(w)[:, None] != 0, self.replicate_weights, 0.0))
 
-    def _domain_df(self, codes: np.ndarray, g: int) -> np.ndarray:
-        return np.array([self._rank_df((codes == gi) & (self._w != 0)) for gi in range(g)])
+    # ------------------------------------------------------------ calibration (every replicate)
+    def _recalibrated(self, step) -> "ReplicateDesign":
+        rw = self.replicate_weights
+        return self._rebuilt(recalibrate(self._w, [step]),
+                             np.column_stack([recalibrate(rw[:, r], [step]) for r in range(rw.shape[1])]))
 
-    def subset(self, rows) -> "ReplicateDesign":
-        """Restrict estimation to a domain: zero full-sample and replicate weights outside it.
+    def calibrate(self, population, method: str = "linear", *, bounds=None, intercept=None) -> "ReplicateDesign":
+        """Calibrate the full-sample and every replicate's weights to population totals (R ``calibrate``).
 
-        Parameters
-        ----------
-        rows : array-like of bool or str
-            Boolean mask of length ``n`` or a :meth:`pandas.DataFrame.eval` expression.
+        Parameters are those of :meth:`SurveyDesign.calibrate`.
 
         Returns
         -------
         ReplicateDesign
-            Estimates equal those from ``by=``.
+            Same replicate structure (scale, rscales, mse); the full-sample
+            weights and each column of replicate weights calibrated separately
+            to the same totals, so replicate variances include the calibration
+            (R ``calibrate.svyrep.design``).
+
+        References
+        ----------
+        Valliant, R. (1993). Poststratification and conditional variance
+        estimation. *JASA*, 88, 89-96. Lumley, T. (2010). *Complex Surveys*,
+        section 7.4. Wiley.
         """
-        mask = self._row_mask(rows)
-        return ReplicateDesign(
-            self._data,
-            np.where(mask, self._w, 0.0),
-            np.where(mask[:, None], self._rw, 0.0),
-            self._scale,
-            self._rscales,
-            method=self._method,
-            mse=self._mse,
-            weight_name=self._weight_name,
-            psu=self._unit,
-        )
-
-    # ------------------------------------------------------------ calibration (every replicate)
-    def calibrate(self, population, method: str = "linear", *, bounds=None, intercept=None) -> "ReplicateDesign":
-        """Calibrate the full-sample and every replicate's weights to population totals.
-
-        Parameters are those of :meth:`SurveyDesign.calibrate`; see
-        :func:`needs_analysis.design._calibration.calibrate_replicate_design`
-        (R ``calibrate`` on a ``svyrep.design``).
-        """
-        from ._calibration import calibrate_replicate_design
-
-        return calibrate_replicate_design(self, population, method=method, bounds=bounds, intercept=intercept)
+        _, step = calibration_step(self._data, self._w, population, method, bounds, intercept)
+        return self._recalibrated(step)
 
     def rake(self, margins, *, bounds=None) -> "ReplicateDesign":
         """Rake the full-sample and every replicate's weights to population margins (R ``rake``)."""
         return self.calibrate(margins, method="raking", bounds=bounds)
 
     def poststratify(self, variables, population, *, sep: str = ":") -> "ReplicateDesign":
-        """Post-stratify the full-sample and every replicate's weights (R ``postStratify``)."""
-        from ._calibration import poststratify_replicate_design
-
-        return poststratify_replicate_design(self, variables, population, sep=sep)
+        """Post-stratify the full-sample and every replicate's weights (R ``postStratify.svyrep.design``)."""
+        _, step = poststratification_step(self._data, self._w, variables, population, sep)
+        return self._recalibrated(step)
 
     def with_mse(self, mse: bool = True) -> "ReplicateDesign":
         """Same design with variances centred at the full-sample estimate (``mse=True``) or not."""
-        return ReplicateDesign(
-            self._data,
-            self._w,
-            self._rw,
-            self._scale,
-            self._rscales,
-            method=self._method,
-            mse=mse,
-            weight_name=self._weight_name,
-            psu=self._unit,
-        )
-
-    def _replicate_estimates(self, inp: RatioInput) -> np.ndarray:
-        """(R, G*K) estimates from every replicate."""
-        m = inp.member()
-        rows = np.nonzero(m)[0]
-        g, k = inp.n_domains, inp.k
-        col = inp.codes[rows][:, None] * k + np.arange(k)[None, :]
-        from scipy import sparse
-
-        def tot(vals):
-            a = sparse.csr_matrix((vals[rows].ravel(), (np.repeat(rows, k), col.ravel())), shape=(len(m), g * k))
-            return np.asarray((a.T @ self._rw).T)
-
-        ty = tot(inp.y)
-        if inp.x is None:
-            return ty
-        tx = tot(inp.x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return ty / tx
-
-    def _ratio_variance(self, inp: RatioInput, core: RatioCore, full: bool = False) -> np.ndarray:
-        th = self._replicate_estimates(inp)
-        return replicate_vcov(th, core.estimate.ravel(), self._scale, self._rscales, mse=self._mse, full=full)
-
-    def _model_vcov(self, influence, rows, refit, coef: np.ndarray) -> np.ndarray:
-        """Covariance of model coefficients: the replicate variance of refitted estimates.
-
-        Parameters
-        ----------
-        influence, rows
-            Unused (the Taylor design's inputs; see ``SurveyDesign._model_vcov``).
-        refit : callable
-            ``refit(weights, start) -> coefficients``: the model fitted with
-            one replicate's weights (n,), started at ``start``.
-        coef : ndarray
-            Full-sample coefficients (the start, and the centre when ``mse``).
-
-        Returns
-        -------
-        ndarray, shape (p, p)
-        """
-        thetas = np.array([refit(self._rw[:, r], coef) for r in range(self._rw.shape[1])])
-        return replicate_vcov(thetas, coef, self._scale, self._rscales, mse=self._mse, full=True)
+        return self._rebuilt(self._w, self.replicate_weights, mse=mse)
 
 
 def make_replicate_design(
@@ -328,9 +221,10 @@ def make_replicate_design(
             fix='use "jkn" for stratified designs',
         )
     w = design._w
-    psu = design._psu1
-    strata = design._strata1
-    st0 = design._plan.stages[0]
+    taylor = design._variance
+    psu = taylor.psu1
+    strata = taylor.strata1
+    st0 = taylor.plan.stages[0]
     f_h = st0.f if use_fpc else np.ones(st0.n_strata)
     lonely = design.lonely_psu
     n_psu = int(psu.max()) + 1
@@ -444,12 +338,10 @@ def make_replicate_design(
         scale = 1.0 / (hmat.shape[1] * (1 - fay_rho) ** 2)
         m = "fay" if fay_rho > 0 else "brr"
     mult = np.column_stack(mult_cols)
-    if design._calibrations:
-        from ._calibration import recalibrate
-
+    if taylor.steps:
         # replicate the design weights, then repeat every calibration on each replicate
-        base = design._calibrations[0].w_before
-        rw = np.column_stack([recalibrate(base * mult[psu, r], design._calibrations) for r in range(mult.shape[1])])
+        base = taylor.steps[0].w_before
+        rw = np.column_stack([recalibrate(base * mult[psu, r], taylor.steps) for r in range(mult.shape[1])])
         rw = np.where(w[:, None] != 0, rw, 0.0)
     else:
         rw = w[:, None] * mult[psu]

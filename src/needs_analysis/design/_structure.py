@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..errors import NeedsAnalysisError
 from ._domains import as_list
-from ._variance import Stage, VariancePlan
+from ._plan import Stage, VariancePlan
 
 __all__ = ["DesignStructure", "build_structure"]
 
@@ -32,6 +32,8 @@ class DesignStructure:
         Number of sampling stages declared.
     has_strata : bool
         Whether strata were given.
+    rows_are_units : bool
+        One variance stage whose clusters are the rows (no PSUs, or one row per PSU).
     """
 
     w: np.ndarray
@@ -41,6 +43,7 @@ class DesignStructure:
     strata1: np.ndarray
     n_stages: int
     has_strata: bool
+    rows_are_units: bool
 
 
 def _need_columns(df: pd.DataFrame, names: list[str], role: str) -> None:
@@ -115,12 +118,6 @@ def build_structure(df: pd.DataFrame, weights, strata, psu, fpc, nest: bool, lon
     n = len(data)
     # ---- stage-wise cluster and stratum codes (R svydesign.default)
     strat1 = _codes(data[strata_cols]) if strata_cols else np.zeros(n, dtype=np.int64)
-    strat_label = np.full(n, "(all)", dtype=object)
-    if strata_cols:  # "a/b" per row, joined column-wise (a row-wise join takes seconds at 100,000 rows)
-        joined = data[strata_cols[0]].astype(str)
-        for c in strata_cols[1:]:
-            joined = joined + "/" + data[c].astype(str)
-        strat_label = joined.to_numpy(dtype=object)
     ids: list[np.ndarray] = []
     for k in range(n_stages):
         if psu_cols:
@@ -155,8 +152,8 @@ def build_structure(df: pd.DataFrame, weights, strata, psu, fpc, nest: bool, lon
     for k in range(1, n_stages):
         stratum_rows.append(_codes(pd.DataFrame({"s": strat1, "c": ids[k - 1]})))
     # ---- fpc: population sizes per stage
-    sampsize = []
-    for k in range(n_stages):
+    sampsize = []  # sampled clusters of each row's stratum, per stage (for the fpc)
+    for k in range(n_stages if fpc_cols else 0):
         ncl = int(ids[k].max()) + 1
         c2s = _first_per_code(ids[k], stratum_rows[k], ncl)
         npsu = np.bincount(c2s, minlength=int(stratum_rows[k].max()) + 1)
@@ -273,7 +270,7 @@ def build_structure(df: pd.DataFrame, weights, strata, psu, fpc, nest: bool, lon
         ncl = int(ids[k].max()) + 1
         h_row = stratum_rows[k]
         nh = int(h_row.max()) + 1
-        c2s = _first_per_code(ids[k], h_row, ncl)
+        c2s = h_row if not psu_cols else _first_per_code(ids[k], h_row, ncl)  # without PSUs a row is a cluster
         npsu = np.bincount(c2s, minlength=nh)
         if k < len(popsize):
             pop_h = _first_per_code(h_row, popsize[k], nh)
@@ -281,18 +278,15 @@ def build_structure(df: pd.DataFrame, weights, strata, psu, fpc, nest: bool, lon
         else:
             f = np.ones(nh)
         parent = np.zeros(nh, dtype=np.int64) if k == 0 else _first_per_code(h_row, ids[k - 1], nh)
-        if k == 0:
-            labels = _first_per_code(h_row, strat_label.astype(object), nh)
-        else:
-            prev = data[psu_cols[k - 1]].astype(str).to_numpy() if psu_cols else np.arange(n).astype(str)
-            labels = _first_per_code(h_row, np.array([f"PSU {p}" for p in prev], dtype=object), nh)
+        labels = _stratum_labels(data, strata_cols if k == 0 else psu_cols[k - 1:k], h_row, nh, k)
         stage = Stage(
-            unit_to_cluster=_first_per_code(unit, ids[k], n_units),
+            # the finest units are this stage's clusters (codes in order of first appearance) at the last stage
+            unit_to_cluster=np.arange(n_units) if k == used - 1 else _first_per_code(unit, ids[k], n_units),
             cluster_to_stratum=c2s,
             stratum_parent=parent,
             n_psu=npsu,
             f=f,
-            multiplier=_first_per_code(h_row, mult_row, nh),
+            multiplier=np.ones(nh) if k == 0 else _first_per_code(h_row, mult_row, nh),
             labels=labels,
         )
         if lonely_psu == "fail" and stage.lonely().any():
@@ -316,4 +310,21 @@ def build_structure(df: pd.DataFrame, weights, strata, psu, fpc, nest: bool, lon
         if k < len(popsize):
             mult_row = mult_row * sampsize[k] / popsize[k]
     plan = VariancePlan(tuple(stages), n_units, lonely_psu)
-    return DesignStructure(w, plan, unit, ids[0], strat1, n_stages, bool(strata_cols))
+    rows_are_units = used == 1 and (not psu_cols or (n_units == n and np.array_equal(unit, np.arange(n))))
+    return DesignStructure(w, plan, unit, ids[0], strat1, n_stages, bool(strata_cols), rows_are_units)
+
+
+def _stratum_labels(data: pd.DataFrame, columns: list[str], h_row: np.ndarray, nh: int, stage: int) -> np.ndarray:
+    """Label of every stratum for messages: ``"a/b"`` of the stratum columns, ``"PSU p"`` at later stages.
+
+    Only the first row of each stratum is read.
+    """
+    if not columns:
+        return np.full(nh, "(all)", dtype=object)
+    first = np.empty(nh, dtype=np.int64)
+    first[h_row[::-1]] = np.arange(h_row.size)[::-1]
+    parts = [data[c].iloc[first].astype(str).to_numpy(dtype=object) for c in columns]
+    joined = parts[0]
+    for p in parts[1:]:
+        joined = joined + "/" + p
+    return joined if stage == 0 else np.array([f"PSU {p}" for p in joined], dtype=object)

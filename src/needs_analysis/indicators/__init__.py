@@ -3,7 +3,7 @@
 from ._catalogue import AREAS, DOMAINS, Indicator, load_catalogue, referenced_names
 from ._compare import COMPARISON_COLUMNS, POOLED, compare_municipalities, holm_adjust
 from ._compute import (
-    ESTIMATE_COLUMNS,
+    INDICATOR_COLUMNS,
     MISSING_CODES,
     estimate_indicators,
     population_truth,
@@ -17,7 +17,7 @@ __all__ = [
     "compare_municipalities",
     "holm_adjust",
     "DOMAINS",
-    "ESTIMATE_COLUMNS",
+    "INDICATOR_COLUMNS",
     "Indicator",
     "MISSING_CODES",
     "estimate_indicators",

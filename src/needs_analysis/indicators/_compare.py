@@ -13,7 +13,9 @@ design:
   variances), a t test on the design degrees of freedom, and a Holm
   correction across the indicators of that municipality.
 
-Every indicator is estimated in the same few vectorised design calls.
+Every indicator is estimated in the same few design calls (a list of
+proportions and a list of means per domain variable; one ``difference`` call
+per municipality).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import pandas as pd
 
 from ..errors import NeedsAnalysisError
 from ._catalogue import Indicator, load_catalogue
-from ._compute import respondent_indicators
+from ._compute import catalogue_estimates, respondent_indicators
 
 __all__ = ["compare_municipalities", "holm_adjust", "COMPARISON_COLUMNS", "POOLED"]
 
@@ -126,7 +128,7 @@ _DIFF_COLUMNS = ("difference", "diff_se", "diff_ci_low", "diff_ci_high", "statis
 
 
 def _by_domain(res: pd.DataFrame, by: str | None, k: int) -> dict[str, dict[str, np.ndarray]]:
-    """``{domain value: {column: (K,) array}}`` from a variable-major ``estimate_many`` table.
+    """``{domain value: {column: (K,) array}}`` from a variable-major table of every indicator.
 
     Without domains (``by=None``) the one domain is :data:`POOLED`.
     """
@@ -138,23 +140,12 @@ def _by_domain(res: pd.DataFrame, by: str | None, k: int) -> dict[str, dict[str,
     return out
 
 
-def _difference(this: dict, rest: dict, df: float, level: float) -> dict[str, np.ndarray]:
-    """``this - rest`` for domains in disjoint strata (zero covariance), as ``SurveyDesign.difference``."""
-    from scipy import stats
-
-    from ..design._ci import wald_ci
-
-    est = np.asarray(this["estimate"], float) - np.asarray(rest["estimate"], float)
-    se = np.sqrt(np.asarray(this["se"], float) ** 2 + np.asarray(rest["se"], float) ** 2)
-    se = np.where(np.isnan(est), np.nan, se)  # empty domain or base: no difference, no SE
-    dfk = np.full(est.shape, df)
-    lo, hi = wald_ci(est, se, dfk, level)
-    ok = se > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.where(ok, est / np.where(ok, se, 1.0), np.nan)
-    tail = stats.norm.sf(np.abs(t)) if np.isinf(df) else stats.t.sf(np.abs(t), df)
-    return {"difference": est, "diff_se": se, "diff_ci_low": lo, "diff_ci_high": hi, "statistic": t,
-            "df": dfk, "p_value": np.where(ok, 2 * tail, np.nan)}
+def _difference(table: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The difference columns of the comparison from a ``SurveyDesign.difference`` table."""
+    return {"difference": table["estimate"].to_numpy(float), "diff_se": table["se"].to_numpy(float),
+            "diff_ci_low": table["ci_low"].to_numpy(float), "diff_ci_high": table["ci_high"].to_numpy(float),
+            "statistic": table["statistic"].to_numpy(float), "df": table["df"].to_numpy(float),
+            "p_value": table["p_value"].to_numpy(float)}
 
 
 def compare_municipalities(
@@ -210,18 +201,16 @@ def compare_municipalities(
     estimate of that one design, so the SEs of municipality, other-five and
     pooled estimates are mutually consistent.
 
-    All indicators are estimated at once: one
-    :meth:`~needs_analysis.design.SurveyDesign.estimate_many` call pooled, one
-    by municipality and one per municipality split (``this`` / ``rest``),
-    instead of separate calls per indicator. The difference test gives the
-    numbers of ``SurveyDesign.difference`` (R ``svycontrast`` on ``svyby``):
-    a Wald t test with the design degrees of freedom (respondents minus
-    strata). Its variance is ``se**2 + rest_se**2``: the municipality and the
-    other municipalities lie in disjoint strata and every respondent is its
-    own PSU, so the linearisation scores of the two domain estimates are
-    never non-zero in the same stratum and their covariance is exactly zero.
-    Where either estimate is missing (empty domain or base) the whole
-    difference test is missing.
+    All indicators are estimated at once: the lists of proportions and of
+    means pooled, by municipality and by every municipality split (``this`` /
+    ``rest``), and one :meth:`~needs_analysis.design.SurveyDesign.difference`
+    call per municipality (R ``svycontrast`` on ``svyby``): a Wald t test
+    with the design degrees of freedom (respondents minus strata). The
+    municipality and the other municipalities lie in disjoint strata and
+    every respondent is its own PSU, so the two domain estimates are
+    uncorrelated and the variance of the difference is ``se**2 +
+    rest_se**2``. Where either estimate is missing (empty domain or base)
+    the whole difference test is missing.
 
     References
     ----------
@@ -236,7 +225,7 @@ def compare_municipalities(
     k = len(names)
 
     def many(by: str | None) -> pd.DataFrame:
-        return design.estimate_many(names, by=by, kinds=kinds, ci_method=ci_method, level=level, deff=False)
+        return catalogue_estimates(design, catalogue, by, ci_method=ci_method, level=level, deff=False)
 
     # unweighted numerator counts (proportions only): per municipality, pooled, rest
     is_prop = np.array([kd == "proportion" for kd in kinds])
@@ -267,11 +256,10 @@ def compare_municipalities(
     blocks = [block(POOLED, _by_domain(many(None), None, k)[POOLED], all_count,
                     None, blank, None)]
     by_mun = _by_domain(many(_STRATUM), _STRATUM, k)
-    df = float(design.degf())
     for m in ids:
         rest = _by_domain(many(f"_vs_{m}"), f"_vs_{m}", k)["rest"]
-        blocks.append(block(m, by_mun[m], own_count[m], rest, all_count - own_count[m],
-                            _difference(by_mun[m], rest, df, level)))
+        diff = _difference(design.difference(names, f"_vs_{m}", "this", "rest", level=level))
+        blocks.append(block(m, by_mun[m], own_count[m], rest, all_count - own_count[m], diff))
     out = pd.concat(blocks, ignore_index=True)
     for c in ("n", "rest_n"):
         out[c] = pd.to_numeric(out[c], errors="coerce").astype("Int64")

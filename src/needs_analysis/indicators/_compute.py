@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from ..codebook import MISSING_CODES
 from ..errors import NeedsAnalysisError
@@ -18,12 +17,14 @@ __all__ = [
     "respondent_indicators",
     "estimate_indicators",
     "population_truth",
-    "ESTIMATE_COLUMNS",
+    "INDICATOR_COLUMNS",
 ]
 
 
-#: Column order of the tidy estimates table.
-ESTIMATE_COLUMNS: tuple[str, ...] = (
+#: Column order of the tidy estimates table of the catalogue: the indicator and its domain, then the
+#: statistics of the design's :class:`~needs_analysis.design.EstimateTable` that the packs publish, with
+#: ``count`` (unweighted numerator, for disclosure control) and ``flag`` (set by disclosure control).
+INDICATOR_COLUMNS: tuple[str, ...] = (
     "municipality", "indicator", "label_lt", "label_en", "area", "headline", "kind", "sensitive",
     "domain", "domain_value", "estimate", "se", "ci_low", "ci_high", "n", "count", "deff",
     "ci_method", "flag",
@@ -124,7 +125,7 @@ def respondent_indicators(
 
     # one float block filled column by column (no second copy of every indicator at 100,000 rows)
     column = {ind.id: j for j, ind in enumerate(catalogue)}
-    values = np.empty((len(frame), len(catalogue)))
+    values = np.empty((len(catalogue), len(frame))).T  # one contiguous column per indicator: read fast by column
     headlines = [ind for ind in catalogue if ind.headline]
     for ind in headlines:
         values[:, column[ind.id]] = one(ind, frame).to_numpy(dtype=float)
@@ -189,6 +190,39 @@ def _domain_codes(data: pd.DataFrame, domains: Sequence[str]) -> dict[str, tuple
     return out
 
 
+def catalogue_estimates(design, catalogue: Sequence[Indicator], by, *, ci_method: str, level: float,
+                        deff=True) -> pd.DataFrame:
+    """Every indicator by one set of domains: the proportions and means of the design, in catalogue order.
+
+    Parameters
+    ----------
+    design : SurveyDesign or ReplicateDesign
+        A design whose data hold one column per indicator.
+    catalogue : sequence of Indicator
+    by : str or list of str or None
+    ci_method, level, deff
+        As for :meth:`~needs_analysis.design.SurveyDesign.proportion`.
+
+    Returns
+    -------
+    DataFrame
+        The rows of :meth:`~needs_analysis.design.SurveyDesign.proportion` (or ``mean``) of every indicator in
+        turn: variable-major, the domains within.
+    """
+    props = [i.id for i in catalogue if i.kind == "proportion"]
+    means = [i.id for i in catalogue if i.kind != "proportion"]
+    tables = []
+    if props:
+        tables.append(pd.DataFrame(design.proportion(props, by=by, ci_method=ci_method, level=level, deff=deff)))
+    if means:
+        tables.append(pd.DataFrame(design.mean(means, by=by, level=level, deff=deff)))
+    both = pd.concat(tables, ignore_index=True)
+    g = len(both) // len(catalogue)
+    start = {v: j * g for j, v in enumerate([*props, *means])}
+    order = np.concatenate([np.arange(start[i.id], start[i.id] + g) for i in catalogue])
+    return both.iloc[order].reset_index(drop=True)
+
+
 def _finish(pieces: list[pd.DataFrame], catalogue, municipality: str, domains: Sequence[str]) -> pd.DataFrame:
     """Concatenate the per-estimate pieces, add labels and sort: the tidy estimates table."""
     out = pd.concat(pieces, ignore_index=True)
@@ -204,56 +238,32 @@ def _finish(pieces: list[pd.DataFrame], catalogue, municipality: str, domains: S
     dom_order = {d: i for i, d in enumerate(("total", *domains))}
     out = out.sort_values(["indicator", "domain"], key=lambda s: s.map(order) if s.name == "indicator" else s.map(
         dom_order), kind="stable")
-    return out[list(ESTIMATE_COLUMNS)].reset_index(drop=True)
+    return out[list(INDICATOR_COLUMNS)].reset_index(drop=True)
 
 
-def _estimates_per_estimate(catalogue, data, design, domains, ci_method, level) -> list[pd.DataFrame]:
-    """Reference route: one ``proportion`` / ``mean`` call per indicator and domain."""
-    dom_codes = _domain_codes(data, domains)
-    pieces = []
-    for ind in catalogue:
-        est_fn = design.proportion if ind.kind == "proportion" else design.mean
-        kwargs = {"ci_method": ci_method} if ind.kind == "proportion" else {}
-        is_one = data[ind.id].to_numpy() == 1
-        for dom in ("total", *domains):
-            res = est_fn(ind.id, by=None if dom == "total" else dom, level=level, **kwargs)
-            part = _tidy(res, dom)
-            if ind.kind == "proportion":
-                codes, uniques = dom_codes[dom]
-                ok = is_one & (codes >= 0)
-                counts = dict(zip(uniques, np.bincount(codes[ok], minlength=len(uniques)).astype(float)))
-                part["count"] = [counts.get(v, 0.0) for v in part["domain_value"]]
-            else:
-                part["count"] = np.nan
-            part.insert(0, "indicator", ind.id)
-            pieces.append(part)
-    return pieces
-
-
-def _estimates_vectorised(catalogue, data, design, domains, ci_method, level) -> list[pd.DataFrame]:
-    """Fast route: every indicator by one domain in one ``SurveyDesign.estimate_many`` call."""
+def _estimates(catalogue, data, design, domains, ci_method, level) -> list[pd.DataFrame]:
+    """Every indicator overall and by each domain: one ``proportion`` and one ``mean`` call per domain variable."""
     ids = [ind.id for ind in catalogue]
-    kinds = [ind.kind for ind in catalogue]
+    is_prop = np.array([ind.kind == "proportion" for ind in catalogue])
+    # respondents in each proportion's numerator (booleans, read once): unweighted counts for disclosure control
+    hits = np.zeros((len(ids), len(data)), dtype=bool)
+    for j in np.flatnonzero(is_prop):
+        hits[j] = data[ids[j]].to_numpy(dtype=float, na_value=np.nan) == 1
     dom_codes = _domain_codes(data, domains)
-    # (n, K) numerator members, C-ordered for the sparse products below
-    ones = np.ascontiguousarray(data[ids].to_numpy(dtype=float, na_value=np.nan) == 1, dtype=float)
-    is_prop = np.array([k == "proportion" for k in kinds])
     pieces = []
     for dom in ("total", *domains):
-        res = design.estimate_many(ids, by=None if dom == "total" else dom, kinds=kinds, ci_method=ci_method,
-                                   level=level)
-        part = _tidy(res, dom)
+        part = _tidy(catalogue_estimates(design, catalogue, None if dom == "total" else dom, ci_method=ci_method,
+                                         level=level), dom)
         codes, uniques = dom_codes[dom]
-        ok = codes >= 0
-        onehot = sparse.csr_matrix((np.ones(int(ok.sum())), (codes[ok], np.flatnonzero(ok))),
-                                   shape=(len(uniques), len(codes)))
-        counts = np.asarray(onehot @ ones)  # (levels, K)
-        pos = {v: i for i, v in enumerate(uniques)}
         g = len(part) // len(ids)
+        pos = {v: i for i, v in enumerate(uniques)}
         level_idx = np.array([pos.get(v, -1) for v in part["domain_value"].iloc[:g]])
+        in_level = np.where(codes >= 0, codes, len(uniques))  # rows without a level: one extra bin
+        counts = np.zeros((len(uniques), len(ids)))
+        for j in np.flatnonzero(is_prop):
+            counts[:, j] = np.bincount(in_level[hits[j]], minlength=len(uniques) + 1)[:-1]
         cnt = np.where(level_idx[None, :] >= 0, counts[np.maximum(level_idx, 0)].T, 0.0)  # (K, g)
-        cnt = np.where(is_prop[:, None], cnt, np.nan)
-        part["count"] = cnt.ravel()
+        part["count"] = np.where(is_prop[:, None], cnt, np.nan).ravel()
         part.insert(0, "indicator", np.repeat(np.asarray(ids, dtype=object), g))
         pieces.append(part)
     return pieces
@@ -301,7 +311,7 @@ def estimate_indicators(
     Returns
     -------
     DataFrame
-        The tidy estimates table (columns :data:`ESTIMATE_COLUMNS`;
+        The tidy estimates table (columns :data:`INDICATOR_COLUMNS`;
         ``flag`` is empty until disclosure control is applied).
 
     Notes
@@ -311,13 +321,12 @@ def estimate_indicators(
     random domain sample size. ``count`` is the unweighted number of
     respondents in the numerator (for disclosure control).
 
-    All indicators are estimated by one domain variable at a time with
-    :meth:`SurveyDesign.estimate_many` (group sums over all indicators at
-    once); the numbers equal those of one ``proportion`` / ``mean`` call per
-    indicator and domain.
+    All indicators are estimated by one domain variable at a time: one
+    :meth:`SurveyDesign.proportion` call with the list of proportions and one
+    :meth:`SurveyDesign.mean` call with the list of means.
     """
     catalogue, data, design = _prepare(df, weights, catalogue, domains, design_kwargs, design)
-    pieces = _estimates_vectorised(catalogue, data, design, domains, ci_method, level)
+    pieces = _estimates(catalogue, data, design, domains, ci_method, level)
     return _finish(pieces, catalogue, municipality, domains)
 
 

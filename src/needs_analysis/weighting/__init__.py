@@ -17,22 +17,28 @@ import numpy as np
 import pandas as pd
 
 from ..config import RAKE_VARIABLES
-from ..errors import ConvergenceError, NeedsAnalysisError
-from ._bridge import calibrated_design
-from ._calibrate import (
+from ..design.calibration import (
     CALFUNS,
     CalibrationResult,
+    RakeResult,
+    TrimResult,
+    TrimRule,
     calibrate_weights,
     calibration_matrix,
     cell_labels,
     poststratify_weights,
+    rake_weights,
+    trim_and_rake,
+    trim_weights,
 )
+from ..errors import ConvergenceError, NeedsAnalysisError
+from ._bridge import calibrated_design
 from ._checks import check_categories, check_totals, margin_totals, normalise, validate_margins_frame
 from ._impute import impute_for_weighting
 from ._margins import MARGIN_COLUMNS, margins_for, read_margins
-from ._rake import CATCH_ALL, ORDINAL, RakeResult, collapse_sparse, rake_weights
+from ._rake import CATCH_ALL, ORDINAL, collapse_sparse
 from ._report import WeightsReport, build_report, margin_table, weight_diagnostics
-from ._trim import TrimResult, TrimRule, parse_trim, trim_and_rake, trim_weights
+from ._trim import parse_trim
 
 __all__ = [
     "impute_for_weighting",

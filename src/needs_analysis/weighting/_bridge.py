@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 
+from ..design import SurveyDesign
 from ..errors import NeedsAnalysisError
 
 __all__ = ["calibrated_design", "CELL_PREFIX"]
@@ -54,7 +53,6 @@ def calibrated_design(result, *, base_weights=None, bounds=None, **design_kwargs
     weights (the usual approximation); replicates are re-raked without
     trimming.
     """
-    from ..design import SurveyDesign
     from . import _base_weights, _default_bounds
 
     if result.margins is None or result.cells is None:
@@ -77,8 +75,7 @@ def calibrated_design(result, *, base_weights=None, bounds=None, **design_kwargs
         cal = design.calibrate(margins, method=method, bounds=_default_bounds(method, bounds))
     got = np.asarray(cal.weights, dtype=float)
     if int(summary["n_trimmed"]) > 0:
-        step = dataclasses.replace(cal._calibrations[-1], w_after=final.copy())
-        cal = design._with_calibration(final, step)
+        cal = cal.with_weights(final)
     elif not np.allclose(got, final, rtol=1e-6, atol=0):
         raise NeedsAnalysisError("the design's weights differ from the weighting result", where="calibrated_design()",
                                  expected="the same base weights and bounds as in weight()",

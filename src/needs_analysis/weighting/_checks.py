@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..clean import DERIVED_FROM
+from ..design.calibration import check_zero_margins
 from ..errors import NeedsAnalysisError
 
 __all__ = ["validate_margins_frame", "check_categories", "check_zero_margins", "margin_totals", "check_totals",
@@ -64,38 +65,6 @@ def validate_margins_frame(frame: pd.DataFrame, columns: Sequence[str], where: s
                                  + (f" for {r['municipality']!r}" if "municipality" in r else "")
                                  + " appears twice", where=where, fix="keep one row per category")
     return out
-
-
-def check_zero_margins(variable: str, categories: Sequence, counts: Sequence[float], respondents: Sequence[int],
-                       *, source: str, kind: str = "margin") -> None:
-    """Refuse a population count of 0 for a category that has respondents.
-
-    Weighting would give every respondent of such a category weight 0, so
-    their answers would silently count for nothing.
-
-    Parameters
-    ----------
-    variable : str
-        Weighting variable (or crossed cells, ``"sex:agegrp"``).
-    categories, counts, respondents : sequences
-        Each category, its population count and its number of respondents.
-    source : str
-        Margins file (and municipality) for the message.
-    kind : str
-        ``"margin"`` or ``"cell"`` (post-stratification), for the message.
-
-    Raises
-    ------
-    NeedsAnalysisError
-        Naming the first such category and its number of respondents.
-    """
-    for cat, count, n in zip(categories, counts, respondents):
-        if float(count) == 0 and n > 0:
-            raise NeedsAnalysisError(
-                f"the population {kind} of {variable} = {str(cat)!r} is 0, but {int(n)} respondent(s) are in it",
-                where=source, expected="a positive count for every category that has respondents",
-                fix=f"correct the count in the margins file, or collapse {str(cat)!r} with another category "
-                    "(merge their rows in the margins file and recode the data to match)")
 
 
 def check_categories(data: pd.DataFrame, margins: Mapping[str, Mapping[str, float]], *,

@@ -1,7 +1,10 @@
 """Calibration (GREG: linear, raking, logit) and post-stratification of weights.
 
 These functions compute weights only; the design-based variances that go with
-them live in :mod:`needs_analysis.design._calibration`.
+them are :meth:`needs_analysis.design.SurveyDesign.calibrate` and friends.
+Categorical margins are handled on the cells of their cross-classification
+(:func:`calibration_cells`): the Newton iterations then cost O(cells), not
+O(rows).
 """
 
 from __future__ import annotations
@@ -12,16 +15,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import ConvergenceError, NeedsAnalysisError
-from ._checks import check_zero_margins
+from ...errors import ConvergenceError, NeedsAnalysisError
+from ._cells import cell_labels, check_zero_margins, cross_cells
 
 __all__ = [
     "CALFUNS",
     "CalibrationResult",
     "calibration_matrix",
+    "calibration_cells",
+    "CalibrationCells",
     "calibrate_weights",
+    "calibrate_cells",
     "poststratify_weights",
-    "cell_labels",
 ]
 
 #: Calibration distance functions (R ``calibrate(calfun=)``).
@@ -66,15 +71,18 @@ def _categories(data: pd.DataFrame, var: str, cats: Sequence, source: str) -> np
         raise NeedsAnalysisError(f"{int(col.isna().sum())} respondent(s) have no value of {var!r}", where=source,
                                  expected=f"a value of {var!r} for every respondent",
                                  fix="impute or drop them in cleaning before weighting")
-    labels = col.astype(str).to_numpy()
+    # code the column once (factorize runs in C), then match its few distinct values to the categories
+    raw, uniques = pd.factorize(col)
     names = [str(c) for c in cats]
-    unknown = sorted(set(labels) - set(names))
+    position = {c: k for k, c in enumerate(names)}
+    texts = [str(u) for u in uniques]
+    unknown = sorted(t for t in texts if t not in position)
     if unknown:
         raise NeedsAnalysisError(
             f"sample category {unknown[0]!r} of {var!r} is not in the population totals",
             where=source, expected="categories " + ", ".join(names),
             fix="add the category to the margins or recode it in the data")
-    return pd.Categorical(labels, categories=names).codes.astype(np.int64)
+    return np.array([position[t] for t in texts], dtype=np.int64)[raw]
 
 
 def calibration_matrix(
@@ -122,13 +130,77 @@ def calibration_matrix(
     calibrated weights depend only on the space spanned by the columns, so
     they equal R's for the same model.
     """
-    cols: list[np.ndarray] = []
+    cells = calibration_cells(data, population, intercept=intercept, source=source)
+    return cells.matrix(), cells.totals, cells.names
+
+
+@dataclass(frozen=True)
+class CalibrationCells:
+    """Auxiliary variables of a calibration, on the cells of the categorical margins.
+
+    Attributes
+    ----------
+    cell_of_row : ndarray of int or None
+        Cell of every row; ``None`` when a numeric variable makes every row
+        its own cell.
+    x : ndarray, shape (C, p)
+        The auxiliary vector of every cell (rows of :func:`calibration_matrix`
+        are ``x[cell_of_row]``).
+    totals : ndarray, shape (p,)
+        Population totals of the columns.
+    names : list of str
+        Column names (``variable=category`` for dummies).
+    """
+
+    cell_of_row: np.ndarray | None
+    x: np.ndarray
+    totals: np.ndarray
+    names: list[str]
+
+    def sums(self, values: np.ndarray) -> np.ndarray:
+        """Cell totals of ``values`` (n,) or (n, k)."""
+        values = np.asarray(values, dtype=float)
+        if self.cell_of_row is None:
+            return values
+        if values.ndim == 1:
+            return np.bincount(self.cell_of_row, weights=values, minlength=self.x.shape[0])
+        out = np.empty((self.x.shape[0], values.shape[1]))
+        for j in range(values.shape[1]):
+            out[:, j] = np.bincount(self.cell_of_row, weights=values[:, j], minlength=self.x.shape[0])
+        return out
+
+    def to_rows(self, per_cell: np.ndarray) -> np.ndarray:
+        """A value per cell (C,) or (C, k) spread to the rows."""
+        return per_cell if self.cell_of_row is None else per_cell[self.cell_of_row]
+
+    def matrix(self) -> np.ndarray:
+        """The (n, p) auxiliary matrix."""
+        return self.to_rows(self.x)
+
+
+def calibration_cells(
+    data: pd.DataFrame,
+    population: Mapping[str, Mapping[str, float] | float],
+    *,
+    intercept: float | None = None,
+    source: str = "calibration",
+) -> CalibrationCells:
+    """The auxiliary variables of :func:`calibration_matrix` on the cells of the categorical margins.
+
+    Parameters and errors are those of :func:`calibration_matrix`.
+
+    Returns
+    -------
+    CalibrationCells
+        For categorical margins only, one auxiliary vector per non-empty
+        cell of their cross-classification; with a numeric total, one per row.
+    """
+    terms: list[tuple] = []  # ("one",) | ("cat", var, cats, codes, first_column) | ("num", var, values)
     totals: list[float] = []
     names: list[str] = []
-    n = len(data)
     have_full = False
     if intercept is not None:
-        cols.append(np.ones(n))
+        terms.append(("one",))
         totals.append(float(intercept))
         names.append("(Intercept)")
         have_full = True
@@ -141,9 +213,9 @@ def calibration_matrix(
             codes = _categories(data, var, cats, source)
             check_zero_margins(var, cats, [spec[c] for c in cats], np.bincount(codes, minlength=len(cats)),
                                source=source)
-            keep = range(len(cats)) if not have_full else range(1, len(cats))
-            for j in keep:
-                cols.append((codes == j).astype(float))
+            first = 1 if have_full else 0
+            terms.append(("cat", var, cats, codes, first))
+            for j in range(first, len(cats)):
                 totals.append(float(spec[cats[j]]))
                 names.append(f"{var}={cats[j]}")
             have_full = True
@@ -153,13 +225,31 @@ def calibration_matrix(
                 raise NeedsAnalysisError(f"calibration variable {var!r} has missing or non-numeric values",
                                          where=source, expected="a number for every respondent",
                                          fix="impute or drop those respondents before calibrating")
-            cols.append(x)
+            terms.append(("num", var, x))
             totals.append(float(spec))
             names.append(var)
-    if not cols:
+    if not terms:
         raise NeedsAnalysisError("no calibration variables given", where=source,
                                  expected="at least one margin or total", fix="pass population={...}")
-    return np.column_stack(cols), np.asarray(totals, dtype=float), names
+    cat_terms = [t for t in terms if t[0] == "cat"]
+    numeric = any(t[0] == "num" for t in terms)
+    if numeric or not cat_terms:
+        cell_of_row, n_cells = None, len(data)
+        cell_codes = {t[1]: t[3] for t in cat_terms}
+    else:
+        cells = cross_cells([t[3] for t in cat_terms], [len(t[2]) for t in cat_terms])
+        cell_of_row, n_cells = cells.cell_of_row, cells.n_cells
+        cell_codes = {t[1]: c for t, c in zip(cat_terms, cells.codes)}
+    cols: list[np.ndarray] = []
+    for t in terms:
+        if t[0] == "one":
+            cols.append(np.ones(n_cells))
+        elif t[0] == "cat":
+            codes = cell_codes[t[1]]
+            cols.extend((codes == j).astype(float) for j in range(t[4], len(t[2])))
+        else:
+            cols.append(t[2])
+    return CalibrationCells(cell_of_row, np.column_stack(cols), np.asarray(totals, dtype=float), names)
 
 
 def _calfun(method: str, lower: float, upper: float):
@@ -215,9 +305,13 @@ def calibrate_weights(
     Parameters
     ----------
     X : ndarray, shape (n, p)
-        Auxiliary variables (see :func:`calibration_matrix`).
+        Auxiliary variables (see :func:`calibration_matrix`). Its rows may
+        also be the cells of :func:`calibration_cells` (every member of a
+        cell shares its auxiliary vector, and so its g-weight), with
+        ``base_weights`` the cell totals of the base weights: the g-weights
+        are the same and the iterations cost O(cells).
     base_weights : ndarray, shape (n,)
-        Design or base weights ``d`` (pre-calibration).
+        Design or base weights ``d`` (pre-calibration), per row of ``X``.
     totals : ndarray, shape (p,)
         Population totals of the columns of ``X``.
     method : {"linear", "raking", "logit"}
@@ -329,16 +423,6 @@ def calibrate_weights(
             fix="widen the bounds, collapse sparse categories or check that the totals are consistent")
     g = g * scale
     return CalibrationResult(np.asarray(base_weights, dtype=float) * g, g, it, converged, rel, method)
-
-
-def cell_labels(data: pd.DataFrame, variables: Sequence[str], sep: str = ":") -> pd.Series:
-    """Labels of the cells of crossed variables (``"female:18_29"``); missing if any part is missing."""
-    variables = list(variables)
-    parts = [data[v].astype(str).where(data[v].notna()) for v in variables]
-    out = parts[0]
-    for p in parts[1:]:
-        out = out + sep + p
-    return out
 
 
 def poststratify_weights(
