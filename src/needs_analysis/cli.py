@@ -230,7 +230,7 @@ def demo_data(
         if foreign and force:
             typer.echo(f"--force: writing over or beside {len(foreign)} file(s) that are not demo output: "
                        + ", ".join(foreign), err=True)
-        paths = synthetic.write_demo_data(target, seed=seed, force=force, waves=(synthetic.WAVE_2024,))
+        paths = synthetic.write_demo_waves(target, seed=seed, force=force)
         typer.echo(f"wrote {len(paths)} files under {target}")
 
 

@@ -27,6 +27,7 @@ from ._wave import (
     change_truth,
     wave_codebook,
     wave_files,
+    write_demo_waves,
     write_wave_demo_data,
 )
 from ._write import DEMO_MANIFEST, MARGIN_CATEGORIES, foreign_files, population_margins, write_demo_data
@@ -39,5 +40,5 @@ __all__ = [
     "build_population", "draw_sample", "add_faults", "write_demo_data", "population_margins", "derive_groups",
     "population_sizes", "response_propensity", "foreign_files", "DEMO_MANIFEST", "changed_models",
     "Wave", "WAVE_2024", "FACTS_2024", "EXTRA_MUNICIPALITIES", "CHANGE_TRUTH_COLUMNS", "build_wave", "change_truth",
-    "wave_codebook", "write_wave_demo_data", "wave_files",
+    "wave_codebook", "write_wave_demo_data", "wave_files", "write_demo_waves",
 ]

@@ -33,10 +33,10 @@ from ._facts import CITGRP_SHARES, Fact
 from ._faults import add_faults
 from ._population import build_population
 from ._sample import draw_sample
-from ._write import _Manifest, _check_foreign, _demo_names, population_margins
+from ._write import _Manifest, _check_foreign, _demo_names, population_margins, write_demo_data
 
 __all__ = ["Wave", "WAVE_2024", "FACTS_2024", "EXTRA_MUNICIPALITIES", "wave_codebook", "change_truth",
-           "build_wave", "write_wave_demo_data", "wave_files", "CHANGE_TRUTH_COLUMNS"]
+           "build_wave", "write_wave_demo_data", "wave_files", "write_demo_waves", "CHANGE_TRUTH_COLUMNS"]
 
 #: Published national figures for the start of 2024 the 2024 wave is anchored on.
 FACTS_2024: dict[str, Fact] = {
@@ -154,9 +154,10 @@ WAVE_2024 = Wave(
         "emp_help": {"const": -0.30},             # fewer need help finding work
     },
     margins_source=("SYNTHETIC: illustrative 2024 counts (synthetic population, seed {seed}), not official "
-                    "statistics; anchored to the Migration Department's 221,848 foreigners residing in "
-                    "Lithuania on 1 January 2024 (news release 2024-07-18, migracija.lrv.lt) and its "
-                    "citizenship groups (Ukraine 86,353, Belarus 62,167, Russia 15,888)"),
+                    "statistics; anchored to the 221,848 foreigners residing in Lithuania on 1 January 2024 "
+                    "(Migration Department, news release 2024-07-18, migracija.lrv.lt), among them citizens of "
+                    "Ukraine 86,353 (Ministry of the Interior, release of December 2024), Belarus 62,167 and "
+                    "Russia 15,888 (Migration Department, 2024-07-18)"),
     facts=FACTS_2024,
 )
 
@@ -404,4 +405,45 @@ def write_wave_demo_data(wave_dir: str | Path, seed: int = 2021, scale: float = 
     paths = {key: manifest.put(wave_dir / rel, rel, write) for key, (rel, write) in writers.items()}
     manifest.write()
     paths["manifest"] = manifest.path
+    return paths
+
+
+def write_demo_waves(data_dir: str | Path, seed: int = 2021, scale: float = 1.0, *, force: bool = False,
+                     waves: tuple[Wave, ...] = (WAVE_2024,)) -> dict[str, Path]:
+    """Write the whole demo: the reference wave (:func:`write_demo_data`) and each later wave in its folder.
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        The data folder: the reference wave goes to ``raw/`` and
+        ``reference/``, a later wave to ``<wave id>/raw/`` and
+        ``<wave id>/reference/``.
+    seed : int, default 2021
+    scale : float, default 1.0
+    force : bool, default False
+        Write even where files are not demo output.
+    waves : tuple of Wave, default ``(WAVE_2024,)``
+
+    Returns
+    -------
+    dict
+        The paths of :func:`write_demo_data`, then each wave's as
+        ``<wave id>/<name>``.
+
+    Raises
+    ------
+    NeedsAnalysisError
+        Without ``force``, when any of the folders holds files that are not
+        demo output; every folder is checked before anything is written.
+    """
+    data_dir = Path(data_dir)
+    _check_foreign(data_dir, force)
+    for wave in waves:
+        _check_foreign(data_dir / wave.id, force, wave_files(wave))
+    paths = write_demo_data(data_dir, seed, scale, force=force)
+    previous = build_population(seed, scale=scale) if waves else None
+    for wave in waves:
+        later = write_wave_demo_data(data_dir / wave.id, seed, scale, wave=wave, previous_population=previous,
+                                     force=force)
+        paths.update({f"{wave.id}/{key}": path for key, path in later.items()})
     return paths

@@ -332,7 +332,7 @@ class _Manifest:
 
 
 def write_demo_data(data_dir: str | Path, seed: int = 2021, scale: float = 1.0, codebook=None, *,
-                    force: bool = False, waves=()) -> dict[str, Path]:
+                    force: bool = False) -> dict[str, Path]:
     """Generate and write the whole demo data set.
 
     Parameters
@@ -346,11 +346,6 @@ def write_demo_data(data_dir: str | Path, seed: int = 2021, scale: float = 1.0, 
     force : bool, default False
         Write even where :func:`foreign_files` finds files that are not demo
         output (they are replaced; other exports in ``raw/`` stay).
-    waves : sequence of Wave, default ()
-        Later waves to write as well, each into ``<data_dir>/<wave id>/`` by
-        :func:`~needs_analysis.synthetic.write_wave_demo_data` (the CLI's
-        ``demo-data`` passes ``WAVE_2024``). Every folder is checked before
-        anything is written.
 
     Returns
     -------
@@ -359,8 +354,7 @@ def write_demo_data(data_dir: str | Path, seed: int = 2021, scale: float = 1.0, 
         ``population_margins``, ``planted_faults``, ``synthetic_population``,
         ``population_truth`` (every catalogue indicator, computed with
         :func:`needs_analysis.indicators.population_truth`), ``readme``,
-        ``manifest`` (``reference/demo_manifest.json``); a later wave's
-        files under ``<wave id>/`` + their name in its result.
+        ``manifest`` (``reference/demo_manifest.json``).
 
     Raises
     ------
@@ -373,12 +367,8 @@ def write_demo_data(data_dir: str | Path, seed: int = 2021, scale: float = 1.0, 
     Same seed and scale give byte-identical files (fixed xlsx timestamps,
     fixed parquet settings, fixed CSV float format).
     """
-    from ._wave import wave_files, write_wave_demo_data
-
     data_dir = Path(data_dir)
     _check_foreign(data_dir, force)
-    for wave in waves:
-        _check_foreign(data_dir / wave.id, force, wave_files(wave))
     pop = build_population(seed, scale=scale)
     resp = draw_sample(pop, seed)
     raw, planted = add_faults(resp, seed, pop=pop, codebook=codebook)
@@ -396,8 +386,4 @@ def write_demo_data(data_dir: str | Path, seed: int = 2021, scale: float = 1.0, 
     paths = {key: manifest.put(data_dir / rel, rel, write) for key, (rel, write) in writers.items()}
     manifest.write()
     paths["manifest"] = manifest.path
-    for wave in waves:
-        later = write_wave_demo_data(data_dir / wave.id, seed, scale, None, wave=wave, previous_population=pop,
-                                     force=force)
-        paths.update({f"{wave.id}/{key}": path for key, path in later.items()})
     return paths
