@@ -167,8 +167,10 @@ def compare_waves(
         ``difference / diff_se``, ``df`` (NaN: normal), the two-sided
         ``p_value`` and ``p_holm`` (Holm-adjusted within the family of the
         row's municipality and domain cell; NaN outside the family).
-        ``in_family`` marks the family rows, ``comparable`` the rows whose
-        indicator kept its definition. ``diff_flag`` is ``not_shown`` or
+        ``in_family`` marks the rows of the declared family's indicators,
+        ``comparable`` the rows whose indicator kept its definition (a family
+        row that is not comparable has no test and is named, not drawn, by
+        the change figure). ``diff_flag`` is ``not_shown`` or
         ``suppressed`` when either estimate is withheld (the difference and
         its test are then blank), else ``caution`` when either estimate is
         flagged so, else blank.
@@ -258,11 +260,11 @@ def compare_waves(
     p = np.where(t_ref, 2 * stats.t.sf(np.abs(stat), np.where(t_ref, df, 1.0)), 2 * stats.norm.sf(np.abs(stat)))
     p = np.where(np.isfinite(stat), p, np.nan)
 
-    in_family = d["indicator"].isin(fam).to_numpy() & comparable
+    in_family = d["indicator"].isin(fam).to_numpy()
     p_holm = np.full(len(d), np.nan)
     cells = d.groupby(["municipality", "domain", "domain_value"], sort=False).indices
     for rows in cells.values():
-        rows = rows[in_family[rows] & np.isfinite(p[rows])]
+        rows = rows[in_family[rows] & comparable[rows] & np.isfinite(p[rows])]
         if rows.size:
             p_holm[rows] = multipletests(p[rows], method="holm")[1]
 
