@@ -46,6 +46,9 @@ def test_figure_marks_significant_changes_and_names_non_comparable_ones(change):
         assert ("+22.0" if lang == "en" else "+22,0") in text
         assert belonging not in "\n".join(labels) and belonging in text        # named in the note, not drawn
         assert len(labels) == 8                                                # 9 areas, one not comparable
+    # children (n = 45) is flagged caution: a dashed interval and its note, not the bars' "hatched" note
+    text = _texts(change_figure(change, lang="en", municipality="klaipeda"))
+    assert "Dashed line: at least one of the two estimates" in text and "Hatched" not in text
     # the withheld differences (not shown, suppressed) have the slot text, not a value
     assert "91" not in _texts(change_figure(change, lang="en", municipality="klaipeda")).replace("2021", "")
 

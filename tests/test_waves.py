@@ -215,3 +215,19 @@ def test_demo_planted_changes_are_recovered(demo_change):
     assert set(fam["indicator"]) == {"need_language", "need_employment", "need_housing", "need_health",
                                      "need_children", "need_social", "need_information", "need_discrimination"}
     assert fam.groupby("municipality").size().max() == 8
+
+
+def test_demo_monitoring_data_set_validates(demo_change, tmp_path):
+    """Both demo waves' published estimates as the monitoring data set: a Frictionless package that validates."""
+    frictionless = pytest.importorskip("frictionless", reason="frictionless is in the test extra")
+    from needs_analysis.monitoring import monitoring_table, write_monitoring
+
+    (e21, e24), _ = demo_change
+    table = monitoring_table({"2021": e21, "2024": e24})
+    assert len(table) == len(e21) + len(e24)
+    withheld = table["flag"].isin(["not_shown", "suppressed"])
+    assert withheld.any() and table.loc[withheld, ["estimate", "se", "ci_low", "ci_high"]].isna().all(axis=None)
+    assert table.loc[~withheld, "estimate"].notna().all()
+    paths = write_monitoring(table, tmp_path, sources=[{"title": "Synthetic demo surveys 2021 and 2024"}])
+    report = frictionless.validate(str(paths[1]))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5]

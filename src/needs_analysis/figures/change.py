@@ -154,7 +154,10 @@ def change_figure(
         if len(not_comparable):
             notes.append(ui("note.change_not_comparable", lang, indicators="; ".join(
                 _label(r, lang, use_area) for _, r in not_comparable.iterrows())))
-        notes += flag_notes(flags, lang, rules=rules)
+        if (flags == "caution").any():   # a dashed interval, not the hatched bar of flag_notes
+            notes.append(ui("note.change_caution", lang, min_n=rules.min_n, caution_n_1=rules.caution_n - 1,
+                            max_rse=fmt_num(100 * rules.max_rse, lang, 0)))
+        notes += flag_notes(flags[flags != "caution"], lang, rules=rules)
         notes.append(source if source is not None else
                      ui("note.source_change", lang, municipality=name, previous=previous, wave=wave))
         handles = [Line2D([], [], marker="o", color=COLORS["bar"], markerfacecolor=COLORS["bar"], linewidth=1.2),
