@@ -2,6 +2,9 @@
 
 For validation, demos and simulation studies only: the analysis pipeline never
 imports this package, it reads the files that :func:`write_demo_data` writes.
+A later wave (:data:`WAVE_2024`: survey year 2024, ten municipalities, a
+planted change in some needs) is written by :func:`write_wave_demo_data`;
+:func:`write_demo_waves` (the CLI's ``demo-data``) writes both.
 
 Examples
 --------

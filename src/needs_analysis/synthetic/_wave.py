@@ -104,6 +104,14 @@ class Wave:
         Provenance text of the wave's population margins.
     previous : str
         Id of the wave the change is measured from.
+    facts : dict
+        The published figures the wave is anchored on (listed in its README).
+
+    Notes
+    -----
+    The outcome models have municipality terms for the six municipalities of
+    2021 only; the people of the other municipalities are at the models'
+    reference level (they differ by composition, not by a municipality term).
     """
 
     id: str
@@ -175,41 +183,36 @@ def wave_codebook(codebook=None):
     Parameters
     ----------
     codebook : Codebook, optional
-        Returned as it is when its municipality list has every extra
-        municipality; otherwise (and by default) the packaged questionnaire
-        is read and the missing ones are added after its last municipality
-        choice.
+        Default the packaged questionnaire. Returned as it is when its
+        municipality list has every extra municipality; otherwise the
+        packaged questionnaire is read and the missing ones are added after
+        its last municipality choice.
 
     Returns
     -------
     Codebook
-        A new codebook; the synthetic exports of municipalities outside the
-        six write their names with it.
+        The synthetic exports of municipalities outside the six write their
+        names with it (the pipeline reads those exports with it too, until the
+        packaged questionnaire lists every municipality).
     """
     from ..codebook import Codebook, load_codebook
 
+    cb = load_codebook() if codebook is None else codebook
+    if set(EXTRA_MUNICIPALITIES) <= set(cb.choices("municipality")["name"]):
+        return cb
     path = questionnaire_path()
-    if codebook is not None and all(m in set(codebook.choices("municipality")["name"])
-                                    for m in EXTRA_MUNICIPALITIES):
-        return codebook
     sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False)
     choices = sheets["choices"]
-    have = set(choices.loc[choices["list_name"] == "municipality", "name"])
-    rows = [{"list_name": "municipality", "name": m, "label::Lithuanian (lt)": lt, "label::English (en)": en,
-             "label::Russian (ru)": ru, "label::Ukrainian (uk)": uk}
-            for m, (lt, en, ru, uk) in EXTRA_MUNICIPALITIES.items() if m not in have]
-    labels = [c for c in choices.columns if c.startswith("label")]
-    if rows and len(labels) != 4:
+    labels = [c for c in choices.columns if c.startswith("label")]   # lt, en, ru, uk in the form's order
+    if len(labels) != 4:
         raise NeedsAnalysisError("the questionnaire's choices sheet has unexpected label columns",
                                  where=str(path), expected="label columns for lt, en, ru, uk")
-    for row in rows:   # the label columns as the questionnaire names them, in its language order
-        for col, key in zip(labels, ("label::Lithuanian (lt)", "label::English (en)", "label::Russian (ru)",
-                                     "label::Ukrainian (uk)")):
-            row[col] = row.pop(key)
-    if rows:
-        last = choices.index[choices["list_name"] == "municipality"][-1]
-        choices = pd.concat([choices.loc[:last], pd.DataFrame(rows), choices.loc[last + 1:]], ignore_index=True)
-        choices = choices.fillna("")
+    municipal = choices["list_name"] == "municipality"
+    have = set(choices.loc[municipal, "name"])
+    rows = pd.DataFrame([dict(zip(["list_name", "name", *labels], ["municipality", m, *names]))
+                         for m, names in EXTRA_MUNICIPALITIES.items() if m not in have], columns=choices.columns)
+    last = choices.index[municipal][-1]
+    choices = pd.concat([choices.loc[:last], rows, choices.loc[last + 1:]], ignore_index=True).fillna("")
     return Codebook(sheets["survey"], choices, sheets.get("settings"), source=str(path))
 
 
