@@ -231,3 +231,12 @@ def test_demo_monitoring_data_set_validates(demo_change, tmp_path):
     paths = write_monitoring(table, tmp_path, sources=[{"title": "Synthetic demo surveys 2021 and 2024"}])
     report = frictionless.validate(str(paths[1]))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5]
+
+
+def test_example_in_the_docstring_runs():
+    import doctest
+
+    from needs_analysis.indicators import _waves
+
+    res = doctest.testmod(_waves, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert res.failed == 0 and res.attempted >= 5, res
