@@ -37,7 +37,13 @@ def _estimates(m: str, shift: float) -> pd.DataFrame:
 @pytest.fixture
 def table():
     return monitoring_table({"2021": [_estimates("vilnius", 0.0), _estimates("kaunas", 0.02)],
-                             "2024": _estimates("vilnius", 0.05)})
+                             "2024": _estimates("vilnius", 0.05)}, with_bases=True)
+
+
+def test_bases_are_left_out_unless_the_tables_are_the_audited_ones():
+    """Processed estimates still hold bases the pack's audit withholds: n is blank by default."""
+    t = monitoring_table({"2021": _estimates("vilnius", 0.0)})
+    assert t["n"].isna().all() and t["estimate"].notna().sum() == 3
 
 
 def test_one_row_per_published_estimate_with_withheld_values_blank(table):

@@ -103,7 +103,8 @@ MONITORING_FIELDS: tuple[Field, ...] = (
     Field("ci_method", "string", "Interval method", "Intervalo metodas",
           "Method of the confidence interval (logit: logit interval with design degrees of freedom)"),
     Field("n", "integer", "Respondents (unweighted base)", "Respondentų skaičius (nesvertinė imtis)",
-          "Respondents in the indicator's base; blank when not published", unit="persons"),
+          "Respondents in the indicator's base; blank when not published (below the minimum base, withheld by "
+          "the disclosure audit, or bases not part of this release)", unit="persons"),
     Field("flag", "string", "Disclosure flag", "Atskleidimo kontrolės žymė",
           "Blank: published; caution: small base or imprecise; suppressed or not_shown: withheld",
           enum=tuple(f for f in FLAGS if f)),
@@ -117,7 +118,7 @@ _NEEDED = ("municipality", "indicator", "kind", "domain", "domain_value", "estim
            "n", "flag")
 
 
-def _one_wave(wave: str, tables, year, ci_level: float) -> pd.DataFrame:
+def _one_wave(wave: str, tables, year, ci_level: float, with_bases: bool) -> pd.DataFrame:
     parts = [tables] if isinstance(tables, pd.DataFrame) else list(tables)
     if not parts:
         raise NeedsAnalysisError(f"wave {wave!r} has no estimates", where="monitoring_table(estimates=)",
@@ -149,7 +150,8 @@ def _one_wave(wave: str, tables, year, ci_level: float) -> pd.DataFrame:
         **{c: pd.to_numeric(d[c], errors="coerce").astype(float) for c in ("estimate", "se", "ci_low", "ci_high")},
         "ci_level": float(ci_level),
         "ci_method": d["ci_method"].astype(str) if "ci_method" in d.columns else "",
-        "n": pd.to_numeric(d["n"], errors="coerce").astype("Int64"),
+        "n": (pd.to_numeric(d["n"], errors="coerce") if with_bases else pd.Series(np.nan, index=d.index)
+              ).astype("Int64"),
         "flag": d["flag"].astype(object).where(d["flag"].notna(), "").astype(str),
     })
     return out
@@ -160,6 +162,7 @@ def monitoring_table(
     *,
     years: Mapping[str, int] | None = None,
     ci_level: float = 0.95,
+    with_bases: bool = False,
 ) -> pd.DataFrame:
     """Every published estimate of every wave and municipality, in one tidy table.
 
@@ -174,6 +177,13 @@ def monitoring_table(
         (``"2024"``) gets that year, otherwise the year is blank.
     ci_level : float, default 0.95
         The confidence level of the intervals (the run's ``ci_level``).
+    with_bases : bool, default False
+        Publish the bases ``n``. Only for estimates as the packs publish them,
+        after the disclosure audit of
+        :func:`~needs_analysis.report.write_pack`
+        (:func:`~needs_analysis.disclosure.protect_pack`): the audit withholds
+        a base that would reveal a hidden count, and the estimates of
+        ``pipeline.estimate_stage`` still hold it. Without it ``n`` is blank.
 
     Returns
     -------
@@ -184,7 +194,8 @@ def monitoring_table(
         value ``"total"``), sorted by the key's wave, municipality,
         indicator in the input order within. Withheld rows keep their flag
         and have blank values (:func:`needs_analysis.disclosure.mask_withheld`
-        applied once more); counts and design effects are left out.
+        applied once more); counts and design effects are left out, and the
+        bases unless ``with_bases``.
 
     Raises
     ------
@@ -199,7 +210,7 @@ def monitoring_table(
     parts = []
     for wave, tables in estimates.items():
         year = years.get(str(wave), int(wave) if str(wave).isdigit() else None)
-        parts.append(_one_wave(str(wave), tables, year, ci_level))
+        parts.append(_one_wave(str(wave), tables, year, ci_level, with_bases))
     out = pd.concat(parts, ignore_index=True)
     dup = out.duplicated(list(MONITORING_KEY))
     if dup.any():
