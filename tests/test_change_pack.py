@@ -85,7 +85,7 @@ def test_written_pack_has_figure_9_and_table_5b_only_with_a_previous_wave(change
 
 
 def test_an_estimate_withheld_by_the_pack_is_withheld_in_the_change(change, tmp_path):
-    """The audit (or any later rule) may withhold a current estimate: its change is withheld with it."""
+    """A current estimate the pack withholds (a flag set after the change was computed): its change goes too."""
     est = make_estimates()
     est.loc[est["indicator"] == "housing_need", "flag"] = "suppressed"
     write_pack(tmp_path, municipality="klaipeda", estimates=est, weights_report=make_weights_report(),

@@ -88,8 +88,10 @@ def _hash_inputs(inputs: Mapping[str, str | Path] | None) -> dict[str, dict]:
 def _align_change(change: pd.DataFrame, estimates: pd.DataFrame) -> pd.DataFrame:
     """The change table with the flags the pack publishes for the current wave's estimates.
 
-    A current estimate the disclosure audit withheld after the change was
-    computed is withheld in the change table too, and so is its difference.
+    A current estimate the pack withholds (its flag as the pack publishes it,
+    e.g. set by a rule applied after the change was computed) is withheld in
+    the change table too, and so is its difference. The table has no bases,
+    so the audit's withheld bases need nothing here.
     """
     key = ["municipality", "indicator", "domain", "domain_value"]
 
@@ -190,7 +192,7 @@ def write_pack(
     change : DataFrame, optional
         The change since the previous wave
         (:func:`needs_analysis.indicators.compare_waves`): figure 9 and table
-        5b; a current estimate withheld by the audit is withheld there too.
+        5b; a current estimate the pack withholds is withheld there too.
         ``None`` (no previous wave) leaves both out.
 
     Returns
