@@ -127,6 +127,7 @@ def test_write_demo_waves_is_deterministic_and_checks_every_folder_first(tmp_pat
     user = tmp_path / "c"
     (user / "2024" / "raw").mkdir(parents=True)
     (user / "2024" / "raw" / "vilnius.csv").write_text("id\n1\n")
+    assert synthetic.demo_foreign_files(user) == ["2024/raw/vilnius.csv"]
     with pytest.raises(NeedsAnalysisError, match="not demo output"):
         synthetic.write_demo_waves(user, seed=7, scale=SMALL)
     assert not (user / "raw").exists() and not (user / "reference").exists()

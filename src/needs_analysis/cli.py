@@ -226,7 +226,7 @@ def demo_data(
         from .config import default_data_dir
 
         target = data_dir or default_data_dir()
-        foreign = synthetic.foreign_files(target)
+        foreign = synthetic.demo_foreign_files(target)
         if foreign and force:
             typer.echo(f"--force: writing over or beside {len(foreign)} file(s) that are not demo output: "
                        + ", ".join(foreign), err=True)

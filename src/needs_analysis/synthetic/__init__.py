@@ -28,6 +28,7 @@ from ._wave import (
     Wave,
     build_wave,
     change_truth,
+    demo_foreign_files,
     wave_codebook,
     wave_files,
     write_demo_waves,
@@ -43,5 +44,5 @@ __all__ = [
     "build_population", "draw_sample", "add_faults", "write_demo_data", "population_margins", "derive_groups",
     "population_sizes", "response_propensity", "foreign_files", "DEMO_MANIFEST", "changed_models",
     "Wave", "WAVE_2024", "FACTS_2024", "EXTRA_MUNICIPALITIES", "CHANGE_TRUTH_COLUMNS", "build_wave", "change_truth",
-    "wave_codebook", "write_wave_demo_data", "wave_files", "write_demo_waves",
+    "wave_codebook", "write_wave_demo_data", "wave_files", "write_demo_waves", "demo_foreign_files",
 ]

@@ -33,10 +33,10 @@ from ._facts import CITGRP_SHARES, Fact
 from ._faults import add_faults
 from ._population import build_population
 from ._sample import draw_sample
-from ._write import _Manifest, _check_foreign, _demo_names, population_margins, write_demo_data
+from ._write import _Manifest, _check_foreign, _demo_names, foreign_files, population_margins, write_demo_data
 
 __all__ = ["Wave", "WAVE_2024", "FACTS_2024", "EXTRA_MUNICIPALITIES", "wave_codebook", "change_truth",
-           "build_wave", "write_wave_demo_data", "wave_files", "write_demo_waves", "CHANGE_TRUTH_COLUMNS"]
+           "build_wave", "write_wave_demo_data", "wave_files", "write_demo_waves", "demo_foreign_files", "CHANGE_TRUTH_COLUMNS"]
 
 #: Published national figures for the start of 2024 the 2024 wave is anchored on.
 FACTS_2024: dict[str, Fact] = {
@@ -409,6 +409,26 @@ def write_wave_demo_data(wave_dir: str | Path, seed: int = 2021, scale: float = 
     manifest.write()
     paths["manifest"] = manifest.path
     return paths
+
+
+def demo_foreign_files(data_dir: str | Path, waves: tuple[Wave, ...] = (WAVE_2024,)) -> list[str]:
+    """:func:`foreign_files` of the data folder and of each later wave's folder (``<wave id>/...``).
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        The data folder.
+    waves : tuple of Wave, default ``(WAVE_2024,)``
+
+    Returns
+    -------
+    list of str
+        Relative paths of the files :func:`write_demo_waves` would replace or
+        write beside that are not demo output; empty: it may write there.
+    """
+    data_dir = Path(data_dir)
+    return foreign_files(data_dir) + [f"{w.id}/{f}" for w in waves
+                                      for f in foreign_files(data_dir / w.id, wave_files(w))]
 
 
 def write_demo_waves(data_dir: str | Path, seed: int = 2021, scale: float = 1.0, *, force: bool = False,
