@@ -109,7 +109,7 @@ def test_the_cli_refuses_and_with_force_says_what_it_replaces(tmp_path, monkeypa
         "demo-data wrote (unchanged); choose another --data-dir, or pass --force to write anyway (replacing those "
         "files).")
     assert (folder / "raw" / "akmene.xlsx").read_bytes() == b"the user's real export"
-    monkeypatch.setattr(synthetic, "write_demo_data", functools.partial(write_demo_data, scale=SMALL))
+    monkeypatch.setattr(synthetic, "write_demo_waves", functools.partial(synthetic.write_demo_waves, scale=SMALL))
     res = runner.invoke(app, ["demo-data", "--data-dir", str(folder), "--force"])
     assert res.exit_code == 0, res.output
     assert res.output.splitlines()[0] == ("--force: writing over or beside 2 file(s) that are not demo output: "

@@ -226,11 +226,11 @@ def demo_data(
         from .config import default_data_dir
 
         target = data_dir or default_data_dir()
-        foreign = synthetic.foreign_files(target)
+        foreign = synthetic.demo_foreign_files(target)
         if foreign and force:
             typer.echo(f"--force: writing over or beside {len(foreign)} file(s) that are not demo output: "
                        + ", ".join(foreign), err=True)
-        paths = synthetic.write_demo_data(target, seed=seed, force=force)
+        paths = synthetic.write_demo_waves(target, seed=seed, force=force)
         typer.echo(f"wrote {len(paths)} files under {target}")
 
 

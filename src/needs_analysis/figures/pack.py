@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from ..disclosure import DEFAULT_RULES, DisclosureRules, as_bool
 from ..presentation import check_lang, prepare_estimates, single_municipality
 from .bars import needs_overview
+from .change import change_figure, change_rows
 from .comparison import comparison_figure
 from .panels import (discrimination_belonging, employment_figure, figure_indicators, language_figure,
                      migration_profile, panel_figure, services_figure)
@@ -50,6 +51,10 @@ class PackFigureInput:
         The catalogue in use (None: the packaged one).
     rules : DisclosureRules
         Thresholds quoted in the footnotes.
+    change : DataFrame or None
+        The change since the previous wave
+        (:func:`needs_analysis.indicators.compare_waves`); None without a
+        previous wave.
     """
 
     estimates: pd.DataFrame
@@ -60,6 +65,7 @@ class PackFigureInput:
     value_labels: Mapping | None
     catalogue: tuple | None
     rules: DisclosureRules
+    change: pd.DataFrame | None = None
 
 
 #: A pack figure: ``draw(input, key) -> Figure``, or None when its input is absent.
@@ -124,6 +130,16 @@ def _comparison(inp: PackFigureInput, key: str) -> Figure | None:
     return comparison_figure(inp.comparison, lang=inp.lang, municipality=inp.municipality, rules=inp.rules)
 
 
+def _change(inp: PackFigureInput, key: str) -> Figure | None:
+    """Figure 9 from the change table (left out without one, or without a comparable family row)."""
+    if inp.change is None:
+        return None
+    rows = change_rows(inp.change, inp.municipality)
+    if not as_bool(rows["comparable"]).any():
+        return None
+    return change_figure(inp.change, lang=inp.lang, municipality=inp.municipality, rules=inp.rules)
+
+
 #: The figures of a pack in report order: key (file name and HTML anchor) -> the function drawing it.
 PACK_FIGURES: dict[str, DrawPackFigure] = {
     "01_respondent_profile": _respondent_profile,
@@ -134,6 +150,7 @@ PACK_FIGURES: dict[str, DrawPackFigure] = {
     "06_services": catalogue_figure(services_figure),
     "07_discrimination_belonging": catalogue_figure(discrimination_belonging),
     "08_comparison": _comparison,
+    "09_change": _change,
 }
 #: Figure keys of the pack, in report order (file names and HTML anchors).
 FIGURE_KEYS: tuple[str, ...] = tuple(PACK_FIGURES)
@@ -149,6 +166,7 @@ def pack_figures(
     municipality: str | None = None,
     catalogue=None,
     rules: DisclosureRules = DEFAULT_RULES,
+    change: pd.DataFrame | None = None,
 ) -> dict[str, Figure]:
     """Draw the pack's figures (:data:`PACK_FIGURES`) for one municipality.
 
@@ -172,18 +190,23 @@ def pack_figures(
         Default: the packaged catalogue.
     rules : DisclosureRules, default DEFAULT_RULES
         Disclosure thresholds quoted in the footnotes.
+    change : DataFrame, optional
+        :func:`needs_analysis.indicators.compare_waves` output (figure 9);
+        ``None`` (no previous wave) leaves figure 9 out.
 
     Returns
     -------
     dict of str to Figure
         Keys from :data:`FIGURE_KEYS`, in that order. A figure is left out
         only when its input is absent: figure 1 without margins, figure 3
-        without headline indicators, figure 8 without ``comparison``, a
-        catalogue figure when none of its indicators is in ``estimates``.
+        without headline indicators, figure 8 without ``comparison``, figure
+        9 without ``change`` (or without a comparable headline row of the
+        municipality), a catalogue figure when none of its indicators is in
+        ``estimates``.
     """
     check_lang(lang)
     est, mid = single_municipality(prepare_estimates(estimates), municipality, "pack_figures")
     inp = PackFigureInput(est, mid, comparison, weights_report, lang, value_labels,
-                          None if catalogue is None else tuple(catalogue), rules)
+                          None if catalogue is None else tuple(catalogue), rules, change)
     figs = {key: draw(inp, key) for key, draw in PACK_FIGURES.items()}
     return {key: fig for key, fig in figs.items() if fig is not None}

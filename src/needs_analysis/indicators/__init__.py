@@ -9,9 +9,13 @@ from ._compute import (
     population_truth,
     respondent_indicators,
 )
+from ._waves import CHANGE_COLUMNS, WAVE_KEY, compare_waves
 
 __all__ = [
     "AREAS",
+    "CHANGE_COLUMNS",
+    "WAVE_KEY",
+    "compare_waves",
     "COMPARISON_COLUMNS",
     "POOLED",
     "compare_municipalities",

@@ -9,11 +9,14 @@ each other's internals:
   layer that reads a resource file (lazily, once);
 * :mod:`._formats`: numbers, counts and percentages as each language writes them;
 * :mod:`._estimates`: the columns a presenter needs and the table checked and
-  masked once (:func:`prepare_estimates`, :func:`single_municipality`).
+  masked once (:func:`prepare_estimates`, :func:`single_municipality`);
+* :mod:`._change`: the same for the change since the previous wave
+  (:func:`prepare_change`).
 
 It draws nothing and writes no file.
 """
 
+from ._change import REQUIRED_CHANGE_COLUMNS, prepare_change
 from ._estimates import REQUIRED_ESTIMATE_COLUMNS, prepare_estimates, single_municipality
 from ._formats import fmt_int, fmt_num, fmt_pct
 from ._text import DOMAIN_VARIABLES, REPORT_LANGS, check_lang, default_value_labels, has_ui, ui, value_label
@@ -32,4 +35,6 @@ __all__ = [
     "REQUIRED_ESTIMATE_COLUMNS",
     "prepare_estimates",
     "single_municipality",
+    "REQUIRED_CHANGE_COLUMNS",
+    "prepare_change",
 ]

@@ -58,6 +58,9 @@ class PackContent:
     rules : DisclosureRules
     extra_figures : mapping of str to Figure
         Figures added to the registered ones (validated keys).
+    change : DataFrame or None
+        The change since the previous wave (figure 9 and table 5b); None
+        without a previous wave.
     """
 
     municipality: Municipality
@@ -70,6 +73,7 @@ class PackContent:
     catalogue: tuple | None
     rules: DisclosureRules
     extra_figures: Mapping[str, Figure] = field(default_factory=dict)
+    change: pd.DataFrame | None = None
     _images: dict[tuple[str, str], bytes] = field(default_factory=dict, repr=False)
 
     @cached_property
@@ -79,7 +83,7 @@ class PackContent:
         figs = pack_figures(self.estimates[own] if own.any() else self.estimates, self.comparison,
                             self.weights_report, lang=self.lang, value_labels=self.value_labels,
                             municipality=self.municipality.id if own.any() else None, catalogue=self.catalogue,
-                            rules=self.rules)
+                            rules=self.rules, change=self.change)
         for key, fig in self.extra_figures.items():
             if not _FIG_KEY.fullmatch(str(key)) or key in figs:
                 raise NeedsAnalysisError(f"invalid or duplicate figure key {key!r}",
@@ -100,7 +104,7 @@ class PackContent:
         """Tables 1-6 (:func:`needs_analysis.tables.build_tables`)."""
         return build_tables(self.estimates, self.weights_report, self.cleaning_summary, self.lang,
                             value_labels=self.value_labels, rules=self.rules, comparison=self.comparison,
-                            municipality=self.municipality.id, catalogue=self.catalogue)
+                            municipality=self.municipality.id, catalogue=self.catalogue, change=self.change)
 
     @cached_property
     def notes(self) -> pd.DataFrame:

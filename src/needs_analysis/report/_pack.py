@@ -34,7 +34,7 @@ from matplotlib.figure import Figure
 from .._atomic import PACK, writes_folder
 from .._version import __version__
 from ..disclosure import (DEFAULT_RULES, DisclosureRules, apply_comparison_disclosure, apply_disclosure,
-                          mask_comparison, protect_pack)
+                          WITHHELD_FLAGS, mask_comparison, protect_pack)
 from ..errors import NeedsAnalysisError
 from ..io import sha256_file
 from ..municipalities import get_municipality
@@ -85,6 +85,34 @@ def _hash_inputs(inputs: Mapping[str, str | Path] | None) -> dict[str, dict]:
     return out
 
 
+def _align_change(change: pd.DataFrame, estimates: pd.DataFrame) -> pd.DataFrame:
+    """The change table with the flags the pack publishes for the current wave's estimates.
+
+    A current estimate the pack withholds (its flag as the pack publishes it,
+    e.g. set by a rule applied after the change was computed) is withheld in
+    the change table too, and so is its difference. The table has no bases,
+    so the audit's withheld bases need nothing here.
+    """
+    key = ["municipality", "indicator", "domain", "domain_value"]
+
+    def keys(frame: pd.DataFrame) -> pd.MultiIndex:
+        cols = [frame[c].astype(object).where(frame[c].notna(), "").astype(str) for c in key]
+        return pd.MultiIndex.from_arrays(cols)
+
+    flags = pd.Series(estimates["flag"].astype(object).where(estimates["flag"].notna(), "").astype(str).to_numpy(),
+                      index=keys(estimates))
+    flags = flags[~flags.index.duplicated()]
+    now = flags.reindex(keys(change)).fillna("").to_numpy(dtype=object)
+    out = change.copy()
+    hidden = pd.Series(now).isin(WITHHELD_FLAGS).to_numpy()
+    if hidden.any():
+        out["flag"] = out["flag"].astype(object)
+        out["diff_flag"] = out["diff_flag"].astype(object)
+        out.loc[hidden, "flag"] = now[hidden]
+        out.loc[hidden, "diff_flag"] = now[hidden]
+    return out
+
+
 @writes_folder(PACK)
 def write_pack(
     out_dir: str | Path,
@@ -104,6 +132,7 @@ def write_pack(
     on_step: Callable[[str], None] | None = None,
     respondents=None,
     audit: bool = True,
+    change: pd.DataFrame | None = None,
 ) -> dict:
     """Write the full report pack of one municipality.
 
@@ -160,6 +189,11 @@ def write_pack(
     audit : bool, default True
         ``False`` writes the pack without the audit (for tables that do not
         come from respondents, e.g. in tests); the manifest says so.
+    change : DataFrame, optional
+        The change since the previous wave
+        (:func:`needs_analysis.indicators.compare_waves`): figure 9 and table
+        5b; a current estimate the pack withholds is withheld there too.
+        ``None`` (no previous wave) leaves both out.
 
     Returns
     -------
@@ -202,7 +236,8 @@ def write_pack(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     content = _outputs.PackContent(mun, lang, est, weights_report, cleaning_summary, cmp, value_labels,
-                                   None if catalogue is None else tuple(catalogue), rules, dict(extra_figures or {}))
+                                   None if catalogue is None else tuple(catalogue), rules, dict(extra_figures or {}),
+                                   None if change is None else _align_change(change, est))
     step = on_step or (lambda _name: None)
     written: list[Path] = []
     current = None

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from ._export import label_columns, to_export_frame
-from ._sample import META_COLUMNS, make_meta, new_uuids, response_propensity
+from ..config import SURVEY_YEAR
+from ._sample import FIELDWORK, META_COLUMNS, make_meta, new_uuids, response_propensity
 from ._schema import relevance_masks
 from ._texts import LT_BARRIER_OTHER, NATIVE_COUNTRY_NAMES, OTHER_COUNTRY_I18N
 
@@ -110,7 +111,8 @@ def _rotating(rng: np.random.Generator, kinds: tuple[str, ...], n: int) -> list[
     return [kinds[(k + off) % len(kinds)] for k in range(n)]
 
 
-def _extra_rows(rng: np.random.Generator, donors: pd.DataFrame, counts: dict[str, int]) -> tuple[pd.DataFrame, list]:
+def _extra_rows(rng: np.random.Generator, donors: pd.DataFrame, counts: dict[str, int],
+                year: int = SURVEY_YEAR) -> tuple[pd.DataFrame, list]:
     """Build the planted extra rows (codes level) from donor persons."""
     rows, info, dur = [], [], []
     used: set = set()
@@ -163,7 +165,7 @@ def _extra_rows(rng: np.random.Generator, donors: pd.DataFrame, counts: dict[str
             add("ineligible", "municipality", "lives in another municipality", r)
         else:
             r = donors.loc[_pick(rng, donors, used, donors["age"].astype(int) <= 25)].copy()
-            r["birth_year"] = 2021 - int(rng.integers(16, 18))
+            r["birth_year"] = year - int(rng.integers(16, 18))
             r["arrival_year"] = max(int(r["arrival_year"]), int(r["birth_year"]) + 1)
             add("ineligible", "birth_year", f"under 18 (birth_year {r['birth_year']})", r)
     frame = pd.DataFrame(rows).reset_index(drop=True) if rows else donors.iloc[:0].copy()
@@ -208,7 +210,8 @@ def _insert_ids(clean_frames: list[pd.DataFrame], extras: pd.DataFrame) -> np.nd
 
 
 def add_faults(resp: pd.DataFrame, seed: int = 2021, *, pop: pd.DataFrame | None = None, codebook=None,
-               rates: dict[str, float] | None = None) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+               rates: dict[str, float] | None = None, year: int = SURVEY_YEAR,
+               fieldwork: tuple[str, str] = FIELDWORK) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """Turn the clean respondents into raw exports with planted, recorded faults.
 
     Parameters
@@ -224,6 +227,10 @@ def add_faults(resp: pd.DataFrame, seed: int = 2021, *, pop: pd.DataFrame | None
         Default :func:`needs_analysis.codebook.load_codebook`.
     rates : dict, optional
         Overrides of :data:`FAULT_RATES`.
+    year : int, default SURVEY_YEAR
+        The survey year (planted minors are 16 or 17 in it).
+    fieldwork : (str, str)
+        First and last day of fieldwork of the extra rows' submissions.
 
     Returns
     -------
@@ -270,10 +277,10 @@ def add_faults(resp: pd.DataFrame, seed: int = 2021, *, pop: pd.DataFrame | None
         counts = {f: _count(rates[f], n) for f in ("speeder", "birth_year_out_of_range", "inconsistent",
                                                     "ineligible")}
         donors = _donor_pool(rng, resp, pop, m, sum(counts.values()))
-        rows, info = _extra_rows(rng, donors, counts)
+        rows, info = _extra_rows(rng, donors, counts, year)
         rows["citizenship_other"] = rows["citizenship_other"].where(relevance_masks(rows)["citizenship_other"])
         durs = np.array([np.nan if d is None else d for _, d in info], dtype=float)
-        meta = make_meta(rng, rows, durs)
+        meta = make_meta(rng, rows, durs, fieldwork)
         rows = pd.concat([meta.assign(_id=0), rows.drop(columns=[c for c in meta.columns if c in rows.columns]
                                                        + (["_id"] if "_id" in rows.columns else []))], axis=1)
         ef = to_export_frame(rows, cb)

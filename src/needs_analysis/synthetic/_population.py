@@ -21,7 +21,7 @@ from ._draw import draw_binary, draw_categorical, draw_multiple, draw_ordinal, e
 from ._facts import CITGRP_COUNTRIES, CITGRP_SHARES, CITGRPS, OTHER_COUNTRY_NAMES, POPULATION_SIZES
 from ._schema import MULTIPLE_CHOICES, QUESTIONS, SERVICES, relevance_masks
 
-__all__ = ["build_population", "derive_groups", "population_sizes"]
+__all__ = ["build_population", "derive_groups", "population_sizes", "changed_models"]
 
 _YEARS_BANDS = tuple(label for label, _ in YEARS_GROUPS)
 _PERMITS = ("work", "family", "study", "permanent", "other_permit")
@@ -51,25 +51,27 @@ def population_sizes(scale: float = 1.0) -> dict[str, int]:
     return {m: max(1, int(round(n * scale))) for m, n in POPULATION_SIZES.items()}
 
 
-def derive_groups(df: pd.DataFrame) -> pd.DataFrame:
+def derive_groups(df: pd.DataFrame, year: int = SURVEY_YEAR) -> pd.DataFrame:
     """Add the derived analysis variables ``age``, ``agegrp``, ``citgrp``, ``years_lt``.
 
     Parameters
     ----------
     df : DataFrame
         Holds ``birth_year``, ``citizenship`` and ``arrival_year`` (codes).
+    year : int, default SURVEY_YEAR
+        The survey year the ages and years in Lithuania are computed for.
 
     Returns
     -------
     DataFrame
         A copy with the four columns (re)computed by
         :func:`needs_analysis.clean.derive_variables` (the same derivation the
-        cleaning step uses): age = SURVEY_YEAR - birth_year (``Int64``);
+        cleaning step uses): age = year - birth_year (``Int64``);
         agegrp 18_29/30_44/45_64/65_plus; citgrp UA/BY/RU/central_asia/IN/
         other_third; years_lt lt_1 (<1), y1_4, y5_9, y10_plus from
-        SURVEY_YEAR - arrival_year (groups as ``str``).
+        year - arrival_year (groups as ``str``).
     """
-    derived = derive_variables(df[["birth_year", "citizenship", "arrival_year"]], SURVEY_YEAR)
+    derived = derive_variables(df[["birth_year", "citizenship", "arrival_year"]], year)
     out = df.copy()
     out["age"] = derived["age"].astype("Int64")
     for col in ("agegrp", "citgrp", "years_lt"):
@@ -95,14 +97,15 @@ def _dummies(values: np.ndarray, mapping: dict[str, str]) -> dict[str, np.ndarra
     return {name: (values == v).astype(float) for name, v in mapping.items()}
 
 
-def _demography(rng: np.random.Generator, sizes: dict[str, int]) -> dict[str, np.ndarray]:
+def _demography(rng: np.random.Generator, sizes: dict[str, int],
+               shares: dict[str, dict[str, float]] = CITGRP_SHARES) -> dict[str, np.ndarray]:
     mun = np.concatenate([np.repeat(m, n) for m, n in sizes.items()]).astype(object)
     n = len(mun)
     citgrp = np.empty(n, dtype=object)
     for m in sizes:
         sel = mun == m
-        shares = np.asarray([CITGRP_SHARES[m][g] for g in CITGRPS])
-        citgrp[sel] = draw_categorical(rng, np.tile(shares, (sel.sum(), 1)), CITGRPS)
+        p = np.asarray([shares[m][g] for g in CITGRPS])
+        citgrp[sel] = draw_categorical(rng, np.tile(p, (sel.sum(), 1)), CITGRPS)
     cit = np.empty(n, dtype=object)
     for g, countries in CITGRP_COUNTRIES.items():
         sel = citgrp == g
@@ -182,8 +185,25 @@ def _yes_no(b: np.ndarray) -> np.ndarray:
     return np.where(b, "yes", "no").astype(object)
 
 
-def _logit_yes(rng, cov, name, n) -> np.ndarray:
-    return draw_binary(rng, expit(linpred(cov, M.LOGIT[name], n)))
+def changed_models(changes: dict[str, dict[str, float]] | None) -> dict[str, dict[str, float]]:
+    """:data:`._models.LOGIT` with the coefficient changes added (``{model: {covariate: change}}``).
+
+    Models without a change are the very same dicts, so a population built
+    without changes draws exactly as before.
+    """
+    if not changes:
+        return M.LOGIT
+    unknown = sorted(set(changes) - set(M.LOGIT))
+    if unknown:
+        raise NeedsAnalysisError(f"no logistic model {unknown[0]!r}", where="build_population(changes=)",
+                                 expected="names of _models.LOGIT")
+    out = dict(M.LOGIT)
+    for name, delta in changes.items():
+        coefs = dict(M.LOGIT[name])
+        for k, b in delta.items():
+            coefs[k] = coefs.get(k, 0.0) + float(b)
+        out[name] = coefs
+    return out
 
 
 def _ordinal(rng, cov, name, n, extra_const: float | np.ndarray = 0.0) -> np.ndarray:
@@ -195,8 +215,11 @@ def _multi(rng, cov, q, n) -> dict[str, np.ndarray]:
     return draw_multiple(rng, cov, M.MULTI[q], MULTIPLE_CHOICES[q], M.MULTI_FALLBACK[q], n)
 
 
-def _answers(rng: np.random.Generator, d: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], dict]:
+def _answers(rng: np.random.Generator, d: dict[str, np.ndarray],
+             logit: dict[str, dict[str, float]] = M.LOGIT) -> tuple[dict[str, np.ndarray], dict]:
     """Draw every answer (substantive values, before item non-response and skip rules).
+
+    ``logit`` are the logistic models of the binary outcomes (:func:`changed_models`).
 
     Returns
     -------
@@ -207,6 +230,10 @@ def _answers(rng: np.random.Generator, d: dict[str, np.ndarray]) -> tuple[dict[s
     """
     n = len(d["municipality"])
     cov = _base_covariates(d)
+
+    def yes(name: str) -> np.ndarray:
+        return draw_binary(rng, expit(linpred(cov, logit[name], n)))
+
     a: dict[str, np.ndarray] = {}
     multi: dict[str, dict[str, np.ndarray]] = {}
 
@@ -232,66 +259,66 @@ def _answers(rng: np.random.Generator, d: dict[str, np.ndarray]) -> tuple[dict[s
     cov["employed"] = np.isin(emp, ["employed", "self_employed"]).astype(float)
     for k in ("unemployed", "retired", "student", "homemaker"):
         cov[k] = (emp == k).astype(float)
-    high = _logit_yes(rng, cov, "occupation_high", n)
-    low = _logit_yes(rng, cov, "occupation_low", n)
+    high = yes("occupation_high")
+    low = yes("occupation_low")
     a["occupation_level"] = np.where(high, "high_skilled", np.where(low, "low_skilled", "medium_skilled")).astype(object)
     cov["overqual"] = cov["tertiary"] * cov["employed"] * (~high)
     a["qual_recognised"] = draw_categorical(rng, _table_probs(d["band"], M.QUAL_PROBS), M.QUAL)
-    emp_help = _logit_yes(rng, cov, "emp_help", n)
+    emp_help = yes("emp_help")
     a["emp_help"] = _yes_no(emp_help)
     cov["emp_help_yes"] = emp_help.astype(float)
 
-    a["lt_course_12m"] = _yes_no(_logit_yes(rng, cov, "lt_course_12m", n))
-    want = _logit_yes(rng, cov, "lt_course_want", n)
+    a["lt_course_12m"] = _yes_no(yes("lt_course_12m"))
+    want = yes("lt_course_want")
     a["lt_course_want"] = _yes_no(want)
     multi["lt_barriers"] = _multi(rng, cov, "lt_barriers", n)
 
     hp = _multi(rng, cov, "housing_problems", n)
     multi["housing_problems"] = hp
     cov["n_problems"] = sum(hp[c].astype(float) for c in MULTI_PROBLEMS)
-    housing_help = _logit_yes(rng, cov, "housing_help", n)
+    housing_help = yes("housing_help")
     a["housing_help"] = _yes_no(housing_help)
 
     a["health_selfrated"] = _ordinal(rng, cov, "health_selfrated", n)
     cov["health_poor"] = np.isin(a["health_selfrated"], ["fair", "bad", "very_bad"]).astype(float)
-    gp = _logit_yes(rng, cov, "gp_registered", n)
-    ins = _logit_yes(rng, cov, "health_insurance", n)
+    gp = yes("gp_registered")
+    ins = yes("health_insurance")
     a["gp_registered"], a["health_insurance"] = _yes_no(gp), _yes_no(ins)
     cov["no_gp"], cov["no_insurance"] = (~gp).astype(float), (~ins).astype(float)
-    unmet = _logit_yes(rng, cov, "unmet_medical", n)
+    unmet = yes("unmet_medical")
     a["unmet_medical"] = _yes_no(unmet)
     multi["unmet_medical_why"] = _multi(rng, cov, "unmet_medical_why", n)
 
-    prob = _logit_yes(rng, cov, "child_problems", n)
-    serious = _logit_yes(rng, cov, "child_serious", n)
+    prob = yes("child_problems")
+    serious = yes("child_serious")
     a["child_school_access"] = np.where(prob, np.where(serious, "serious_problems", "some_problems"),
                                         "no_problems").astype(object)
-    child_lt = _logit_yes(rng, cov, "child_lt_support", n)
+    child_lt = yes("child_lt_support")
     a["child_lt_support"] = _yes_no(child_lt)
-    needed = _logit_yes(rng, cov, "kindergarten_needed", n)
-    waiting = _logit_yes(rng, cov, "kindergarten_waiting", n)
+    needed = yes("kindergarten_needed")
+    waiting = yes("kindergarten_waiting")
     a["child_kindergarten"] = np.where(needed, np.where(waiting, "waiting", "has_place"), "not_needed").astype(object)
 
-    discr = _logit_yes(rng, cov, "discr_any", n)
+    discr = yes("discr_any")
     a["discr_any"] = _yes_no(discr)
     cov["discr"] = discr.astype(float)
     multi["discr_settings"] = _multi(rng, cov, "discr_settings", n)
-    a["discr_reported"] = _yes_no(_logit_yes(rng, cov, "discr_reported", n))
+    a["discr_reported"] = _yes_no(yes("discr_reported"))
 
     svc_need = {}
     for s in SERVICES:
-        aware = _logit_yes(rng, cov, f"svc_aware_{s}", n)
-        used = aware & _logit_yes(rng, cov, f"svc_used_{s}", n)
+        aware = yes(f"svc_aware_{s}")
+        used = aware & yes(f"svc_used_{s}")
         a[f"svc_aware_{s}"], a[f"svc_used_{s}"] = _yes_no(aware), _yes_no(used)
         a[f"svc_satisf_{s}"] = _ordinal(rng, cov, "svc_satisf", n, M.SVC_SATISF_CONST[s])
-        svc_need[s] = _logit_yes(rng, cov, f"svc_need_{s}", n)
+        svc_need[s] = yes(f"svc_need_{s}")
         a[f"svc_need_{s}"] = _yes_no(svc_need[s])
 
     multi["info_sources"] = _multi(rng, cov, "info_sources", n)
     il = draw_categorical(rng, _table_probs(d["citgrp"], M.INFO_LANGUAGE_PROBS), M.INFO_LANGUAGE)
     to_lt = (cov["lt_adv"] > 0) & draw_binary(rng, np.full(n, M.INFO_LANGUAGE_LT_IF_ADVANCED))
     a["info_language"] = np.where(to_lt, "lt", il).astype(object)
-    info_enough = _logit_yes(rng, cov, "info_enough", n)
+    info_enough = yes("info_enough")
     a["info_enough"] = _yes_no(info_enough)
 
     a["lt_friends"] = _ordinal(rng, cov, "lt_friends", n)
@@ -322,7 +349,9 @@ def _missing_key(name: str) -> str | None:
     return name if name in M.MISSING_RATES else None
 
 
-def build_population(seed: int = 2021, scale: float = 1.0, *, sizes: dict[str, int] | None = None) -> pd.DataFrame:
+def build_population(seed: int = 2021, scale: float = 1.0, *, sizes: dict[str, int] | None = None,
+                     year: int = SURVEY_YEAR, shares: dict[str, dict[str, float]] | None = None,
+                     changes: dict[str, dict[str, float]] | None = None) -> pd.DataFrame:
     """Build the synthetic population of adult TCNs in the six municipalities.
 
     Parameters
@@ -335,6 +364,16 @@ def build_population(seed: int = 2021, scale: float = 1.0, *, sizes: dict[str, i
         Municipality id -> number of adults, instead of the scaled
         illustrative sizes (e.g. ``{"vilnius": 250_000}`` alone for a large
         one-municipality export in the scale benchmark).
+    year : int, default SURVEY_YEAR
+        The survey year: birth and arrival years are ``year`` minus age and
+        years in Lithuania (a later wave, :mod:`._wave`).
+    shares : dict, optional
+        Municipality -> citizenship group -> share, instead of
+        :data:`._facts.CITGRP_SHARES` (needed for municipalities not in it).
+    changes : dict, optional
+        Changes of the logistic models' coefficients, ``{model: {covariate:
+        change}}`` (:func:`changed_models`): the planted change of a later
+        wave.
 
     Returns
     -------
@@ -352,20 +391,21 @@ def build_population(seed: int = 2021, scale: float = 1.0, *, sizes: dict[str, i
     :mod:`needs_analysis.synthetic._facts`.
     """
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 1]))
-    d = _demography(rng, population_sizes(scale) if sizes is None else dict(sizes))
+    d = _demography(rng, population_sizes(scale) if sizes is None else dict(sizes),
+                    CITGRP_SHARES if shares is None else shares)
     n = len(d["municipality"])
-    a, multi = _answers(rng, d)
+    a, multi = _answers(rng, d, changed_models(changes))
 
     cols: dict[str, object] = {
         "person_id": np.arange(1, n + 1, dtype=np.int64),
         "consent": np.full(n, "yes", dtype=object),
         "municipality": d["municipality"],
-        "birth_year": SURVEY_YEAR - d["age"],
+        "birth_year": year - d["age"],
         "citizenship": d["citizenship"],
         "citizenship_other": d["citizenship_other"],
         "sex": np.where(d["female"], "female", "male").astype(object),
         "education": d["education"], "household": d["household"],
-        "arrival_year": SURVEY_YEAR - d["years"],
+        "arrival_year": year - d["years"],
         "permit_grounds": d["permit_grounds"], "tenure": d["tenure"],
     }
     cols |= a
@@ -403,5 +443,5 @@ def build_population(seed: int = 2021, scale: float = 1.0, *, sizes: dict[str, i
         if name in MULTIPLE_CHOICES:
             for c in MULTIPLE_CHOICES[name]:
                 df[f"{name}/{c}"] = df[f"{name}/{c}"].where(mask)
-    df = derive_groups(df)
+    df = derive_groups(df, year)
     return df

@@ -20,7 +20,7 @@ from ._draw import draw_categorical, linpred
 from ._facts import POPULATION_SIZES, SAMPLE_TARGETS
 
 __all__ = ["draw_sample", "response_propensity", "META_COLUMNS", "new_uuids", "new_device_ids", "make_meta",
-           "draw_lang"]
+           "draw_lang", "FIELDWORK"]
 
 #: meta columns added to respondents (export order)
 META_COLUMNS: tuple[str, ...] = ("_id", "_uuid", "start", "end", "_submission_time", "lang", "device_id")
@@ -90,10 +90,14 @@ def new_device_ids(rng: np.random.Generator, n: int) -> list[str]:
     return ["ee.kobotoolbox.org:" + "".join(row) for row in chars]
 
 
-def _start_times(rng: np.random.Generator, n: int) -> pd.DatetimeIndex:
+#: the fieldwork period of the reference survey (first and last day)
+FIELDWORK: tuple[str, str] = (FIELDWORK_START, FIELDWORK_END)
+
+
+def _start_times(rng: np.random.Generator, n: int, fieldwork: tuple[str, str] = FIELDWORK) -> pd.DatetimeIndex:
     """Start times: three invitation waves, each decaying, evening-heavy times of day."""
-    t0 = pd.Timestamp(FIELDWORK_START)
-    last = (pd.Timestamp(FIELDWORK_END) - t0).days
+    t0 = pd.Timestamp(fieldwork[0])
+    last = (pd.Timestamp(fieldwork[1]) - t0).days
     waves = np.array([0, 30, 61])
     day = waves[rng.integers(0, 3, n)] + np.floor(rng.exponential(7.0, n))
     day = np.where(day > last, rng.integers(0, last + 1, n), day)
@@ -114,7 +118,8 @@ def draw_lang(rng: np.random.Generator, df: pd.DataFrame) -> np.ndarray:
     return np.where(adv, "lt", lang).astype(object)
 
 
-def make_meta(rng: np.random.Generator, df: pd.DataFrame, duration_s: np.ndarray | None = None) -> pd.DataFrame:
+def make_meta(rng: np.random.Generator, df: pd.DataFrame, duration_s: np.ndarray | None = None,
+              fieldwork: tuple[str, str] = FIELDWORK) -> pd.DataFrame:
     """Submission metadata for the rows of ``df`` (everything but ``_id``).
 
     Parameters
@@ -126,6 +131,8 @@ def make_meta(rng: np.random.Generator, df: pd.DataFrame, duration_s: np.ndarray
         Interview durations in seconds; NaN entries (or all, if omitted) are
         drawn log-normal with median ``_models.DURATION_MEDIAN_MIN`` minutes
         (at least 6 minutes).
+    fieldwork : (str, str)
+        First and last day of fieldwork (ISO dates).
 
     Returns
     -------
@@ -135,7 +142,7 @@ def make_meta(rng: np.random.Generator, df: pd.DataFrame, duration_s: np.ndarray
     """
     n = len(df)
     lang = draw_lang(rng, df)
-    start = _start_times(rng, n)
+    start = _start_times(rng, n, fieldwork)
     drawn = np.maximum(rng.lognormal(np.log(M.DURATION_MEDIAN_MIN * 60), M.DURATION_SIGMA, n), 360.0)
     if duration_s is not None:
         given = np.asarray(duration_s, dtype=float)
@@ -153,7 +160,8 @@ def make_meta(rng: np.random.Generator, df: pd.DataFrame, duration_s: np.ndarray
     })
 
 
-def draw_sample(pop: pd.DataFrame, seed: int = 2021, targets: dict[str, int] | None = None) -> pd.DataFrame:
+def draw_sample(pop: pd.DataFrame, seed: int = 2021, targets: dict[str, int] | None = None, *,
+                fieldwork: tuple[str, str] = FIELDWORK) -> pd.DataFrame:
     """Draw the clean survey respondents from the population.
 
     Parameters
@@ -205,7 +213,7 @@ def draw_sample(pop: pd.DataFrame, seed: int = 2021, targets: dict[str, int] | N
     resp = pop.loc[take].reset_index(drop=True)
     n = len(resp)
 
-    meta = make_meta(rng, resp)
+    meta = make_meta(rng, resp, fieldwork=fieldwork)
     order = np.argsort(meta["_submission_time"].to_numpy(dtype=object), kind="stable")
     ids = np.empty(n, dtype=np.int64)
     ids[order] = 118_403_000 + np.cumsum(rng.integers(3, 25, n))

@@ -57,7 +57,7 @@ MARGIN_CATEGORIES: dict[str, tuple[str, ...]] = {
 }
 
 
-def population_margins(pop: pd.DataFrame, seed: int = 2021) -> pd.DataFrame:
+def population_margins(pop: pd.DataFrame, seed: int = 2021, source: str = MARGINS_SOURCE) -> pd.DataFrame:
     """Population counts per municipality for the weighting margins.
 
     Parameters
@@ -66,6 +66,9 @@ def population_margins(pop: pd.DataFrame, seed: int = 2021) -> pd.DataFrame:
         The synthetic population.
     seed : int
         Seed that produced ``pop`` (written into the provenance text).
+    source : str, default ``_facts.MARGINS_SOURCE``
+        The provenance text of the ``source`` column; ``{seed}`` in it is
+        replaced by ``seed``.
 
     Returns
     -------
@@ -75,7 +78,7 @@ def population_margins(pop: pd.DataFrame, seed: int = 2021) -> pd.DataFrame:
         included), so each variable sums to the municipality's population.
     """
     rows = []
-    src = MARGINS_SOURCE.format(seed=seed)
+    src = source.format(seed=seed)
     for m in dict.fromkeys(pop["municipality"]):
         sub = pop[pop["municipality"] == m]
         for var, cats in MARGIN_CATEGORIES.items():
@@ -239,19 +242,21 @@ def _recorded(data_dir: Path) -> dict[str, set[str]] | None:
     return out
 
 
-def _demo_names() -> list[str]:
-    """Every file :func:`write_demo_data` writes, relative to the data folder."""
-    return ([f"raw/{m}.xlsx" for m in MUNICIPALITY_IDS] + [f"reference/{n}" for n in _REFERENCE_FILES.values()]
-            + [DEMO_MANIFEST])
+def _demo_names(municipalities=MUNICIPALITY_IDS, reference=tuple(_REFERENCE_FILES.values())) -> list[str]:
+    """Every file :func:`write_demo_data` writes, relative to the data folder (or those of a later wave)."""
+    return [f"raw/{m}.xlsx" for m in municipalities] + [f"reference/{n}" for n in reference] + [DEMO_MANIFEST]
 
 
-def foreign_files(data_dir: str | Path) -> list[str]:
+def foreign_files(data_dir: str | Path, names: list[str] | None = None) -> list[str]:
     """Files under ``data_dir`` that :func:`write_demo_data` did not write and would replace or sit beside.
 
     Parameters
     ----------
     data_dir : str or Path
         The data folder.
+    names : list of str, optional
+        The files demo data writes there (default those of
+        :func:`write_demo_data`; a later wave's folder has its own).
 
     Returns
     -------
@@ -264,7 +269,7 @@ def foreign_files(data_dir: str | Path) -> list[str]:
     """
     data_dir = Path(data_dir)
     recorded = _recorded(data_dir)
-    names = set(_demo_names())
+    names = set(_demo_names() if names is None else names)
     if (data_dir / "raw").is_dir():
         names |= {f"raw/{p.name}" for p in (data_dir / "raw").iterdir()
                   if p.suffix.lower() in RAW_SUFFIXES and not p.name.startswith(".")}  # hidden: temporary files
@@ -282,11 +287,11 @@ def foreign_files(data_dir: str | Path) -> list[str]:
     return foreign
 
 
-def _check_foreign(data_dir: Path, force: bool) -> None:
-    foreign = foreign_files(data_dir)
+def _check_foreign(data_dir: Path, force: bool, names: list[str] | None = None) -> None:
+    foreign = foreign_files(data_dir, names)
     if not foreign or force:
         return
-    demo = set(_demo_names())
+    demo = set(_demo_names() if names is None else names)
     replaced = [f for f in foreign if f in demo]
     beside = [f for f in foreign if f not in demo]
     parts = ([f"would replace {', '.join(replaced)}"] if replaced else []) + \

@@ -22,7 +22,7 @@ from ..disclosure import BASE_WITHHELD_FLAGS, DEFAULT_RULES, DisclosureRules, ma
 from ..errors import NeedsAnalysisError
 from ..presentation import check_lang, has_ui, prepare_estimates, ui, value_label
 from ._format import DEC2_FORMAT, DEC3_FORMAT, INT_FORMAT, PCT_FORMAT, count_column, disclosure_rules, flag_texts
-from ._pack_tables import table_comparison, table_services
+from ._pack_tables import CHANGE_TABLE, table_change, table_comparison, table_services
 
 __all__ = ["build_tables", "build_notes", "TABLE_KEYS"]
 
@@ -163,6 +163,7 @@ def build_tables(
     municipality: str | None = None,
     catalogue=None,
     alpha: float = 0.05,
+    change: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Build the report tables (DESIGN tables 1–6).
 
@@ -189,7 +190,11 @@ def build_tables(
     catalogue : sequence of Indicator, optional
         Catalogue that assigns indicators to the services table (default: packaged).
     alpha : float
-        Significance level of table 5.
+        Significance level of tables 5 and 5b.
+    change : DataFrame, optional
+        The change since the previous wave
+        (:func:`needs_analysis.indicators.compare_waves`): table 5b
+        (``05b_change``, after ``05_comparison``), left out when ``None``.
 
     Returns
     -------
@@ -218,6 +223,11 @@ def build_tables(
     if comparison is not None:
         mid = municipality or str(est["municipality"].astype(str).iloc[0])
         out["05_comparison"] = table_comparison(comparison, mid, lang, rules=rules, alpha=alpha)
+    if change is not None:
+        mid = municipality or str(est["municipality"].astype(str).iloc[0])
+        changed = table_change(change, mid, lang, rules=rules, alpha=alpha)
+        if changed is not None:
+            out[CHANGE_TABLE] = changed
     out["06_data_processing"] = _table_processing(cleaning_summary, lang)
     return out
 

@@ -1,4 +1,4 @@
-"""Report tables 4 (services) and 5 (comparison with the other municipalities)."""
+"""Report tables 4 (services), 5 (comparison with the other municipalities) and 5b (change since the last wave)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ import numpy as np
 import pandas as pd
 
 from ..disclosure import DEFAULT_RULES, DisclosureRules, mask_withheld
-from ..presentation import has_ui, ui
+from ..presentation import has_ui, prepare_change, ui
 from ._format import DEC2_FORMAT, DEC3_FORMAT, INT_FORMAT, PCT_FORMAT, count_column, flag_texts
 
-__all__ = ["table_services", "table_comparison", "SERVICES_FIGURE"]
+__all__ = ["table_services", "table_comparison", "table_change", "SERVICES_FIGURE", "CHANGE_TABLE"]
+
+#: Sheet / CSV name of the change table (between the comparison and the data processing).
+CHANGE_TABLE = "05b_change"
 
 #: Catalogue figure whose indicators make up the services table.
 SERVICES_FIGURE = "06_services"
@@ -137,5 +140,67 @@ def table_comparison(comparison: pd.DataFrame, municipality: str, lang: str, *,
     formats[h["p_value"]] = DEC3_FORMAT
     formats[h["p_holm"]] = DEC3_FORMAT
     out.attrs["title"] = ui("table.05_comparison", lang)
+    out.attrs["formats"] = formats
+    return out
+
+
+def table_change(change: pd.DataFrame, municipality: str, lang: str, *,
+                 rules: DisclosureRules = DEFAULT_RULES, alpha: float = 0.05) -> pd.DataFrame | None:
+    """Table 5b: every indicator of the municipality in this and the previous wave, and the change.
+
+    Parameters
+    ----------
+    change : DataFrame
+        :func:`needs_analysis.indicators.compare_waves` output.
+    municipality : str
+        The pack's municipality id.
+    lang : {"lt", "en"}
+        Language.
+    rules : DisclosureRules, default DEFAULT_RULES
+        Thresholds quoted in the flag texts.
+    alpha : float
+        Level at which a Holm-adjusted p-value counts as significant.
+
+    Returns
+    -------
+    DataFrame or None
+        One row per indicator of the municipality's overall estimates present
+        in both waves: the two estimates with their CIs (columns headed with
+        the wave ids), the change with its CI, p-value, Holm-adjusted p-value
+        and significance (family indicators only), whether the indicator is
+        in the headline family and comparable, and the flag of the change.
+        None when the municipality has no such row.
+    """
+    rows = prepare_change(change, municipality)
+    if rows.empty:
+        return None
+    wave, previous = str(rows["wave"].iloc[0]), str(rows["previous_wave"].iloc[0])
+    h = {c: ui(f"col.{c}", lang) for c in ("area", "indicator", "label", "change", "change_ci_low",
+                                           "change_ci_high", "p_value", "p_holm", "significant_change",
+                                           "in_family", "comparable", "flag")}
+    waves = {f"{prefix}{c}": f"{w}: {ui(f'col.{c}', lang)}"
+             for prefix, w in (("", wave), ("prev_", previous)) for c in ("estimate", "ci_low", "ci_high")}
+    out = pd.DataFrame(index=range(len(rows)))
+    out[h["area"]] = [ui(f"area.{a}", lang) if has_ui(f"area.{a}") else str(a) for a in rows["area"]]
+    out[h["indicator"]] = rows["indicator"].astype(str).to_numpy()
+    out[h["label"]] = rows[f"label_{lang}"].astype(str).to_numpy()
+    for src in ("prev_estimate", "prev_ci_low", "prev_ci_high", "estimate", "ci_low", "ci_high"):
+        out[waves[src]] = pd.to_numeric(rows[src], errors="coerce").to_numpy(dtype=float)
+    for c, src in (("change", "difference"), ("change_ci_low", "diff_ci_low"), ("change_ci_high", "diff_ci_high"),
+                   ("p_value", "p_value"), ("p_holm", "p_holm")):
+        out[h[c]] = pd.to_numeric(rows[src], errors="coerce").to_numpy(dtype=float)
+    p = out[h["p_holm"]].to_numpy(dtype=float)
+    out[h["significant_change"]] = ["" if np.isnan(v) else ui("yes" if v < alpha else "no", lang) for v in p]
+    yes_no = {True: ui("yes", lang), False: ui("no", lang)}
+    out[h["in_family"]] = [yes_no[bool(v)] for v in rows["in_family"]]
+    out[h["comparable"]] = [yes_no[bool(v)] for v in rows["comparable"]]
+    out[h["flag"]] = flag_texts(rows["diff_flag"], lang, rules=rules)
+    is_prop = (rows["kind"].astype(str) == "proportion").to_numpy()
+    val_fmt = [PCT_FORMAT if x else DEC2_FORMAT for x in is_prop]
+    formats: dict[str, object] = {col: val_fmt for col in (*waves.values(), h["change"], h["change_ci_low"],
+                                                           h["change_ci_high"])}
+    formats[h["p_value"]] = DEC3_FORMAT
+    formats[h["p_holm"]] = DEC3_FORMAT
+    out.attrs["title"] = ui(f"table.{CHANGE_TABLE}", lang, previous=previous)
     out.attrs["formats"] = formats
     return out
