@@ -139,7 +139,8 @@ class PublicFileRules:
         The key variables as ``(what, column)``: what the study declares
         (municipality, sex, age group, citizenship, years in Lithuania, permit
         grounds, household type, education, number of children) and the column
-        of the data that holds it.
+        of the data that holds it, most important first: local suppression
+        blanks the last ones first.
     rare_citizenship : int, default 10
         A citizenship held by fewer respondents of the file is recoded into its
         UN M49 sub-region (``resources/m49_regions.csv``), and a sub-region that
@@ -147,6 +148,10 @@ class PublicFileRules:
     top_codes : tuple of (str, float)
         ``(column, cap)``: larger values become ``cap`` (e.g. 3 children or
         more -> 3).
+    never_suppress : tuple of str
+        Key columns local suppression blanks only when no other key can protect
+        a record (the municipality: a pooled file's estimates per municipality
+        stay whole).
     linked : tuple of (str, tuple of str)
         ``(key column, columns derived from it)``: a derived column is recoded
         and suppressed with its key (the citizenship group ``citgrp`` goes with
@@ -184,6 +189,7 @@ class PublicFileRules:
     )
     rare_citizenship: int = 10
     top_codes: tuple[tuple[str, float], ...] = (("n_children", 3.0),)
+    never_suppress: tuple[str, ...] = ("municipality",)
     linked: tuple[tuple[str, tuple[str, ...]], ...] = (("citizenship", ("citgrp",)),)
     drop: tuple[str, ...] = ("age", "birth_year", "arrival_year", "citizenship_iso", "start", "end",
                              "_submission_time", "_id", "_uuid", "language", "consent")

@@ -323,6 +323,6 @@ def stata_frame(md: Microdata) -> pd.DataFrame:
         if not v.missing_codes:
             continue
         letters = {v.number_of()[c]: STATA_MISSING.get(c, "c") for c in v.missing_codes}
-        frame[v.name] = pd.Series([letters.get(x, float(x)) if pd.notna(x) else np.nan for x in frame[v.name]],
+        frame[v.name] = pd.Series([letters.get(x, float(x)) if pd.notna(x) else None for x in frame[v.name]],
                                   dtype=object)
     return frame

@@ -120,14 +120,56 @@ def dta_metadata(md: Microdata, lang: str) -> dict:
     }
 
 
+def _rows_first(frame: pd.DataFrame) -> list[int]:
+    """A row order that puts, for every column of numbers and missing letters, one row with a number first.
+
+    pyreadstat (through narwhals) decides a pandas object column's type from its first 100 values: a
+    column whose first 100 rows hold only blanks or missing letters would be taken for text.
+    """
+    first = set()
+    for c in frame.columns:
+        if frame[c].dtype == object:
+            hit = frame[c].map(lambda x: isinstance(x, float) and x == x)
+            if hit.any() and not hit.iloc[:100].any():
+                first.add(int(hit.to_numpy().argmax()))
+    ahead = sorted(first)
+    return ahead + [i for i in range(len(frame)) if i not in first]
+
+
+def _put_rows_back(path: Path, order: list[int]) -> None:
+    """Reorder the fixed-width rows of a dta file written in ``order`` back to the data's order."""
+    data = path.read_bytes()
+    start, end = data.index(b"<data>") + len(b"<data>"), data.index(b"</data>")
+    n = len(order)
+    if n == 0 or b"<strls></strls>" not in data or (end - start) % n:
+        raise RuntimeError(f"unexpected layout of {path.name}: cannot restore the order of its rows")
+    width = (end - start) // n
+    rows = [b""] * n
+    for written, original in enumerate(order):
+        rows[original] = data[start + written * width:start + (written + 1) * width]
+    path.write_bytes(data[:start] + b"".join(rows) + data[end:])
+
+
 def write_dta(md: Microdata, path: str | Path, lang: str) -> Path:
-    """Write the Stata file (version 15 format; labels in ``lang``; missing codes ``.a``/``.b``)."""
+    """Write the Stata file (version 15 format; labels in ``lang``; missing codes ``.a``/``.b``).
+
+    Notes
+    -----
+    A column with missing codes goes to pyreadstat as Python objects (numbers and the letters of the
+    extended missing values). pyreadstat takes such a column for text when its first 100 rows hold no
+    number, so the rows are written in an order that puts a number first (:func:`_rows_first`) and put
+    back in the data's order in the file (every dta row has the same width; there are no long strings).
+    """
     import pyreadstat
 
     path = Path(path)
-    pyreadstat.write_dta(stata_frame(md), path, file_label=_cut_chars(design_note(md, lang), _STATA_LABEL),
-                         **dta_metadata(md, lang))
+    frame = stata_frame(md)
+    order = _rows_first(frame)
+    pyreadstat.write_dta(frame.iloc[order].reset_index(drop=True), path,
+                         file_label=_cut_chars(design_note(md, lang), _STATA_LABEL), **dta_metadata(md, lang))
     _fix_dta_time(path)
+    if order != list(range(len(frame))):
+        _put_rows_back(path, order)
     return path
 
 
