@@ -258,7 +258,7 @@ def public_file(data: pd.DataFrame, codebook: Codebook, rules: PublicFileRules =
         if mask.any():
             for target in (col, *linked.get(col, ())):
                 if target in out.columns:
-                    out[target] = out[target].astype(object).where(~mask, np.nan)
+                    out[target] = out[target].where(~mask)
                     counts.append({"variable": target, "n": int(mask.sum())})
     keys_after = key_frame(out, rules, pd.DataFrame(suppressed, columns=list(rules.key_columns)))
     risk_after = risk_measures(keys_after, out[weight], rules.k)
