@@ -29,9 +29,6 @@ from needs_analysis.microdata import (
 )
 from needs_analysis.municipalities import MUNICIPALITY_IDS
 
-pycanon = pytest.importorskip("pycanon.anonymity", reason="pycanon (test extra, installed with --no-deps)")
-
-
 @pytest.fixture(scope="module")
 def codebook():
     return load_codebook()
@@ -204,6 +201,7 @@ def test_risk_measures_match_a_hand_calculation():
 
 # ------------------------------------------------------------------------------------------------ public file
 def test_public_demo_file_is_k_anonymous_checked_with_pycanon(public):
+    pycanon = pytest.importorskip("pycanon.anonymity", reason="pycanon: `make test` installs it with --no-deps")
     rules = PUBLIC_FILE_RULES
     keys = public.keys
     assert public.risk_after.violating_k == 0 and public.risk_before.violating_k > 0
