@@ -297,3 +297,14 @@ def test_cli_export_writes_the_files_and_a_bad_format_is_a_usage_error(data_dir,
     assert report["risk_after"]["violating_k"] == 0 and report["k"] == 3
     missing = runner.invoke(app, ["export", "-m", "jonava", "--data-dir", str(data_dir)])
     assert missing.exit_code == 1 and "needs-analysis run --municipality jonava" in missing.output
+
+
+@pytest.mark.parametrize("module", ["needs_analysis.microdata._names", "needs_analysis.microdata._risk",
+                                    "needs_analysis.microdata._relevance", "needs_analysis.microdata._export",
+                                    "needs_analysis.config"])
+def test_doctests(module):
+    import doctest
+    import importlib
+
+    res = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS, verbose=False)
+    assert res.failed == 0 and res.attempted >= 1, res

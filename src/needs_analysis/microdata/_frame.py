@@ -222,7 +222,7 @@ def _flag_variable(name: str, original: str, cb: Codebook) -> Variable:
 
 
 def _derived_variable(name: str, original: str, col: pd.Series, cb: Codebook) -> Variable:
-    source = DERIVED_FROM.get(original, "citizenship" if original == "citizenship" else None)
+    source = DERIVED_FROM.get(original)
     asked = ({lang: ui("md.rel.derived", lang, a=source, b=relevance_text(cb, source, lang)) for lang in LANGS}
              if source in cb else _both("md.rel.always"))
     key = f"md.var.{original}"

@@ -67,8 +67,9 @@ def information_loss(full: pd.DataFrame, public: pd.DataFrame, *, weight: str = 
         merged = a.merge(b[["indicator", "domain", "domain_value", "estimate", "n"]],
                          on=["indicator", "domain", "domain_value"], how="left", suffixes=("_full", "_public"))
         rows.append(merged)
-    out = pd.concat(rows, ignore_index=True).rename(columns={"estimate_full": "estimate_full"})
-    out["change"] = out["estimate_public"] - out["estimate_full"]
+    out = pd.concat(rows, ignore_index=True)
+    change = out["estimate_public"] - out["estimate_full"]
+    out["change"] = change.where(change.abs() > 1e-12, 0.0).where(change.notna())  # rounding noise is no change
     out["within_ci"] = (out["estimate_public"] >= out["ci_low"] - 1e-12) & (out["estimate_public"] <= out["ci_high"]
                                                                           + 1e-12)
     out = out[out["estimate_full"].notna()]

@@ -58,7 +58,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from ..clean import CITIZENSHIP_GROUPS, find_identifiers, scrub_identifiers
+from ..clean import CITIZENSHIP_GROUPS, DERIVED_FROM, find_identifiers, scrub_identifiers
 from ..codebook import Codebook
 from ..config import PUBLIC_FILE_RULES, PublicFileRules
 from ..errors import NeedsAnalysisError
@@ -86,7 +86,9 @@ class PublicFile:
         The key variables of :attr:`data` as the risk measures read them
         (:func:`key_frame`): a blank answer :data:`BLANK`, a suppressed value NaN.
     removed : DataFrame
-        ``column, reason``: the columns not published.
+        ``column, reason``: the columns not published; the reason is ``identifier_<kind>`` (a kind of
+        :func:`~needs_analysis.clean.find_identifiers`), ``finer`` (a finer version of a key variable),
+        ``platform`` (a survey-platform field) or ``public_id`` (the respondent id, replaced).
     recodings : DataFrame
         ``variable, from_value, to_value, n``: the global recodings.
     suppressions : DataFrame
@@ -228,9 +230,10 @@ def public_file(data: pd.DataFrame, codebook: Codebook, rules: PublicFileRules =
     risk_before = risk_measures(key_frame(before, rules), data[weight], rules.k)
 
     found = find_identifiers(data, codebook)
-    removed = [(c, f"identifier: {kind}") for c, kind in found.loc[found["kind"].isin(_IDENTIFIER_KINDS),
-                                                                   ["column", "kind"]].itertuples(index=False)]
-    removed += [(c, "finer than a key variable, or a survey-platform field") for c in rules.drop
+    removed = [(c, f"identifier_{kind}") for c, kind in found.loc[found["kind"].isin(_IDENTIFIER_KINDS),
+                                                                  ["column", "kind"]].itertuples(index=False)]
+    finer = set(DERIVED_FROM) | set(DERIVED_FROM.values())
+    removed += [(c, "finer" if c in finer else "platform") for c in rules.drop
                 if c in data.columns and c not in {r[0] for r in removed}]
     out = scrub_identifiers(data, codebook)
     citizenship, recodings = _recode_citizenship(out, rules)
@@ -245,7 +248,7 @@ def public_file(data: pd.DataFrame, codebook: Codebook, rules: PublicFileRules =
     if "respondent_id" in out.columns:
         digest = out["respondent_id"].map(lambda v: hashlib.sha256(str(v).encode("utf-8")).hexdigest())
         out = out.loc[digest.sort_values(kind="stable").index]
-        removed.append(("respondent_id", "replaced by public_id (the records in a new order)"))
+        removed.append(("respondent_id", "public_id"))
     out = out.drop(columns=[c for c, _ in removed if c in out.columns])
     out.insert(0, "public_id", np.arange(1, len(out) + 1))
 

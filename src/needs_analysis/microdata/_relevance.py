@@ -111,9 +111,9 @@ def relevance_text(codebook: Codebook, name: str, lang: str) -> str:
     --------
     >>> from needs_analysis.codebook import load_codebook
     >>> relevance_text(load_codebook(), "occupation_level", "en")
-    'emp_status is “Employed” or emp_status is “Self-employed”'
-    >>> relevance_text(load_codebook(), "sex", "en")
-    'everyone'
+    'consent is “Yes” and (emp_status is “Employed” or emp_status is “Self-employed”)'
+    >>> relevance_text(load_codebook(), "n_children", "lt")
+    'consent yra „Taip“ ir children_u18 yra „Taip“'
     """
     chain = codebook.variable(name).relevance_chain()
     if not chain:
