@@ -308,3 +308,14 @@ def test_doctests(module):
 
     res = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS, verbose=False)
     assert res.failed == 0 and res.attempted >= 1, res
+
+
+def test_a_public_export_is_the_same_bytes_twice(demo, codebook, tmp_path):
+    runs = [na.export("akmene", "sav,dta,csv,parquet", lang="en", public=True, out_dir=tmp_path / name,
+                      data=demo["akmene"], codebook=codebook) for name in ("a", "b")]
+    assert runs[0].files == runs[1].files and "disclosure_report.json" in runs[0].files
+    for name in (*runs[0].files, "export_files.json"):
+        assert (runs[0].folder / name).read_bytes() == (runs[1].folder / name).read_bytes(), name
+    marker = json.loads((runs[0].folder / "export_files.json").read_text())
+    assert marker["files"] == list(runs[0].files) and marker["design"]["weight"] == "weight"
+    assert runs[0].disclosure["risk_after"]["violating_k"] == 0 and runs[0].records == len(demo["akmene"])

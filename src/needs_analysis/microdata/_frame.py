@@ -139,13 +139,19 @@ def _both(key: str, **fields) -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
-def _regions() -> dict[str, dict[str, str]]:
+def m49_rows() -> tuple[dict[str, str], ...]:
+    """``resources/m49_regions.csv``: per country (``iso2``) its UN M49 sub-region and region, codes and lt/en names."""
     import csv
     import io
 
     text = (resources.files("needs_analysis") / "resources" / "m49_regions.csv").read_text(encoding="utf-8")
+    return tuple(csv.DictReader(io.StringIO(text)))
+
+
+@lru_cache(maxsize=1)
+def _regions() -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
-    for row in csv.DictReader(io.StringIO(text)):
+    for row in m49_rows():
         out.setdefault(row["subregion"], {"lt": row["subregion_lt"], "en": row["subregion_en"]})
         out.setdefault(row["region"], {"lt": row["region_lt"], "en": row["region_en"]})
     return out

@@ -48,12 +48,8 @@ statistical use (M49).
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 
 import numpy as np
 import pandas as pd
@@ -62,6 +58,7 @@ from ..clean import CITIZENSHIP_GROUPS, DERIVED_FROM, find_identifiers, scrub_id
 from ..codebook import Codebook
 from ..config import PUBLIC_FILE_RULES, PublicFileRules
 from ..errors import NeedsAnalysisError
+from ._frame import m49_rows
 from ._risk import RiskMeasures, key_frequencies, risk_measures
 
 __all__ = ["PublicFile", "public_file", "key_frame", "BLANK"]
@@ -107,10 +104,8 @@ class PublicFile:
     risk_after: RiskMeasures
 
 
-@lru_cache(maxsize=1)
 def _regions() -> dict[str, tuple[str, str]]:
-    text = (resources.files("needs_analysis") / "resources" / "m49_regions.csv").read_text(encoding="utf-8")
-    return {r["iso2"]: (r["subregion"], r["region"]) for r in csv.DictReader(io.StringIO(text))}
+    return {r["iso2"]: (r["subregion"], r["region"]) for r in m49_rows()}
 
 
 def key_frame(data: pd.DataFrame, rules: PublicFileRules, suppressed: pd.DataFrame | None = None) -> pd.DataFrame:
