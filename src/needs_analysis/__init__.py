@@ -91,9 +91,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
 }
 #: Sub-modules reachable as attributes (``na.pipeline``...) without being part of the stable API.
 _SUBMODULES = frozenset({
-    "codebook", "config", "design", "disclosure", "harmonise", "io", "microdata", "pipeline", "presentation", "report",
-    "survey",
-    "synthetic", "validate", "weighting", "cli", "countries",
+    "codebook", "config", "design", "disclosure", "harmonise", "io", "pipeline", "presentation", "report", "survey",
+    "synthetic", "validate", "weighting", "cli", "countries", "microdata",
 })
 
 

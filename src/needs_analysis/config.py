@@ -153,13 +153,14 @@ class PublicFileRules:
         a record (the municipality: a pooled file's estimates per municipality
         stay whole).
     linked : tuple of (str, tuple of str)
-        ``(key column, columns derived from it)``: a derived column is recoded
-        and suppressed with its key (the citizenship group ``citgrp`` goes with
-        the citizenship, or it would give the suppressed country back).
+        ``(key column, columns derived from it)``: a derived column is blanked
+        with its key (the citizenship group ``citgrp`` goes with the
+        citizenship, or it would give the suppressed country back).
     drop : tuple of str
         Columns never published: finer versions of the keys (age, years of
-        birth and arrival, the raw and ISO citizenship) and the survey
-        platform's ids and times. Free text and identifiers are removed besides
+        birth and arrival, the ISO citizenship, whose recoded form replaces the
+        questionnaire's ``citizenship``) and the survey platform's ids, times
+        and language. Free text and identifiers are removed besides
         (:func:`needs_analysis.clean.find_identifiers`).
 
     Raises

@@ -21,7 +21,7 @@ import pandas as pd
 from .._deterministic import save_workbook
 from .._safe_cells import set_cell
 from ..presentation import fmt_num, ui
-from ._frame import Microdata, Variable
+from ._frame import Microdata, Variable, number_text
 from ._writers import design_note
 
 __all__ = ["variable_table", "value_table", "write_dictionary", "VARIABLE_COLUMNS", "VALUE_COLUMNS"]
@@ -33,13 +33,9 @@ VALUE_COLUMNS = ("name", "code", "value", "label_lt", "label_en", "missing", "n"
                  "weighted_mean", "min", "max")
 
 
-def _number_text(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else str(x)
-
-
 def _value_labels_text(v: Variable, lang: str) -> str:
     if v.categorical:
-        return "; ".join(f"{_number_text(n)} = {t}" for n, t in zip(v.numbers, v.code_labels[lang], strict=True))
+        return "; ".join(f"{number_text(n)} = {t}" for n, t in zip(v.numbers, v.code_labels[lang], strict=True))
     if v.codes:  # a select_multiple code string
         return "; ".join(f"{c} = {t}" for c, t in zip(v.codes, v.code_labels[lang], strict=True))
     return ""
@@ -48,7 +44,7 @@ def _value_labels_text(v: Variable, lang: str) -> str:
 def _missing_text(v: Variable) -> str:
     numbers = v.number_of() if v.categorical else {}
     stata = {"dont_know": ".a", "refused": ".b"}
-    return "; ".join(f"{c} = {_number_text(numbers[c])} (SPSS), {stata.get(c, '.c')} (Stata)"
+    return "; ".join(f"{c} = {number_text(numbers[c])} (SPSS), {stata.get(c, '.c')} (Stata)"
                      for c in v.missing_codes)
 
 
@@ -141,7 +137,7 @@ def _write_html(path: Path, md: Microdata, variables: pd.DataFrame, values: pd.D
                         | {"pct": "" if pd.isna(r["weighted_pct"]) else fmt_num(r["weighted_pct"], lang, 1),
                            "wn": fmt_num(r["weighted_n"], lang, 0),
                            "mean": "" if pd.isna(r["weighted_mean"]) else fmt_num(r["weighted_mean"], lang, 2),
-                           "number": "" if pd.isna(r["value"]) else _number_text(r["value"])})
+                           "number": "" if pd.isna(r["value"]) else number_text(r["value"])})
         items.append({**row, "values": vals, "categorical": md.variable(row["name"]).categorical})
     html = template.render(lang=lang, title=title, design=design_note(md, lang), extra=extra, items=items,
                            t=lambda key, **f: ui(key, lang, **f), n=len(md.data))

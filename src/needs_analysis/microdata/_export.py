@@ -125,7 +125,7 @@ def _write(folder: Path, data: pd.DataFrame, cb: Codebook, municipality: str, fo
     if public:
         pf = public_file(data, cb, rules)
         loss = information_loss(data, pf.data)
-        md = describe(pf.data, cb, municipality=municipality, public_citizenship=True)
+        md = describe(pf.data, cb, municipality=municipality, public_citizenship=True, top_codes=rules.top_codes)
         paths = write_disclosure_report(folder, pf, loss, municipality=municipality, lang=lang)
         disclosure = report_content(pf, loss, municipality=municipality)
         extra = ui("md.dict.public", lang, k=rules.k)

@@ -19,7 +19,7 @@ asked (blank in the data) is system-missing (``.``, SPSS ``SYSMIS``) in both.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 
@@ -172,6 +172,10 @@ def _country_label(code: str, lang: str) -> str:
         return code
 
 
+def number_text(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
 def _numbers(codes: list[str], missing: set[str]) -> tuple[float, ...]:
     substantive = [c for c in codes if c not in missing]
     base = 100 if len(substantive) < 97 else 1000
@@ -247,7 +251,7 @@ def _derived_variable(name: str, original: str, col: pd.Series, cb: Codebook) ->
 
 
 def describe(data: pd.DataFrame, codebook: Codebook, *, municipality: str, weight: str = "weight",
-             public_citizenship: bool = False) -> Microdata:
+             public_citizenship: bool = False, top_codes: tuple[tuple[str, float], ...] = ()) -> Microdata:
     """Name, label and code every column of the clean weighted respondents.
 
     Parameters
@@ -263,6 +267,8 @@ def describe(data: pd.DataFrame, codebook: Codebook, *, municipality: str, weigh
     public_citizenship : bool
         The ``citizenship`` column holds the public file's countries and regions
         (:func:`~needs_analysis.microdata.public_file`), not the questionnaire's codes.
+    top_codes : tuple of (str, float)
+        Top-coded columns and their cap: the variable label says so ("3: 3 or more").
 
     Returns
     -------
@@ -297,6 +303,10 @@ def describe(data: pd.DataFrame, codebook: Codebook, *, municipality: str, weigh
             variables.append(Variable(name, original, "numeric" if pd.api.types.is_numeric_dtype(col) else "string",
                                       "derived" if repeat else "platform", labels, {lang: "" for lang in LANGS},
                                       _both("md.rel.always")))
+    caps = dict(top_codes)
+    variables = [replace(v, labels={lang: f"{v.labels[lang]} ({number_text(caps[v.original])}: "
+                                          f"{ui('md.value.top_coded', lang, a=number_text(caps[v.original]))})"
+                                    for lang in LANGS}) if v.original in caps else v for v in variables]
     strata = names["municipality"] if municipality == "all" and "municipality" in names else None
     return Microdata(out, tuple(variables), names[weight], strata, None, municipality)
 
