@@ -22,16 +22,19 @@ Global recoding (:class:`~needs_analysis.config.PublicFileRules`):
 Local suppression reads a blank key value as sdcMicro does (it matches any
 value; see :mod:`._risk`): a record is protected when at least ``k`` records
 (itself included) agree with it on every key it still shows. The rule is
-greedy, record by record: a record with fewer blanks the key whose blanking
-gives it the most matching records (ties: the key with the most distinct
-values among the violating records, then the key declared last), until it has
-``k``; the pass is repeated until no record violates (a blank can take a match
-from another record). A record whose keys are all blank cannot be told apart
-from anyone (risk 0). It is not an optimal, fewest-possible suppression, which
-is NP-hard (Meyerson and Williams 2004), but each record loses only what its
-own protection needs at that step. A blanked citizenship takes its citizenship
-group with it. Blanks of questions not asked (no children: no number of
-children) are a category of their own, not a suppression.
+greedy, record by record, with the keys in the declared order of importance:
+a record with fewer matches blanks the least important key whose blanking
+alone gives it ``k``; when no single key does, the key whose blanking gives it
+the most matches (ties: the least important), and so on until it has ``k``.
+Keys declared ``never_suppress`` (the municipality) are blanked only when the
+record shows no other key. The pass is repeated until no record violates (a
+blank can take a match from another record). A record whose keys are all
+blank cannot be told apart from anyone (risk 0). This is not an optimal,
+fewest-possible suppression, which is NP-hard (Meyerson and Williams 2004),
+but each record loses only what its own protection needs at that step. A
+blanked citizenship takes its citizenship group with it. Blanks of questions
+not asked (no children: no number of children) are a category of their own,
+not a suppression.
 
 References
 ----------
@@ -162,8 +165,9 @@ def _recode_citizenship(data: pd.DataFrame, rules: PublicFileRules) -> tuple[pd.
 def _best_key(cur: np.ndarray, i: int, k: int, kept: np.ndarray) -> int | None:
     """The key of record ``i`` to blank next (None: the record has ``k`` matches already).
 
-    Keys are tried from the least important (declared last): the first whose blanking gives the record
-    more matches; when none does, the least important key not yet blank. Keys in ``kept`` come last.
+    The least important key (declared last) whose blanking alone gives the record ``k`` matches; when
+    none does, the key whose blanking gives it the most (ties: the least important). Keys in ``kept``
+    only when the record shows no other.
     """
     own = cur[i]
     shown = own >= 0
@@ -173,9 +177,12 @@ def _best_key(cur: np.ndarray, i: int, k: int, kept: np.ndarray) -> int | None:
     now = int((mismatches == 0).sum())
     if now >= k or not shown.any():
         return None
-    gain = ((mismatches == 1)[:, None] & ~equal).sum(axis=0)
-    better = np.flatnonzero(free & (gain > 0))
-    return int(better.max()) if len(better) else int(np.flatnonzero(free).max())
+    reached = now + ((mismatches == 1)[:, None] & ~equal).sum(axis=0)
+    enough = np.flatnonzero(free & (reached >= k))
+    if len(enough):
+        return int(enough.max())
+    score = np.where(free, reached, -1)
+    return int(np.flatnonzero(score == score.max()).max())
 
 
 def _suppress(keys: pd.DataFrame, weights, k: int, kept: tuple[str, ...] = ()) -> np.ndarray:
