@@ -139,8 +139,8 @@ class PublicFileRules:
         The key variables as ``(what, column)``: what the study declares
         (municipality, sex, age group, citizenship, years in Lithuania, permit
         grounds, household type, education, number of children) and the column
-        of the data that holds it, most important first: local suppression
-        blanks the last ones first.
+        of the data that holds it, most important first (local suppression
+        prefers to blank the keys declared last).
     rare_citizenship : int, default 10
         A citizenship held by fewer respondents of the file is recoded into its
         UN M49 sub-region (``resources/m49_regions.csv``), and a sub-region that
