@@ -251,8 +251,3 @@ def written_files(md: Microdata, folder: Path, stem: str, formats: tuple[str, ..
         WRITERS[fmt](md, path, lang)
         out[fmt] = path.name
     return out
-
-
-def frame_for(fmt: str, md: Microdata) -> pd.DataFrame:
-    """The table a format stores (for tests and the dictionary): numbers for sav, extended missing for dta."""
-    return {"sav": numeric_frame, "dta": stata_frame}.get(fmt, lambda m: m.data)(md)
