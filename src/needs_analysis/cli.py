@@ -85,13 +85,13 @@ def _guard() -> Iterator[None]:
         _fail(os_error(exc))
 
 
-def _check_out(out: Path) -> None:
+def _check_out(out: Path, what: str = "the report packs", example: str = "reports") -> None:
     """``--out`` must be a folder or a path that can become one (no file on the way)."""
     existing = next((p for p in (out, *out.parents) if p.exists()), None)
     if existing is not None and not existing.is_dir():
         raise NeedsAnalysisError(f"{existing} is a file, not a folder", where=f"--out {out}",
-                                 expected="a folder for the report packs (created when missing)",
-                                 fix="name a folder, e.g. --out reports", exit_code=2)
+                                 expected=f"a folder for {what} (created when missing)",
+                                 fix=f"name a folder, e.g. --out {example}", exit_code=2)
 
 
 def _trim_option(text: str | None) -> float | str | None:
@@ -327,7 +327,7 @@ def export(
         if municipality.strip().lower() != "all":
             resolve_municipalities(municipality)
         if out is not None:
-            _check_out(out)
+            _check_out(out, "the exports", "exports")
         settings = RunSettings(data_dir=data_dir) if data_dir is not None else RunSettings()
         res = export_microdata(municipality, formats, lang=lang, public=public, out_dir=out, settings=settings)
     typer.echo(f"{res.municipality}: {res.records} respondents -> {res.folder} ({', '.join(res.files)})")
