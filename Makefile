@@ -16,10 +16,12 @@ help:
 	@echo "make test        run the test suite"
 	@echo "make demo-data   regenerate the synthetic demo data (seed 2021)"
 
+# pycanon (the k-anonymity check of tests/test_microdata.py) pins old pandas/numpy: installed without its pins
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet --no-deps pycanon==1.3.6 beartype
 	@touch $(STAMP)
 
 report: $(STAMP)

@@ -14,6 +14,12 @@ The whole pipeline, as on the command line (``needs-analysis run``)::
 
     runs = na.run("kaunas", na.RunSettings(out_dir="reports"))
 
+Microdata for SPSS, Stata and R users, or a public-use file, from the processed
+respondents of a run (``needs-analysis export``)::
+
+    na.export("kaunas", "sav,dta", lang="en")            # exports/kaunas/
+    na.export("all", "sav,csv", public=True)              # exports/all_public/
+
 ``na.clean`` is the cleaning module (its checks, the cleaning log and
 ``apply_log``), ``na.weight`` the weighting stage on a data frame;
 ``Survey.clean()`` and ``Survey.weight()`` run them as steps.
@@ -53,6 +59,7 @@ __all__ = [
     "SurveyDesign",
     "weight",
     "run",
+    "export",
     "RunSettings",
     "load_codebook",
     # modules
@@ -74,6 +81,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "SurveyDesign": (".design", "SurveyDesign"),
     "weight": (".weighting", "weight"),
     "run": (".pipeline", "run"),
+    "export": (".microdata", "export"),
     "RunSettings": (".config", "RunSettings"),
     "load_codebook": (".codebook", "load_codebook"),
     "clean": (".clean", None),
@@ -84,7 +92,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
 #: Sub-modules reachable as attributes (``na.pipeline``...) without being part of the stable API.
 _SUBMODULES = frozenset({
     "codebook", "config", "design", "disclosure", "harmonise", "io", "pipeline", "presentation", "report", "survey",
-    "synthetic", "validate", "weighting", "cli", "countries",
+    "synthetic", "validate", "weighting", "cli", "countries", "microdata",
 })
 
 
@@ -111,6 +119,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .codebook import load_codebook
     from .config import RunSettings
     from .design import SurveyDesign
+    from .microdata import export
     from .pipeline import run
     from .survey import Survey, load
     from .weighting import weight

@@ -1,4 +1,4 @@
-"""Command-line interface: a thin Typer layer over :mod:`needs_analysis.pipeline`.
+"""Command-line interface: a thin Typer layer over :mod:`needs_analysis.pipeline` (and :mod:`~needs_analysis.microdata`).
 
 User mistakes (:class:`~needs_analysis.errors.NeedsAnalysisError`) and
 operating-system errors (permission denied, disk full...) become a one-line
@@ -85,13 +85,13 @@ def _guard() -> Iterator[None]:
         _fail(os_error(exc))
 
 
-def _check_out(out: Path) -> None:
+def _check_out(out: Path, what: str = "the report packs", example: str = "reports") -> None:
     """``--out`` must be a folder or a path that can become one (no file on the way)."""
     existing = next((p for p in (out, *out.parents) if p.exists()), None)
     if existing is not None and not existing.is_dir():
         raise NeedsAnalysisError(f"{existing} is a file, not a folder", where=f"--out {out}",
-                                 expected="a folder for the report packs (created when missing)",
-                                 fix="name a folder, e.g. --out reports", exit_code=2)
+                                 expected=f"a folder for {what} (created when missing)",
+                                 fix=f"name a folder, e.g. --out {example}", exit_code=2)
 
 
 def _trim_option(text: str | None) -> float | str | None:
@@ -300,6 +300,43 @@ def validate(
     if rep.blocking:
         _fail(NeedsAnalysisError("analysis blocked: " + "; ".join(rep.blocking), where=str(rep.path),
                                  fix="see the cleaning log"))
+
+
+@app.command()
+def export(
+    municipality: Annotated[str, typer.Option("--municipality", "-m",
+                                              help="Municipality id (" + ", ".join(MUNICIPALITY_IDS) + ") or 'all' (one pooled file).")] = "all",
+    format: Annotated[str, typer.Option("--format", "-f", help="Comma-separated: sav, dta, csv, parquet.")] = "sav,dta,csv,parquet",
+    lang: Annotated[str, typer.Option("--lang", help="Language of the labels: lt or en.")] = "lt",
+    public: Annotated[bool, typer.Option("--public", help="Write the public-use file (k-anonymous keys, no identifiers or free text) and its disclosure report.")] = False,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Exports folder (default: exports/ beside the data folder).")] = None,
+    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="Folder with processed/ from `needs-analysis run` (default: ./data).")] = None,
+) -> None:
+    """Write the clean weighted respondents for SPSS, Stata and R, with a data dictionary and the survey design.
+
+    Reads data/processed/<municipality>/responses.parquet of an earlier `needs-analysis run`.
+    """
+    with _guard():
+        from .config import RunSettings
+        from .microdata import export as export_microdata, parse_formats
+        from .municipalities import resolve_municipalities
+
+        formats = parse_formats(format)
+        if lang not in ("lt", "en"):
+            raise NeedsAnalysisError(f"unknown language {lang!r}", where="--lang", expected="lt or en", exit_code=2)
+        if municipality.strip().lower() != "all":
+            resolve_municipalities(municipality)
+        if out is not None:
+            _check_out(out, "the exports", "exports")
+        settings = RunSettings(data_dir=data_dir) if data_dir is not None else RunSettings()
+        res = export_microdata(municipality, formats, lang=lang, public=public, out_dir=out, settings=settings)
+    typer.echo(f"{res.municipality}: {res.records} respondents -> {res.folder} ({', '.join(res.files)})")
+    if res.disclosure is not None:
+        before, after = res.disclosure["risk_before"], res.disclosure["risk_after"]
+        typer.echo(f"k = {res.disclosure['k']}: {after['violating_k']} records violate it (before: "
+                   f"{before['violating_k']}); expected re-identifications {before['expected_reidentifications']:.2f} "
+                   f"-> {after['expected_reidentifications']:.2f}; {res.disclosure['key_values_suppressed']} key values "
+                   f"suppressed")
 
 
 def main() -> None:  # pragma: no cover - console entry point

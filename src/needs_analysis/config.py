@@ -27,6 +27,8 @@ __all__ = [
     "DisclosureRules",
     "DEFAULT_RULES",
     "DEFAULT_THRESHOLDS",
+    "PublicFileRules",
+    "PUBLIC_FILE_RULES",
 ]
 
 #: Reference year of the survey (ages and years in Lithuania are computed for it).
@@ -118,6 +120,99 @@ class DisclosureRules:
 DEFAULT_RULES = DisclosureRules()
 #: :data:`DEFAULT_RULES` as a read-only mapping, for code that reads the numbers by name.
 DEFAULT_THRESHOLDS: Mapping[str, float] = MappingProxyType(DEFAULT_RULES.as_dict())
+
+
+@dataclass(frozen=True)
+class PublicFileRules:
+    """How a public-use microdata file is protected (``needs-analysis export --public``).
+
+    The one place the study writes down its key variables (quasi-identifiers)
+    and the protection they get; see :func:`needs_analysis.microdata.public_file`
+    and docs/microdata.md.
+
+    Parameters
+    ----------
+    k : int, default 3
+        Every combination of the key variables' values must be shared by at
+        least ``k`` records of the public file.
+    keys : tuple of (str, str)
+        The key variables as ``(what, column)``: what the study declares
+        (municipality, sex, age group, citizenship, years in Lithuania, permit
+        grounds, household type, education, number of children) and the column
+        of the data that holds it, most important first (local suppression
+        prefers to blank the keys declared last).
+    rare_citizenship : int, default 10
+        A citizenship held by fewer respondents of the file is recoded into its
+        UN M49 sub-region (``resources/m49_regions.csv``), and a sub-region that
+        still has fewer into its M49 region (continent).
+    top_codes : tuple of (str, float)
+        ``(column, cap)``: larger values become ``cap`` (e.g. 3 children or
+        more -> 3).
+    never_suppress : tuple of str
+        Key columns local suppression blanks only when no other key can protect
+        a record (the municipality: a pooled file's estimates per municipality
+        stay whole).
+    linked : tuple of (str, tuple of str)
+        ``(key column, columns derived from it)``: a derived column is blanked
+        with its key (the citizenship group ``citgrp`` goes with the
+        citizenship, or it would give the suppressed country back).
+    drop : tuple of str
+        Columns never published: finer versions of the keys (age, years of
+        birth and arrival, the ISO citizenship, whose recoded form replaces the
+        questionnaire's ``citizenship``) and the survey platform's ids, times
+        and language. Free text and identifiers are removed besides
+        (:func:`needs_analysis.clean.find_identifiers`).
+
+    Raises
+    ------
+    NeedsAnalysisError
+        Unless ``k >= 2`` and ``rare_citizenship >= 0`` (exit code 2).
+
+    Examples
+    --------
+    >>> PublicFileRules().k
+    3
+    >>> dict(PublicFileRules().keys)["age group"]
+    'agegrp'
+    """
+
+    k: int = 3
+    keys: tuple[tuple[str, str], ...] = (
+        ("municipality", "municipality"),
+        ("sex", "sex"),
+        ("age group", "agegrp"),
+        ("citizenship", "citizenship"),
+        ("years in Lithuania", "years_lt"),
+        ("permit grounds", "permit_grounds"),
+        ("household type", "household"),
+        ("education", "education"),
+        ("number of children", "n_children"),
+    )
+    rare_citizenship: int = 10
+    top_codes: tuple[tuple[str, float], ...] = (("n_children", 3.0),)
+    never_suppress: tuple[str, ...] = ("municipality",)
+    linked: tuple[tuple[str, tuple[str, ...]], ...] = (("citizenship", ("citgrp",)),)
+    drop: tuple[str, ...] = ("age", "birth_year", "arrival_year", "citizenship_iso", "start", "end",
+                             "_submission_time", "_id", "_uuid", "language", "consent")
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.k, int) and self.k >= 2) or self.rare_citizenship < 0:
+            raise NeedsAnalysisError(f"invalid public-file rule k={self.k}, rare_citizenship={self.rare_citizenship}",
+                                     where="PublicFileRules", expected="k >= 2 and rare_citizenship >= 0",
+                                     exit_code=2)
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        """The key variables' columns, in the order of :attr:`keys`."""
+        return tuple(col for _, col in self.keys)
+
+    def with_(self, **changes) -> "PublicFileRules":
+        """A copy with ``changes`` applied (checked like a new object)."""
+        return replace(self, **changes)
+
+
+#: The study's public-file rules (k = 3 on the nine declared key variables).
+PUBLIC_FILE_RULES = PublicFileRules()
 
 
 def _project_root_candidates() -> list[Path]:
