@@ -21,7 +21,6 @@ Writes ``result.json`` into ``OUTPUT_DIR``.
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 from pathlib import Path
@@ -128,7 +127,9 @@ def main(argv: list[str]) -> int:
     stages.switch("end")
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     rows = {k: v for k, v in stages.rows.items() if k not in ("start", "end") and (v["wall"] > 0 or k == "setup")}
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+    # the high-water mark of this process image (VmHWM): getrusage's ru_maxrss would also count the parent's
+    # memory at fork time, which Linux carries across exec (run.py holds the large benchmark inputs)
+    peak = _memory_mb()[1]
     (out / "result.json").write_text(json.dumps({
         "command": command, "format": fmt, "municipality": municipality, "wall": wall, "cpu": cpu,
         "peak_mb": peak, "stages": rows, **info}, indent=2))
