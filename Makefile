@@ -16,10 +16,12 @@ help:
 	@echo "make test        run the test suite"
 	@echo "make demo-data   regenerate the synthetic demo data (seed 2021)"
 
+# pip shows what it downloads and installs (the first install takes minutes): no --quiet
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	@echo "installing needs_analysis and its dependencies into $(VENV) (a few minutes the first time)"
+	$(PY) -m pip install --progress-bar on --upgrade pip
+	$(PY) -m pip install --progress-bar on -e ".[test]"
 	@touch $(STAMP)
 
 report: $(STAMP)
