@@ -134,9 +134,13 @@ def test_a_panel_with_nothing_to_show_is_one_line(cat_est):
     fig = language_figure(est, lang="lt")
     ax = fig.axes[2]
     assert not ax.axison and _bars(ax) == []
-    assert [t.get_text() for t in ax.texts] == [
-        "Neskelbiama: visų šio skydelio įverčių bazė per maža (n < 30) arba jie paslėpti dėl konfidencialumo."]
+    assert [t.get_text() for t in ax.texts] == ["Neskelbiama: visų šio skydelio įverčių bazė per maža (n < 30)."]
     assert len(_bars(fig.axes[1])) == 3  # the other panels are drawn as before (courses: 3 bars)
+    # some bases too small, some counts suppressed: one line saying both
+    est.loc[est["indicator"] == "lang_barrier_cost", "flag"] = "suppressed"
+    ax = language_figure(est, lang="en").axes[2]
+    assert [t.get_text() for t in ax.texts] == [
+        "Not shown: every estimate of this panel has too small a base (n < 30) or is suppressed for confidentiality."]
 
 
 def test_rankings_stay_within_one_base(cat_est):

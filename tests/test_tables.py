@@ -314,6 +314,15 @@ def test_notes_complete_definitions_framework_method(full_tables):
     assert "at least two values are hidden" in text[("Flags legend", "Secondary suppression")]
     lt = build_notes(est, make_weights_report(), "lt")
     assert "Antrinis slėpimas" in set(lt["Elementas"])
+    # the weighting method as the run used it, in words (no summary method: raking, the default)
+    weighting = lt.set_index(["Skyrius", "Elementas"])["Aprašas"][("Metodas", "Svėrimas")]
+    assert weighting.startswith("Svoriai kalibruoti pagal gyventojų pasiskirstymą: lytis; metodas – kalibravimas "
+                                "(iteracinis proporcinis derinimas).")
+    linear = make_weights_report()
+    linear["summary"] = linear["summary"].assign(method="linear")
+    en = build_notes(est, linear, "en").set_index(["Section", "Item"])["Description"]
+    assert en[("Method", "Weighting")].startswith("Weights were calibrated to the population distribution by sex; "
+                                                  "method: linear calibration.")
 
 
 def test_suppressed_absent_from_excel_and_csv(tmp_path, full_tables):

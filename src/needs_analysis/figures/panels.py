@@ -83,7 +83,10 @@ def _draw_panel(ax: Axes, rows: pd.DataFrame, lang: str, all_rows: pd.DataFrame,
     if (rows["flag"].astype(str).isin(WITHHELD_FLAGS) | rows["estimate"].isna()).all():
         # nothing to draw: one line instead of a column of empty slots
         ax.set_axis_off()
-        ax.text(0.0, 0.5, ui("slot.panel_withheld", lang, min_n=rules.min_n), transform=ax.transAxes,
+        flags = set(rows["flag"].astype(str))
+        key = {frozenset({"not_shown"}): "slot.panel_not_shown",
+               frozenset({"suppressed"}): "slot.panel_suppressed"}.get(frozenset(flags), "slot.panel_withheld")
+        ax.text(0.0, 0.5, ui(key, lang, min_n=rules.min_n), transform=ax.transAxes,
                 va="center", ha="left", fontsize=6.5, color=COLORS["muted"], fontstyle="italic",
                 fontfamily=FONT_FAMILY)
         ax.set_title(title, loc="left", fontsize=8, fontfamily=FONT_FAMILY)

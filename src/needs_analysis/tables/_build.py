@@ -22,8 +22,8 @@ import pandas as pd
 from .. import config
 from ..disclosure import BASE_WITHHELD_FLAGS, DEFAULT_RULES, DisclosureRules, mask_withheld
 from ..errors import NeedsAnalysisError
-from ..presentation import (check_lang, cleaning_reason, has_ui, method_label, prepare_estimates, ui, value_label,
-                            variable_list, variable_name)
+from ..presentation import (check_lang, cleaning_reason, has_ui, lower_first, method_label, prepare_estimates, ui,
+                            value_label, variable_list, variable_name)
 from ._format import DEC2_FORMAT, DEC3_FORMAT, INT_FORMAT, PCT_FORMAT, count_column, disclosure_rules, flag_texts
 from ._pack_tables import table_comparison, table_services
 
@@ -349,8 +349,10 @@ def build_notes(
     margins = weights_report.get("margins") if isinstance(weights_report, Mapping) else None
     if isinstance(margins, pd.DataFrame) and "variable" in margins:
         names = [variable_name(v, lang, in_sentence=True) for v in dict.fromkeys(margins["variable"].astype(str))]
+        code = summary["method"].iloc[0] if isinstance(summary, pd.DataFrame) and "method" in summary else "rake"
+        method = lower_first(method_label("weight_method", code, lang))
         rows.append((sec_m, ui("report.methods.weighting", lang), ui("notes.method.weighting", lang,
-                                                                      variables=", ".join(names))))
+                                                                      variables=", ".join(names), method=method)))
     rows.append((sec_m, ui("col.se", lang), ui("notes.method.variance", lang)))
     methods = sorted(set(est["ci_method"].dropna().astype(str))) if "ci_method" in est.columns else []
     methods = [method_label("ci_method", m, lang) for m in methods]
