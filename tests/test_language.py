@@ -126,6 +126,8 @@ def test_cleaning_reasons_keep_their_numbers_in_lithuanian():
         "Negalima apskaičiuoti svorio: nenurodyta gyvenimo Lietuvoje trukmė"
     # English keeps the text of the cleaning log; a check id becomes words in both languages
     assert cleaning_reason("removed", "ineligible: under 18", "en") == "ineligible: under 18"
+    assert cleaning_reason("removed", "exact duplicate submission (old_value: the copy kept)", "en") == \
+        "exact duplicate submission (one copy kept)"
     assert cleaning_reason("changed", "birth_year_two_digit", "en") == "Two-digit birth year completed to 19xx"
     q = cleaning_reason("changed", "constraint_housing_problems", "lt")
     assert q == "Nesuderinami atsakymai į klausimą „Su kokiomis būsto problemomis susiduriate?“"

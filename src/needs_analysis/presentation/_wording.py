@@ -9,7 +9,9 @@ A report pack shows them through these functions, which read the words from
 
 A cleaning reason is recognised by its English template (the ``en`` column of
 a ``clean.reason.*`` key, with ``{placeholders}`` for the numbers the
-cleaning step writes into it), so the Lithuanian text carries the same numbers.
+cleaning step writes into it), so the Lithuanian text carries the same numbers;
+a ``clean.shown.*`` key of the same name, where there is one, is the wording
+shown instead (e.g. the log's "old_value: the copy kept" is not for readers).
 """
 
 from __future__ import annotations
@@ -108,7 +110,8 @@ def cleaning_reason(step: str, reason: str, lang: str, *, question_label=None) -
             fields = {k: _local_number(v, lang) for k, v in m.groupdict().items()}
             if "var" in fields:
                 fields["var"] = variable_name(fields["var"], lang, in_sentence=True)
-            return ui(key, lang, **fields)
+            shown = key.replace("clean.reason.", "clean.shown.")  # a wording other than the log's, if any
+            return ui(shown if has_ui(shown) else key, lang, **fields)
     return reason
 
 
