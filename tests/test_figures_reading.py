@@ -12,7 +12,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.transforms import Bbox
 
 from needs_analysis.disclosure import apply_disclosure
-from needs_analysis.figures import (FIGURE_KEYS, discrimination_belonging, figure_titles, language_figure,
+from needs_analysis.figures import (FIGURE_KEYS, comparison_figure, discrimination_belonging, figure_titles, language_figure,
                                     migration_profile, needs_overview, pack_figures)
 from needs_analysis.figures.panels import calibrated_indicators
 from needs_analysis.indicators import load_catalogue
@@ -159,6 +159,10 @@ def test_rankings_stay_within_one_base(cat_est):
     labels = [t.get_text().replace("\n", " ") for t in fig.axes[0].get_yticklabels()]
     children = [lab for lab in labels if lab.startswith("Children")]
     assert children == ["Children and education, among parents of children under 18 (300)"]
+    fig = comparison_figure(catalogue_comparison(), lang="lt", municipality=MUNICIPALITY)
+    labels = [t.get_text().replace("\n", " ") for t in fig.axes[0].get_yticklabels()]
+    assert [lab.rstrip(" *") for lab in labels if lab.startswith("Vaikai")] == [
+        "Vaikai ir švietimas, tarp turinčių vaikų iki 18 m."]
 
 
 def test_titles_can_be_left_to_the_report_captions(cat_est):

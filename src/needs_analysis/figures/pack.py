@@ -144,7 +144,8 @@ def _comparison(inp: PackFigureInput, key: str) -> Figure | None:
     """Figure 8 from the comparison table (left out without one)."""
     if inp.comparison is None:
         return None
-    return comparison_figure(inp.comparison, lang=inp.lang, municipality=inp.municipality, rules=inp.rules)
+    return comparison_figure(inp.comparison, lang=inp.lang, municipality=inp.municipality, rules=inp.rules,
+                             catalogue=inp.catalogue)
 
 
 #: The figures of a pack in report order: key (file name and HTML anchor) -> the function drawing it.
