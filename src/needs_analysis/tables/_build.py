@@ -6,7 +6,12 @@ format). Display hints travel in ``DataFrame.attrs``:
 
 * ``attrs["title"]``: table title in the report language;
 * ``attrs["sheet"]``: its sheet name in the workbook (at most 31 characters);
-* ``attrs["formats"]``: ``{column: excel_format}`` or ``{column: [format per row]}``.
+* ``attrs["formats"]``: ``{column: excel_format}`` or ``{column: [format per row]}``;
+* ``attrs["source"]``, ``attrs["notes"]``: the lines printed below the table in the workbook;
+* ``attrs["lang"]``: the language, whose locale the CSV writer uses.
+
+Every number is rounded two digits beyond what its format shows (no float
+artefacts such as 40000.00000000001).
 
 Values of withheld estimates (``not_shown``/``suppressed``) are masked before
 any table is built.
@@ -222,11 +227,10 @@ def build_tables(
     services = table_services(est, lang, catalogue=catalogue, rules=rules)
     if services is not None:
         out["04_services"] = services
-    if comparison is not None:
-        out["05_comparison"] = table_comparison(comparison, municipality or str(est["municipality"].astype(str).iloc[0]),
-                                                lang, rules=rules, alpha=alpha)
-    out["06_data_processing"] = _table_processing(cleaning_summary, lang)
     mid = municipality or (str(est["municipality"].astype(str).iloc[0]) if len(est) else None)
+    if comparison is not None:
+        out["05_comparison"] = table_comparison(comparison, mid, lang, rules=rules, alpha=alpha)
+    out["06_data_processing"] = _table_processing(cleaning_summary, lang)
     source = (ui("note.source", lang, municipality=_municipality_name(mid, lang), year=config.SURVEY_YEAR)
               if mid else ui("note.source_all", lang, year=config.SURVEY_YEAR))
     return {key: _finalise(df, key, lang, source) for key, df in out.items()}
