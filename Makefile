@@ -16,12 +16,14 @@ help:
 	@echo "make test        run the test suite"
 	@echo "make demo-data   regenerate the synthetic demo data (seed 2021)"
 
+# pip shows what it downloads and installs (the first install takes minutes): no --quiet.
 # pycanon (the k-anonymity check of tests/test_microdata.py) pins old pandas/numpy: installed without its pins
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
-	$(PY) -m pip install --quiet --no-deps pycanon==1.3.6 beartype
+	@echo "installing needs_analysis and its dependencies into $(VENV) (a few minutes the first time)"
+	$(PY) -m pip install --progress-bar on --upgrade pip
+	$(PY) -m pip install --progress-bar on -e ".[test]"
+	$(PY) -m pip install --progress-bar on --no-deps pycanon==1.3.6 beartype
 	@touch $(STAMP)
 
 report: $(STAMP)

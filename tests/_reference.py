@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import re
+
 import pandas as pd
 
 REF = Path(__file__).parent / "reference"
+_R_TERM = re.compile(r"^(.+)\[(.+)\]$")
+
+
+def r_term(level: str) -> str:
+    """R's name of a level: a model term ``sex[M]`` is R's ``sexM`` (R runs the variable and category together)."""
+    return _R_TERM.sub(r"\1\2", level)
 
 
 def reference_lookup(name: str):
@@ -20,7 +28,7 @@ def reference_lookup(name: str):
     assert len(index) == len(ref), f"duplicate reference keys in {name}"
 
     def r(case: str, quantity: str, domain: str = "", level: str = "") -> float:
-        key = (case, quantity, domain, level)
+        key = (case, quantity, domain, r_term(level))
         assert key in index, key
         return float(index[key])
 

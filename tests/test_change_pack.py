@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -81,7 +83,9 @@ def test_written_pack_has_figure_9_and_table_5b_only_with_a_previous_wave(change
     html = (tmp_path / "with" / "report.html").read_text(encoding="utf-8")
     assert "Figure 9. Change since the previous survey" in html and "Table 5b. Change since 2021" in html
     csv = (tmp_path / "with" / "tables" / f"{CHANGE_TABLE}.csv").read_text(encoding="utf-8-sig")
-    assert f"{SENTINEL:.6f}" not in csv and "0.220000" in csv
+    written = pd.read_csv(io.StringIO(csv)).set_index("Indicator code")  # as printed: percent, points
+    assert written.loc["language_need", "Change"] == pytest.approx(22.0)
+    assert not np.isclose(written.select_dtypes("number").to_numpy(), 100 * SENTINEL).any()
 
 
 def test_an_estimate_withheld_by_the_pack_is_withheld_in_the_change(change, tmp_path):
@@ -92,7 +96,7 @@ def test_an_estimate_withheld_by_the_pack_is_withheld_in_the_change(change, tmp_
                cleaning_summary=make_cleaning(), lang="en", audit=False, change=change)
     t = pd.read_csv(tmp_path / "tables" / f"{CHANGE_TABLE}.csv", encoding="utf-8-sig").set_index("Indicator code")
     assert np.isnan(t.loc["housing_need", "Change"]) and np.isnan(t.loc["housing_need", "2024: Estimate"])
-    assert t.loc["health_need", "Change"] == pytest.approx(0.02)
+    assert t.loc["health_need", "Change"] == pytest.approx(2.0)  # percentage points, as printed
 
 
 def test_not_a_change_table_is_one_line_error(change):

@@ -125,3 +125,49 @@ def test_interrupted_in_the_command_exits_143_with_one_line(tmp_path, monkeypatc
     assert res.exit_code == 143 and "Traceback" not in res.output
     assert res.output.strip() == "interrupted (SIGTERM); unfinished outputs were discarded"
     assert signal.getsignal(signal.SIGTERM) is before  # the handlers of the caller are back
+
+
+def test_version_and_python_dash_m():
+    import subprocess
+    import sys
+
+    from needs_analysis import __version__
+
+    res = runner.invoke(app, ["--version"])
+    assert res.exit_code == 0 and res.output == f"needs-analysis {__version__}\n"
+    proc = subprocess.run([sys.executable, "-m", "needs_analysis", "--version"], capture_output=True, text=True,
+                          check=False, timeout=120)
+    assert proc.returncode == 0 and proc.stdout == f"needs-analysis {__version__}\n"
+
+
+def test_help_shows_every_default_whole_on_a_narrow_terminal():
+    res = runner.invoke(app, ["run", "--help"], terminal_width=60)
+    assert res.exit_code == 0
+    text = " ".join(res.output.split())  # the help is wrapped, never cut
+    assert "…" not in res.output
+    assert "data/reference/population_margins.csv" in "".join(res.output.split())  # wrapped inside the path
+    assert "(default: sex, agegrp, citgrp, permit_grounds, years_lt)" in text
+    assert "--normalise / --no-normalise" in text and "<bool>" not in text
+    assert runner.invoke(app, ["-h"]).exit_code == 0
+
+
+@pytest.mark.parametrize("args, expected", [([], False), (["--normalise"], True), (["--no-normalise"], False)])
+def test_normalise_is_an_on_off_flag(monkeypatch, tmp_path, args, expected):
+    seen = {}
+
+    def fake_run(municipality, settings, on_stage=None):
+        seen["normalise"] = settings.normalise
+        return []
+
+    monkeypatch.setattr("needs_analysis.pipeline.run", fake_run)
+    res = runner.invoke(app, ["run", "-m", "jonava", "--data-dir", str(DATA), "-q", *args])
+    assert res.exit_code == 0, res.output
+    assert seen == {"normalise": expected}
+    bad = runner.invoke(app, ["run", "-m", "jonava", "--data-dir", str(DATA), "-q", "--normalise", "true"])
+    assert bad.exit_code == 2  # a flag takes no value: "true" is an unexpected argument, a usage error
+
+
+def test_the_package_is_typed():
+    from importlib import resources
+
+    assert (resources.files("needs_analysis") / "py.typed").is_file()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _reference import r_term
 import pytest
 
 from needs_analysis.design import SurveyDesign
@@ -18,6 +19,7 @@ SCHWIDE = {"No": 1072, "Yes": 5122}
 
 
 def r(case, quantity, domain="", level=""):
+    level = r_term(level)
     sel = CAL[(CAL.case == case) & (CAL.quantity == quantity) & (CAL.domain == domain) & (CAL.level == level)]
     assert len(sel) == 1, (case, quantity, domain, level)
     return float(sel.value.iloc[0])

@@ -9,7 +9,7 @@ from scipy import stats
 from scipy import special, stats
 
 from _reference import reference_data as data
-from _reference import reference_lookup
+from _reference import r_term, reference_lookup
 from needs_analysis.design import OlrResult, SurveyDesign
 from needs_analysis.errors import NeedsAnalysisError
 
@@ -71,7 +71,8 @@ def test_olr_matches_r(designs, case):
     """Coefficients, thresholds and design-based SEs equal R svyolr run to convergence."""
     fit = _fit(designs, case)
     terms = MODELS[(MODELS.case == case) & (MODELS.quantity == "estimate")].level.tolist()
-    assert fit.coefficients.term.tolist() == terms  # slopes first, then "lower|upper" thresholds, as R
+    # slopes first, then "lower|upper" thresholds, as R (which names a category term "stypeH", not "stype[H]")
+    assert [r_term(t) for t in fit.coefficients.term] == terms
     for row in fit.coefficients.itertuples():
         close(row.estimate, r(case, "estimate", level=row.term))
         close(row.se, r(case, "se", level=row.term))
@@ -110,7 +111,7 @@ def test_olr_intervals(designs, case):
 def test_olr_result_accessors(designs):
     fit = _fit(designs, "olr_dclus1")
     assert list(fit.thresholds.index) == ["(0,25]|(25,50]", "(25,50]|(50,75]", "(50,75]|(75,100]"]
-    assert list(fit.slopes.index) == ["avg.ed", "mobility", "stypeH", "stypeM"]
+    assert list(fit.slopes.index) == ["avg.ed", "mobility", "stype[H]", "stype[M]"]
     assert np.all(np.diff(fit.thresholds.to_numpy()) > 0)
     assert fit.levels == tuple(MEALCAT)
     np.testing.assert_allclose(np.sqrt(np.diag(fit.vcov)), fit.bse.to_numpy(), rtol=1e-14)
@@ -240,7 +241,7 @@ def test_olr_on_the_demo_survey(kaunas):
     assert census.coefficients.term.tolist() == fit.coefficients.term.tolist()
     c = fit.coefficients
     assert ((c.ci_low <= census.coefficients.estimate) & (census.coefficients.estimate <= c.ci_high)).all()
-    ten = c.set_index("term").loc["years_lty10_plus"]
+    ten = c.set_index("term").loc["years_lt[y10_plus]"]
     assert ten.estimate > 0 and ten.p < 0.01
     # a satisfaction item: asked only of the service's users
     sat = d.olr("svc_satisf_migration", ["sex", "years_lt"], levels=SATISF)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _reference import r_term
 import pytest
 
 from needs_analysis.design import SurveyDesign
@@ -31,7 +32,7 @@ assert len(_INDEX) == len(TAYLOR), "duplicate reference keys"
 
 
 def r(case: str, quantity: str, domain: str = "", level: str = "") -> float:
-    key = (case, quantity, domain, level)
+    key = (case, quantity, domain, r_term(level))
     assert key in _INDEX, key
     return float(_INDEX[key])
 

@@ -46,7 +46,9 @@ def demo(tmp_path_factory):
 
 
 def _csv(pack: Path, name: str) -> pd.DataFrame:
-    return pd.read_csv(pack / "tables" / f"{name}.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    # the demo packs are Lithuanian: ";" between fields (the counts read here are whole numbers)
+    return pd.read_csv(pack / "tables" / f"{name}.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False,
+                       sep=";")
 
 
 def _counts(column: pd.Series) -> np.ndarray:

@@ -67,7 +67,7 @@ def test_table_writers_keep_text_as_text_and_numbers_as_numbers(tmp_path):
     assert rows[0] == ["label", "difference"] and len(rows) == len(df) + 1  # the \r did not split a row
     assert [r[0] for r in rows[1:]] == ["'" + p for p in PAYLOADS] + ["''=already quoted", "plain"]
     assert [float(r[1]) for r in rows[1:]] == df["difference"].tolist()
-    assert rows[1][1] == "-0.500000"  # a negative number is written as a plain number
+    assert rows[1][1] == "-0.5"  # a negative number is written as a plain number
 
 
 def test_csv_without_dangerous_text_is_written_exactly_as_pandas_writes_it():
@@ -123,12 +123,13 @@ def test_every_written_csv_opens_as_text_and_numbers_stay_numbers(hostile):
     assert len(files) >= 14
     negatives = 0
     for f in files:
+        lt_table = f.parent.name == "tables"  # the packs' tables of the (Lithuanian) demo: ";" and "0,5"
         with f.open(encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.reader(fh))
+            rows = list(csv.reader(fh, delimiter=";" if lt_table else ","))
         assert len({len(r) for r in rows}) == 1, f  # one record per row
         for cell in (c for r in rows for c in r):
             if cell[:1] and cell[0] in "=+-@\t\r":
-                assert NUMBER.fullmatch(cell), (f, cell)
+                assert NUMBER.fullmatch(cell.replace(",", ".") if lt_table else cell), (f, cell)
                 negatives += cell.startswith("-")
         if f.name == "cleaning_log.csv":
             cells = {c for r in rows for c in r}
@@ -162,8 +163,16 @@ def test_the_one_csv_writer_and_its_float_policy(tmp_path):
     data = _safe_cells.write_csv(df, tmp_path / "a.csv")
     assert data.read_bytes() == "x,n,t\n0.3333333333,1,'=1+1\n2,2,ą\n,3,\n".encode("utf-8")
     table = _safe_cells.write_csv(df, tmp_path / "b.csv", kind="table", bom=True)
-    assert table.read_bytes() == "\ufeffx,n,t\n0.333333,1,'=1+1\n2.000000,2,ą\n,3,\n".encode("utf-8")
+    assert table.read_bytes() == "\ufeffx,n,t\n0.3333333333,1,'=1+1\n2,2,ą\n,3,\n".encode("utf-8")
+    lt = _safe_cells.write_csv(df.assign(x=[-0.25, 2.5, float("nan")]), tmp_path / "lt.csv", kind="table",
+                               bom=True, locale="lt")
+    assert lt.read_bytes() == "\ufeffx;n;t\n-0,25;1;'=1+1\n2,5;2;ą\n;3;\n".encode("utf-8")
+    en = _safe_cells.write_csv(df.assign(x=[-0.25, 2.5, float("nan")]), tmp_path / "en.csv", kind="table",
+                               locale="en")
+    assert en.read_bytes() == "x,n,t\n-0.25,1,'=1+1\n2.5,2,ą\n,3,\n".encode("utf-8")
     pd.testing.assert_frame_equal(df, before)
-    assert CSV_FLOAT_FORMAT == _safe_cells.CSV_FLOAT_FORMATS["table"] == "%.6f"
+    assert CSV_FLOAT_FORMAT == _safe_cells.CSV_FLOAT_FORMATS["table"] == "%.10g"
+    with pytest.raises(ValueError, match="unknown CSV locale"):
+        _safe_cells.write_csv(df, tmp_path / "c.csv", locale="de")
     with pytest.raises(ValueError, match="unknown CSV kind"):
         _safe_cells.write_csv(df, tmp_path / "c.csv", kind="report")

@@ -71,8 +71,11 @@ def test_build_tables_keys_and_values(tables_en):
     t2 = tables_en["02_indicators"]
     est = make_estimates()
     tot = est[est["domain"] == "total"]
-    np.testing.assert_array_equal(t2["Estimate"].to_numpy(dtype=float), tot["estimate"].to_numpy(dtype=float))
-    np.testing.assert_array_equal(t2["95% CI lower"].to_numpy(dtype=float), tot["ci_low"].to_numpy(dtype=float))
+    # rounded where the tables are built: two digits beyond what the format shows (0.0% -> 5 decimals)
+    np.testing.assert_allclose(t2["Estimate"].to_numpy(dtype=float), tot["estimate"].to_numpy(dtype=float),
+                               rtol=0, atol=1e-15)
+    np.testing.assert_allclose(t2["95% CI lower"].to_numpy(dtype=float), tot["ci_low"].to_numpy(dtype=float),
+                               rtol=0, atol=1e-15)
     assert t2["Estimate"].dtype.kind == "f"  # numbers, not strings
     assert t2["Flag"].tolist() == ["", "Suppressed: count too small", "Not shown: n < 30",
                                    "Interpret with caution", ""]
@@ -109,29 +112,38 @@ def test_write_excel_values_formats_freeze(tmp_path, tables_en):
     notes = build_notes(make_estimates(), make_weights_report(), "en")
     path = write_excel(tables_en, notes, tmp_path / "t.xlsx")
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == KEYS + ["Notes"]
-    ws = wb["02_indicators"]
-    assert ws.freeze_panes == "A2"
-    header = [c.value for c in ws[1]]
+    assert wb.sheetnames == [tables_en[k].attrs["sheet"] for k in KEYS] + ["Notes"]
+    assert wb.sheetnames[:3] == ["1 Sample and weighting", "1a Sample and population", "2 All indicators"]
+    ws = wb["2 All indicators"]
+    # title row, a blank row, the header (frozen, filtered, repeated on every printed page), then the rows
+    assert ws["A1"].value == "Table 2. All indicators" and ws.freeze_panes == "A4"
+    assert ws.auto_filter.ref == "A3:N8" and ws.print_title_rows == "$3:$3"
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+    assert ws.page_setup.fitToHeight == 0 and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert wb["1a Sample and population"].page_setup.orientation == "portrait"  # 8 columns
+    assert [ws.cell(row=r, column=1).value for r in (10, 11)] == [
+        "Source: survey of the needs of third-country nationals, Klaipėda city municipality, 2021.",
+        "Flags, indicator definitions and methods: see the “Notes” sheet."]
+    header = [c.value for c in ws[3]]
     col = header.index("Estimate") + 1
     est = make_estimates()
     est = est[est["domain"] == "total"].reset_index(drop=True)
     for i in range(len(est)):
-        cell = ws.cell(row=i + 2, column=col)
+        cell = ws.cell(row=i + 4, column=col)
         e = est["estimate"].iloc[i]
         if np.isnan(e):
             assert cell.value is None
         else:
-            assert cell.value == pytest.approx(e, abs=0, rel=0)
+            assert cell.value == pytest.approx(e, abs=1e-15, rel=0)
             assert cell.number_format == ("0.00" if est["kind"].iloc[i] == "mean" else "0.0%")
     lo = header.index("95% CI lower") + 1
-    assert ws.cell(row=2, column=lo).value == est["ci_low"].iloc[0]
-    assert ws.cell(row=2, column=lo).number_format == "0.0%"
-    assert ws.cell(row=2, column=header.index("Base (n)") + 1).value == 598
+    assert ws.cell(row=4, column=lo).value == pytest.approx(est["ci_low"].iloc[0], abs=1e-15)
+    assert ws.cell(row=4, column=lo).number_format == "0.0%"
+    assert ws.cell(row=4, column=header.index("Base (n)") + 1).value == 598
     assert ws.column_dimensions["C"].width >= len("Indicator lang_need")
-    assert ws.cell(row=3, column=header.index("Flag") + 1).value == "Suppressed: count too small"
-    m = wb["01b_sample_margins"]
-    assert m["D2"].number_format == "0.0%" and m["D2"].value == pytest.approx(300 / 598)
+    assert ws.cell(row=5, column=header.index("Flag") + 1).value == "Suppressed: count too small"
+    m = wb["1a Sample and population"]
+    assert m["D4"].number_format == "0.0%" and m["D4"].value == round(300 / 598, 5)
     # no cell anywhere holds a withheld value
     for sheet in wb.worksheets:
         for row in sheet.iter_rows(values_only=True):
@@ -140,7 +152,8 @@ def test_write_excel_values_formats_freeze(tmp_path, tables_en):
                     assert v not in (SENTINEL, SENTINEL_NS)
     notes_text = " ".join(str(v) for row in wb["Notes"].iter_rows(values_only=True) for v in row if v)
     assert "Flags legend" in notes_text and "relative standard error" in notes_text
-    assert "Table 2. All indicators" in notes_text and "logit, wald" in notes_text
+    assert "2 All indicators Table 2. All indicators" in notes_text
+    assert "logit, normal approximation (Wald)" in notes_text
 
 
 def test_write_excel_deterministic(tmp_path, tables_en):
@@ -152,7 +165,13 @@ def test_write_excel_deterministic(tmp_path, tables_en):
 
 def test_write_excel_rejects_bad_sheet_name(tmp_path, tables_en):
     with pytest.raises(NeedsAnalysisError, match="sheet name"):
-        write_excel({"x" * 32: tables_en["02_indicators"]}, None, tmp_path / "x.xlsx")
+        write_excel({"x" * 32: pd.DataFrame({"a": [1]})}, None, tmp_path / "x.xlsx")  # no attrs: the key
+    too_long = tables_en["02_indicators"].copy()
+    too_long.attrs = {**too_long.attrs, "sheet": "x" * 32}
+    with pytest.raises(NeedsAnalysisError, match="sheet name"):
+        write_excel({"02_indicators": too_long}, None, tmp_path / "x.xlsx")
+    with pytest.raises(NeedsAnalysisError, match="same name"):
+        write_excel({"a": tables_en["02_indicators"], "b": tables_en["02_indicators"]}, None, tmp_path / "x.xlsx")
 
 
 def test_write_csv_bom_and_values(tmp_path):
@@ -163,13 +182,20 @@ def test_write_csv_bom_and_values(tmp_path):
     assert raw.startswith(b"\xef\xbb\xbf")
     text = raw.decode("utf-8-sig")
     assert "ąčęėįšųūž" in text and "\r\n" not in text
-    assert "0.620000" in text
-    assert "0.9137" not in text and "0.4321" not in text and "91.37" not in text
-    back = pd.read_csv(io.StringIO(text))
+    # the Lithuanian locale: fields split at ";", a decimal comma; proportions as the percentages shown
+    assert text.splitlines()[0].startswith("Sritis;Rodiklio kodas;Rodiklis;")
+    assert ";62;" in text and ";2,35;" in text
+    assert "0.9137" not in text and "0.4321" not in text and "91.37" not in text and "91,4" not in text
+    back = pd.read_csv(io.StringIO(text), sep=";", decimal=",")
     est = make_estimates()
     est = est[est["domain"] == "total"]
-    np.testing.assert_allclose(back["Įvertis"].to_numpy(dtype=float), est["estimate"].to_numpy(dtype=float),
-                               atol=5e-7, equal_nan=True)
+    shown = np.where(est["kind"] == "proportion", np.round(est["estimate"] * 100, 1), np.round(est["estimate"], 2))
+    np.testing.assert_allclose(back["Įvertis"].to_numpy(dtype=float), shown, rtol=0, atol=1e-12, equal_nan=True)
+    margins = (tmp_path / "csv" / "01b_sample_margins.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert margins[1].split(";")[3] == "50,2"  # 300 / 598 under "Imtis, %"
+    en = write_csv(build_tables(make_estimates(), make_weights_report(), make_cleaning(), "en"), tmp_path / "en")
+    en_text = en[2].read_text(encoding="utf-8-sig")
+    assert en_text.startswith("Area,Indicator code,") and ",2.35," in en_text
     again = write_csv(tables, tmp_path / "csv2")
     assert [p.read_bytes() for p in paths] == [p.read_bytes() for p in again]
 
@@ -218,11 +244,11 @@ def test_table2_and_table3_equal_estimates(full_tables):
     est, _, t = full_tables
     tot = est[est["domain"] == "total"]
     sub = est[est["domain"] != "total"]
-    np.testing.assert_array_equal(t["02_indicators"]["Estimate"].to_numpy(dtype=float),
-                                  tot["estimate"].to_numpy(dtype=float))
+    np.testing.assert_allclose(t["02_indicators"]["Estimate"].to_numpy(dtype=float),
+                               tot["estimate"].to_numpy(dtype=float), rtol=0, atol=1e-15)
     assert t["02_indicators"]["Indicator code"].tolist() == tot["indicator"].tolist()
-    np.testing.assert_array_equal(t["03_subgroups"]["95% CI upper"].to_numpy(dtype=float),
-                                  sub["ci_high"].to_numpy(dtype=float))
+    np.testing.assert_allclose(t["03_subgroups"]["95% CI upper"].to_numpy(dtype=float),
+                               sub["ci_high"].to_numpy(dtype=float), rtol=0, atol=5e-5)  # means: 0.00 + 2
     base = t["03_subgroups"]["Base (n)"]
     np.testing.assert_array_equal(base.to_numpy(dtype=float, na_value=np.nan), sub["n"].to_numpy(dtype=float))
     # the bases of not-shown rows (n < 30) are empty cells, never the exact small number
@@ -240,7 +266,7 @@ def test_table4_services(full_tables):
     tot = est[est["domain"] == "total"].set_index("indicator")
     for code, value, flag in zip(t4["Indicator code"], t4["Estimate"], t4["Flag"]):
         e = tot.loc[code, "estimate"]
-        assert (np.isnan(value) and np.isnan(e)) or value == e
+        assert (np.isnan(value) and np.isnan(e)) or value == pytest.approx(e, abs=1e-15, rel=0)
     legal = t4[t4["Indicator code"] == "svc_satisfied_legal"].iloc[0]
     assert np.isnan(legal["Estimate"]) and legal["Flag"] == "Not shown: n < 30"
     assert t4.attrs["formats"]["Estimate"] == "0.0%"
@@ -252,11 +278,14 @@ def test_table5_comparison(full_tables):
     own = cmp[cmp["municipality"] == "kaunas"]
     pooled = cmp[cmp["municipality"] == "all"]
     assert len(t5) == len(own) == len(load_catalogue())
-    np.testing.assert_array_equal(t5["Kaunas: Estimate"].to_numpy(dtype=float), own["estimate"].to_numpy(dtype=float))
-    np.testing.assert_array_equal(t5["Other five: estimate"].to_numpy(dtype=float),
-                                  own["rest_estimate"].to_numpy(dtype=float))
-    np.testing.assert_array_equal(t5["All six: estimate"].to_numpy(dtype=float), pooled["estimate"].to_numpy(dtype=float))
-    np.testing.assert_array_equal(t5["p (Holm-adjusted)"].to_numpy(dtype=float), own["p_holm"].to_numpy(dtype=float))
+    close = dict(rtol=0, atol=5e-6)  # two digits beyond what 0.0% and 0.000 show
+    np.testing.assert_allclose(t5["Kaunas: Estimate"].to_numpy(dtype=float), own["estimate"].to_numpy(dtype=float), **close)
+    np.testing.assert_allclose(t5["Other five: estimate"].to_numpy(dtype=float),
+                               own["rest_estimate"].to_numpy(dtype=float), **close)
+    np.testing.assert_allclose(t5["All six: estimate"].to_numpy(dtype=float), pooled["estimate"].to_numpy(dtype=float),
+                               **close)
+    np.testing.assert_allclose(t5["p (Holm-adjusted)"].to_numpy(dtype=float), own["p_holm"].to_numpy(dtype=float),
+                               **close)
     sig = t5["Significant difference"].tolist()
     assert sig[0] == "Yes" and "No" in sig  # p_holm = min(1, 0.01 (k + 1))
     # the suppressed municipality value hides the other five and the test as well
@@ -275,13 +304,25 @@ def test_notes_complete_definitions_framework_method(full_tables):
     est, _, _ = full_tables
     notes = build_notes(est, make_weights_report(), "en", comparison=True)
     text = notes.set_index(["Section", "Item"])["Description"]
-    assert "Numerator: emp_status in ['employed', 'self_employed']" in text[("Indicator definitions", "emp_rate")]
-    assert "Follows: EU Zaragoza indicators: employment rate" in text[("Indicator definitions", "emp_rate")]
-    assert text[("Universe", "lang_barrier_cost")].endswith("Condition: lt_course_want == 'yes'")
+    # plain words from the catalogue, no expression
+    assert text[("Indicator definitions", "emp_rate")] == (
+        "Employed (aged 18–64) [Employment]. Share of respondents aged 18–64 who work (as employees or "
+        "self-employed). Follows: EU Zaragoza indicators: employment rate.")
+    assert "==" not in " ".join(text) and "Condition" not in " ".join(text)
+    assert text[("Universe", "lang_barrier_cost")] == "Respondents in the universe of this indicator (base n = 300)."
     assert "Holm" in text[("Method", "Table 5. Comparison with the other municipalities")]
     assert "at least two values are hidden" in text[("Flags legend", "Secondary suppression")]
     lt = build_notes(est, make_weights_report(), "lt")
     assert "Antrinis slėpimas" in set(lt["Elementas"])
+    # the weighting method as the run used it, in words (no summary method: raking, the default)
+    weighting = lt.set_index(["Skyrius", "Elementas"])["Aprašas"][("Metodas", "Svėrimas")]
+    assert weighting.startswith("Svoriai kalibruoti pagal gyventojų pasiskirstymą: lytis; metodas – kalibravimas "
+                                "(iteracinis proporcinis derinimas).")
+    linear = make_weights_report()
+    linear["summary"] = linear["summary"].assign(method="linear")
+    en = build_notes(est, linear, "en").set_index(["Section", "Item"])["Description"]
+    assert en[("Method", "Weighting")].startswith("Weights were calibrated to the population distribution by sex; "
+                                                  "method: linear calibration.")
 
 
 def test_suppressed_absent_from_excel_and_csv(tmp_path, full_tables):
@@ -289,8 +330,11 @@ def test_suppressed_absent_from_excel_and_csv(tmp_path, full_tables):
     write_excel(t, build_notes(est, make_weights_report(), "en"), tmp_path / "t.xlsx")
     wb = openpyxl.load_workbook(tmp_path / "t.xlsx")
     vals = [v for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if isinstance(v, float)]
-    assert CAT_SENTINEL not in vals and round(CAT_SENTINEL * 1.1, 6) not in [round(v, 6) for v in vals]
-    assert wb.sheetnames == list(TABLE_KEYS) + ["Notes"]
+    assert not any(abs(v - s) < 5e-6 for v in vals for s in (CAT_SENTINEL, CAT_SENTINEL * 1.1))
+    assert wb.sheetnames == [t[k].attrs["sheet"] for k in TABLE_KEYS] + ["Notes"]
     for p in write_csv(t, tmp_path / "csv"):
-        text = p.read_text(encoding="utf-8-sig")
-        assert f"{CAT_SENTINEL:.6f}" not in text and f"{CAT_SENTINEL * 1.1:.6f}" not in text, p.name
+        frame = pd.read_csv(p, encoding="utf-8-sig")
+        if "Indicator code" in frame and (frame["Indicator code"] == SUPPRESSED_ID).any():
+            hidden = frame[frame["Indicator code"] == SUPPRESSED_ID]
+            values = hidden[[c for c in frame.columns if any(k in c for k in ("stimate", "CI lower", "CI upper"))]].to_numpy(dtype=float)
+            assert np.isnan(values).all(), p.name

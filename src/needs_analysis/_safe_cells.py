@@ -41,14 +41,18 @@ from pathlib import Path
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
 
-__all__ = ["FORMULA_STARTS", "CSV_FLOAT_FORMATS", "is_formula_like", "csv_escape", "csv_unescape", "csv_safe_frame",
+__all__ = ["FORMULA_STARTS", "CSV_FLOAT_FORMATS", "CSV_LOCALES", "is_formula_like", "csv_escape", "csv_unescape", "csv_safe_frame",
            "to_csv", "write_csv", "set_cell", "write_only_row", "xlsx_text"]
 
 #: The float format of every CSV file the package writes, by kind of file: the one place it is decided.
 #: ``data``: processed files, the comparison, the demo's reference files (10 significant digits: estimates,
-#: SEs and weights round-trip far below their precision); ``table``: the pack's ``tables/*.csv`` (6 decimals,
-#: the tables as printed; kept apart because the packs' bytes depend on it).
-CSV_FLOAT_FORMATS: dict[str, str] = {"data": "%.10g", "table": "%.6f"}
+#: SEs and weights round-trip far below their precision); ``table``: the pack's ``tables/*.csv`` (their
+#: values are rounded where the tables are built, so the shortest form is the number as printed).
+CSV_FLOAT_FORMATS: dict[str, str] = {"data": "%.10g", "table": "%.10g"}
+#: Field separator and decimal mark of a CSV meant for a spreadsheet program set to a language: Excel with
+#: Lithuanian settings splits fields at ``;`` and reads ``0,5`` as a number (the decimal comma), English
+#: settings use ``,`` and ``0.5``. Data files (``locale=None``) always use ``,`` and ``.``.
+CSV_LOCALES: dict[str, tuple[str, str]] = {"lt": (";", ","), "en": (",", ".")}
 
 #: First characters that make a spreadsheet program read a cell as a formula.
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
@@ -180,7 +184,8 @@ def to_csv(df: pd.DataFrame, path_or_buf=None, **options):
     return frame.to_csv(path_or_buf, **options)
 
 
-def write_csv(df: pd.DataFrame, path: str | Path, *, kind: str = "data", bom: bool = False) -> Path:
+def write_csv(df: pd.DataFrame, path: str | Path, *, kind: str = "data", bom: bool = False,
+              locale: str | None = None) -> Path:
     """Write a table as the package writes every CSV file.
 
     Parameters
@@ -194,6 +199,10 @@ def write_csv(df: pd.DataFrame, path: str | Path, *, kind: str = "data", bom: bo
     bom : bool, default False
         Start with a UTF-8 byte-order mark (files meant to be opened in a
         spreadsheet program, which then shows ą, č, ė... correctly).
+    locale : {"lt", "en"}, optional
+        Write for a spreadsheet program in that language (:data:`CSV_LOCALES`:
+        ``;`` and a decimal comma for ``lt``); default: ``,`` and ``.``, the
+        machine-readable form of every data file.
 
     Returns
     -------
@@ -204,8 +213,11 @@ def write_csv(df: pd.DataFrame, path: str | Path, *, kind: str = "data", bom: bo
     """
     if kind not in CSV_FLOAT_FORMATS:
         raise ValueError(f"unknown CSV kind {kind!r}; one of {', '.join(CSV_FLOAT_FORMATS)}")
+    if locale is not None and locale not in CSV_LOCALES:
+        raise ValueError(f"unknown CSV locale {locale!r}; one of {', '.join(CSV_LOCALES)}")
+    sep, decimal = CSV_LOCALES[locale] if locale else (",", ".")
     to_csv(df, path, index=False, lineterminator="\n", encoding="utf-8-sig" if bom else "utf-8",
-           float_format=CSV_FLOAT_FORMATS[kind])
+           float_format=CSV_FLOAT_FORMATS[kind], sep=sep, decimal=decimal)
     return Path(path)
 
 

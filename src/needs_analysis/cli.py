@@ -57,7 +57,27 @@ app = _App(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # plain (click) help: wrapped at the terminal's width (120 columns at most) and never cut, so a long default
+    # is shown whole on a narrow terminal too; flags without a "<bool>" placeholder
+    rich_markup_mode=None,
+    context_settings={"max_content_width": 120, "help_option_names": ["--help", "-h"]},
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from ._version import __version__
+
+        typer.echo(f"needs-analysis {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[Optional[bool], typer.Option("--version", callback=_version, is_eager=True,
+                                                    help="Print the version and exit.")] = None,
+) -> None:
+    """Needs-assessment surveys of third-country nationals: raw exports to report packs."""
 
 
 _MAPPING_HELP = ("Mapping of the export's own codes to the questionnaire's names: the LimeSurvey survey's "
@@ -135,10 +155,10 @@ def run(
     data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="Folder with raw/, reference/, processed/ (default: ./data).")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Folder for the report packs (default: reports/ beside the data folder).")] = None,
     margins: Annotated[Optional[Path], typer.Option("--margins", help="Population margins CSV (default: data/reference/population_margins.csv).")] = None,
-    rake: Annotated[Optional[str], typer.Option("--rake", help="Comma-separated weighting variables with margins in the margins file (default: sex,agegrp,citgrp,permit_grounds,years_lt).")] = None,
+    rake: Annotated[Optional[str], typer.Option("--rake", help="Comma-separated weighting variables with margins in the margins file (default: sex, agegrp, citgrp, permit_grounds, years_lt).")] = None,
     weight_method: Annotated[str, typer.Option("--weight-method", help="rake, linear, logit or poststratify.")] = "rake",
     trim: Annotated[Optional[str], typer.Option("--trim", help="Cap the weights: a multiple of the median (e.g. 5) or an absolute cap (e.g. 250abs).")] = None,
-    normalise: Annotated[bool, typer.Option("--normalise", help="Scale margins whose totals differ to a common total instead of stopping.")] = False,
+    normalise: Annotated[bool, typer.Option("--normalise/--no-normalise", help="Scale margins whose totals differ to a common total instead of stopping.")] = False,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1,
                                                 help="Worker processes (default: one per core; 1: no workers). The output is the same for any number.")] = None,
     mapping: Annotated[Optional[Path], typer.Option("--mapping", help=_MAPPING_HELP)] = None,

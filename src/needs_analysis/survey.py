@@ -378,11 +378,17 @@ class Survey:
         return dataclasses.replace(self, settings=settings, _estimates=est, catalogue=catalogue)
 
     # ------------------------------------------------------------------ analysis helpers
-    def design(self, *, calibrated: bool = False):
+    def design(self, *, calibrated: bool = False, keep_missing: bool = False):
         """A :class:`~needs_analysis.design.SurveyDesign` of the weighted responses.
 
         Parameters
         ----------
+        keep_missing : bool, default False
+            The questionnaire's choice questions (and the derived groups
+            ``agegrp``, ``citgrp``, ``years_lt``) are categories in the
+            questionnaire's order; don't-know and refused answers are missing,
+            so they are left out of every base, as in the packs' indicators.
+            True keeps them as categories (last).
         calibrated : bool, default False
             False: the final weights treated as fixed (what the indicator
             estimates use). True: equal starting weights raked again to the
@@ -418,11 +424,48 @@ class Survey:
 
         self._require("weighted", "a design")
         w = self._weighted
+        columns = _ordered_categories(w.data, self.codebook, keep_missing=keep_missing)
         if not calibrated:
-            return SurveyDesign(w.data, weights="weight")
+            return SurveyDesign(w.data.assign(**columns), weights="weight")
         # the weighting module's own bridge: the same method (rake, calibration, post-stratification)
         # and margins as the weights, with calibration residuals in the variance
-        return w.design()
+        return w.design().with_columns(pd.DataFrame(columns))
+
+    def proportion(self, variable, by=None, *, keep_missing: bool = False, calibrated: bool = False,
+                   **options) -> pd.DataFrame:
+        """Shares of a variable's categories, as the packs count them.
+
+        Parameters
+        ----------
+        variable : str or list of str
+            Variable(s) of the responses.
+        by : str or list of str, optional
+            Domain variables.
+        keep_missing : bool, default False
+            Keep don't-know and refused as categories (default: left out of
+            the base, as in the packs' indicators).
+        calibrated : bool, default False
+            As in :meth:`design`.
+        **options
+            Passed to :meth:`needs_analysis.design.SurveyDesign.proportion`
+            (``ci_method``, ``level``, ...).
+
+        Returns
+        -------
+        EstimateTable
+            One row per (domain and) category, categories in the
+            questionnaire's order.
+
+        Examples
+        --------
+        >>> import needs_analysis as na
+        >>> w = na.load("akmene").clean().weight()
+        >>> list(w.proportion("lt_level")["level"])
+        ['none', 'basic', 'intermediate', 'advanced']
+        >>> list(w.proportion("lt_level", keep_missing=True)["level"])[-2:]
+        ['dont_know', 'refused']
+        """
+        return self.design(calibrated=calibrated, keep_missing=keep_missing).proportion(variable, by=by, **options)
 
     def figures(self, lang: str | None = None, keys: Sequence[str] | None = None) -> dict:
         """The report-pack figures of this survey (no file is written).
@@ -506,6 +549,37 @@ class Survey:
 
     def _repr_html_(self) -> str:
         return survey_html(self)
+
+
+def _ordered_categories(data: pd.DataFrame, codebook: Codebook, *, keep_missing: bool) -> dict[str, pd.Categorical]:
+    """The choice questions and derived groups of ``data`` as categoricals in the questionnaire's order.
+
+    Don't-know and refused (the codebook's missing codes) become missing unless ``keep_missing``; then they
+    are categories after the substantive ones. Codes the questionnaire does not list keep their place after
+    those (sorted), so no answer is lost.
+    """
+    from .presentation import default_value_labels
+
+    derived: dict[str, list[str]] = {}
+    for var, code in default_value_labels(codebook, variables=("agegrp", "citgrp", "years_lt")):
+        derived.setdefault(var, []).append(code)
+    out = {}
+    for name in data.columns:
+        if name in derived:
+            order = derived[name]
+        elif name in codebook and codebook.variable(name).type == "select_one":
+            order = list(codebook.substantive_codes(name))
+            if keep_missing:
+                order += [c for c in codebook.codes(name) if c not in order]
+        else:
+            continue
+        col = data[name]
+        values = col.astype(object).where(col.notna(), None)
+        if not keep_missing:
+            values = values.where(~values.isin(codebook.missing_codes), None)
+        extra = sorted({str(v) for v in values.dropna()} - set(order))
+        out[name] = pd.Categorical(values, categories=[*order, *extra])
+    return out
 
 
 def _frame_raw(frame: pd.DataFrame) -> RawFile:

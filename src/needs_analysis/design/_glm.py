@@ -22,8 +22,9 @@ def model_matrix(
 
     Numeric and bool predictors enter as they are; other columns become one
     0/1 column per category except the first (sorted or categorical order),
-    named ``f"{variable}{category}"`` as in R. ``where`` names the caller in
-    error messages.
+    named ``f"{variable}[{category}]"`` (R writes ``f"{variable}{category}"``,
+    which runs the two together: ``years_lty10_plus``), a bool predictor
+    ``f"{variable}[TRUE]"``. ``where`` names the caller in error messages.
 
     Returns
     -------
@@ -48,13 +49,13 @@ def model_matrix(
             v = s.astype("float64").to_numpy(dtype=float, na_value=np.nan)
             complete &= ~np.isnan(v)
             cols.append(np.nan_to_num(v))
-            names.append(p if not pd.api.types.is_bool_dtype(s.dtype) else f"{p}TRUE")
+            names.append(p if not pd.api.types.is_bool_dtype(s.dtype) else f"{p}[TRUE]")
         else:
             codes, levels = _factorize(s)
             complete &= codes >= 0
             for j in range(1, len(levels)):
                 cols.append((codes == j).astype(float))
-                names.append(f"{p}{levels[j]}")
+                names.append(f"{p}[{levels[j]}]")
     return np.column_stack(cols), names, complete
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..presentation import default_value_labels
 from ._save import figure_bytes, save_figure
-from ._style import COLORS, FIG_WIDTH_CM, FONT_FAMILY, OKABE_ITO, style_context
+from ._style import COLORS, FIG_WIDTH_CM, FONT_FAMILY, OKABE_ITO, figure_titles, style_context
 from .bars import indicator_bars, needs_overview
 from .change import change_figure, change_rows
 from .comparison import comparison_figure, comparison_series
@@ -40,6 +40,7 @@ __all__ = [
     "save_figure",
     "figure_bytes",
     "style_context",
+    "figure_titles",
     "FIGURE_KEYS",
     "PACK_FIGURES",
     "PackFigureInput",

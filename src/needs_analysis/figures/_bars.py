@@ -28,6 +28,8 @@ __all__ = ["draw_hbars", "draw_series", "style_value_axis", "flag_notes", "n_not
            "shown_first", "source_note"]
 
 HATCH = "////"
+#: Gap between the end of a bar's interval (or the bar) and its value label, in points.
+LABEL_GAP_PT = 2.5
 
 
 def source_note(municipality: str, lang: str, source: str | None = None) -> str:
@@ -94,7 +96,8 @@ def n_note(n, lang: str, *, in_labels: bool = False, prefix: str | None = None) 
 
 
 def figure_notes(base: str, flags: Sequence[str], lang: str, municipality: str, source: str | None = None, *,
-                 rules: DisclosureRules = DEFAULT_RULES, extra: Sequence[str] = (), n=None) -> list[str]:
+                 rules: DisclosureRules = DEFAULT_RULES, extra: Sequence[str] = (), n=None,
+                 ci_note: str | None = None) -> list[str]:
     """The standard lines under a bar chart with CIs.
 
     Parameters
@@ -116,6 +119,9 @@ def figure_notes(base: str, flags: Sequence[str], lang: str, municipality: str, 
     n : array-like, optional
         Bases of the estimates drawn (same order as ``flags``): a shown
         estimate whose base is not published (NaN) adds a footnote saying so.
+    ci_note : str, optional
+        The line on the intervals (default ``note.ci``; ``""``: none, when no
+        bar has an interval).
 
     Returns
     -------
@@ -127,7 +133,8 @@ def figure_notes(base: str, flags: Sequence[str], lang: str, municipality: str, 
         shown = ~np.isin(np.asarray(flags, dtype=object).astype(str), WITHHELD_FLAGS)
         if (shown & np.isnan(pd.to_numeric(pd.Series(n), errors="coerce").to_numpy(dtype=float))).any():
             notes.append(ui("note.base_withheld", lang))
-    return [base, ui("note.ci", lang), *extra, *notes, source_note(municipality, lang, source)]
+    ci = ui("note.ci", lang) if ci_note is None else ci_note
+    return [base, *([ci] if ci else []), *extra, *notes, source_note(municipality, lang, source)]
 
 
 def finish_on_ax(ax: Axes, title: str) -> Figure:
@@ -225,18 +232,20 @@ def draw_hbars(
         if ok.any():
             ax.errorbar(est[shown][ok], y[shown][ok], xerr=np.vstack([elo[ok], ehi[ok]]), fmt="none",
                         ecolor=COLORS["ci"], elinewidth=0.7, capsize=1.8, capthick=0.7, zorder=3)
-    span = np.nanmax(np.concatenate([hi[shown], est[shown], [0.0]])) if shown.any() else 1.0
-    span = span if np.isfinite(span) and span > 0 else 1.0
     for i in range(len(rows)):
+        # the gap is in points, not data units: whatever the axis' scale, a label starts LABEL_GAP_PT after
+        # the end of its bar's interval (its cap), never on it
         if shown[i]:
             end = hi[i] if np.isfinite(hi[i]) else est[i]
             txt = fmt_pct(est[i], lang) if kind == "proportion" else fmt_num(est[i], lang, 1)
-            ax.text(end + 0.012 * span, y[i], txt, va="center", ha="left", fontsize=6.5, color=COLORS["text"],
-                    fontfamily=FONT_FAMILY, zorder=4)
+            ax.annotate(txt, (end, y[i]), xytext=(LABEL_GAP_PT, 0), textcoords="offset points", va="center",
+                        ha="left", fontsize=6.5, color=COLORS["text"], fontfamily=FONT_FAMILY, zorder=4,
+                        annotation_clip=False)
         else:
             key = "slot.not_shown" if flags[i] == "not_shown" else "slot.suppressed"
-            ax.text(0.01 * span, y[i], ui(key, lang, min_n=rules.min_n), va="center", ha="left", fontsize=6.5,
-                    color=COLORS["muted"], fontstyle="italic", fontfamily=FONT_FAMILY, zorder=4)
+            ax.annotate(ui(key, lang, min_n=rules.min_n), (0.0, y[i]), xytext=(LABEL_GAP_PT, 0),
+                        textcoords="offset points", va="center", ha="left", fontsize=6.5, color=COLORS["muted"],
+                        fontstyle="italic", fontfamily=FONT_FAMILY, zorder=4, annotation_clip=False)
 
 
 def draw_series(

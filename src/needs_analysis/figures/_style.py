@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import textwrap
+from contextvars import ContextVar
 from collections.abc import Iterator, Sequence
 
 import matplotlib as mpl
@@ -43,6 +44,7 @@ __all__ = [
     "number_formatter",
     "wrap_label",
     "layout_figure",
+    "figure_titles",
 ]
 
 FONT_FAMILY = "DejaVu Sans"
@@ -166,6 +168,26 @@ def _row_major(handles: list, labels: list[str], ncols: int) -> tuple[list, list
     return [handles[i] for i in order], [labels[i] for i in order]
 
 
+#: Whether figures draw their title (see :func:`figure_titles`).
+_TITLES: ContextVar[bool] = ContextVar("figure_titles", default=True)
+
+
+@contextlib.contextmanager
+def figure_titles(show: bool) -> Iterator[None]:
+    """Draw figure titles (True, the default) or leave them to the report's captions (False) inside the block.
+
+    Parameters
+    ----------
+    show : bool
+        Whether :func:`layout_figure` draws the title of the figures made in the block.
+    """
+    token = _TITLES.set(bool(show))
+    try:
+        yield
+    finally:
+        _TITLES.reset(token)
+
+
 def layout_figure(
     fig: Figure,
     panels: Sequence[tuple[object, float]],
@@ -175,6 +197,7 @@ def layout_figure(
     notes: Sequence[str] = (),
     legend: tuple[list, list[str]] | None = None,
     panel_titles: bool = False,
+    show_title: bool | None = None,
 ) -> Figure:
     """Size the figure and place title, legend, panels and notes.
 
@@ -192,12 +215,17 @@ def layout_figure(
         Legend under the subtitle, at most four entries per row.
     panel_titles : bool
         Reserve room above each panel for its axes title.
+    show_title : bool, optional
+        Draw the title; default: as :func:`figure_titles` says (True unless
+        inside ``figure_titles(False)``). False leaves it out of the image (a
+        report whose caption carries it); the figure's label keeps it either way.
 
     Returns
     -------
     Figure
         The same figure, laid out.
     """
+    show_title = _TITLES.get() if show_title is None else show_title
     pad, title_line, sub_line, legend_row = 0.08, 0.19, 0.165, 0.2
     ptitle_h = 0.24 if panel_titles else 0.0
     gap = 0.12
@@ -206,7 +234,7 @@ def layout_figure(
     note_h = 0.115 * len(note_lines) + (0.08 if note_lines else 0.0)
     title_lines = _text_lines([title], width=78) or [""]
     sub_lines = _text_lines([subtitle], width=92) if subtitle else []
-    title_h = title_line * len(title_lines) + 0.04
+    title_h = title_line * len(title_lines) + 0.04 if show_title else 0.0
     sub_h = sub_line * len(sub_lines) + 0.04 if sub_lines else 0.0
     ncols = min(len(legend[1]), 4) if legend else 0
     legend_h = (legend_row * -(-len(legend[1]) // ncols) + 0.06) if legend else 0.0
@@ -241,8 +269,9 @@ def layout_figure(
 
     x0 = 0.1 / FIG_WIDTH_IN
     top = height - pad
-    fig.text(x0, (top - 0.02) / height, "\n".join(title_lines), ha="left", va="top", fontsize=TITLE_PT,
-             fontweight="bold", color=COLORS["text"], linespacing=1.25)
+    if show_title:
+        fig.text(x0, (top - 0.02) / height, "\n".join(title_lines), ha="left", va="top", fontsize=TITLE_PT,
+                 fontweight="bold", color=COLORS["text"], linespacing=1.25)
     top -= title_h
     if sub_lines:
         fig.text(x0, (top - 0.02) / height, "\n".join(sub_lines), ha="left", va="top", fontsize=SUBTITLE_PT,

@@ -51,6 +51,7 @@ def needs_overview(
     label_by: str = "area",
     source: str | None = None,
     rules: DisclosureRules = DEFAULT_RULES,
+    catalogue=None,
 ) -> Figure:
     """Figure 3: share with an unmet need in each needs area.
 
@@ -72,6 +73,9 @@ def needs_overview(
         Source note; default is the survey, municipality and year.
     rules : DisclosureRules, default DEFAULT_RULES
         Thresholds quoted in the footnotes (the flags themselves come from the table).
+    catalogue : sequence of Indicator, optional
+        Source of each indicator's base in words (``among_lt``/``among_en``;
+        default: the packaged catalogue).
 
     Returns
     -------
@@ -79,6 +83,9 @@ def needs_overview(
 
     Notes
     -----
+    A share whose base is not every respondent (e.g. parents only) is named
+    with its base on its bar ("Vaikai ir švietimas, tarp turinčių vaikų iki
+    18 m."), so the ranking does not read as a share of all respondents.
     Shown estimates are sorted from the largest to the smallest; withheld ones
     (``not_shown``/``suppressed``) follow as empty slots labelled ``n < 30`` or
     ``—``. ``caution`` estimates are hatched and explained in a footnote.
@@ -100,10 +107,17 @@ def needs_overview(
 
     areas = rows["area"].astype(str)
     use_area = label_by == "area" and areas.is_unique
+    if catalogue is None:
+        from ..indicators import load_catalogue
+
+        catalogue = load_catalogue()
+    among = {i.id: i.among(lang) for i in catalogue}
     labels = []
     for _, r in rows.iterrows():
         key = f"area.{r['area']}"
         base = ui(key, lang) if use_area and has_ui(key) else _label(r, lang)
+        if among.get(str(r["indicator"])):
+            base = f"{base}, {among[str(r['indicator'])]}"
         n = r["n"]
         labels.append(wrap_label(base) + (f" ({fmt_int(n, lang)})" if pd.notna(n) else ""))
 

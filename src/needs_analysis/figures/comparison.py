@@ -103,6 +103,7 @@ def comparison_figure(
     alpha: float = 0.05,
     source: str | None = None,
     rules: DisclosureRules = DEFAULT_RULES,
+    catalogue=None,
 ) -> Figure:
     """Figure 8: key indicators for this municipality, the other five and all six.
 
@@ -127,6 +128,10 @@ def comparison_figure(
     rules : DisclosureRules, default DEFAULT_RULES
         Thresholds quoted in the footnotes (and applied when ``comparison``
         has no flags yet).
+    catalogue : sequence of Indicator, optional
+        Source of each indicator's base in words (``among_lt``/``among_en``,
+        named on the bar when it is not every respondent; default: the
+        packaged catalogue).
 
     Returns
     -------
@@ -148,11 +153,18 @@ def comparison_figure(
     pos = {k: i for i, k in enumerate(order)}
     first = this.set_index("indicator")
     use_area = indicators is None and first["area"].is_unique
+    if catalogue is None:
+        from ..indicators import load_catalogue
+
+        catalogue = load_catalogue()
+    among = {i.id: i.among(lang) for i in catalogue}
     labels = []
     for ind in order:
         r = first.loc[ind]
         key = f"area.{r['area']}"
         lab = ui(key, lang) if use_area and has_ui(key) else str(r[f"label_{lang}"])
+        if among.get(str(ind)):
+            lab = f"{lab}, {among[str(ind)]}"
         star = " *" if pd.notna(r["p_holm"]) and r["p_holm"] < alpha else ""
         labels.append(wrap_label(lab, 34) + star)
     k = len(_SERIES)

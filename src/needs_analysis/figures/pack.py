@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -23,7 +24,8 @@ from .change import change_figure, change_rows
 from .comparison import comparison_figure
 from .panels import (discrimination_belonging, employment_figure, figure_indicators, language_figure,
                      migration_profile, panel_figure, services_figure)
-from .profile import PROFILE_VARIABLES, respondent_profile
+from ._style import figure_titles
+from .profile import PROFILE_VARIABLES, SAME_SHARE, respondent_profile
 
 __all__ = ["pack_figures", "FIGURE_KEYS", "PACK_FIGURES", "PackFigureInput", "catalogue_figure"]
 
@@ -93,7 +95,28 @@ def _needs_overview(inp: PackFigureInput, key: str) -> Figure | None:
     est = inp.estimates
     if "headline" not in est.columns or not as_bool(est["headline"]).any():
         return None
-    return needs_overview(est, lang=inp.lang, municipality=inp.municipality, rules=inp.rules)
+    return needs_overview(est, lang=inp.lang, municipality=inp.municipality, rules=inp.rules, catalogue=inp.catalogue)
+
+
+def _calibrated_variables(report) -> frozenset[str]:
+    """The variables whose weighted shares are the population shares (the weights report's margins).
+
+    A variable counts when every category's weighted share equals its population share to 0.05 percentage
+    points and no category was merged in weighting (a merged pair is fixed only as a pair); trimmed weights
+    or another method that misses the margins leave the variable out, and its shares keep their intervals.
+    """
+    margins = report.get("margins") if isinstance(report, Mapping) else None
+    cols = {"variable", "category", "weighted_share", "population_share"}
+    if not isinstance(margins, pd.DataFrame) or not cols <= set(margins.columns):
+        return frozenset()
+    out = set()
+    for var, sub in margins.groupby(margins["variable"].astype(str), sort=False):
+        w = pd.to_numeric(sub["weighted_share"], errors="coerce").to_numpy(dtype=float)
+        p = pd.to_numeric(sub["population_share"], errors="coerce").to_numpy(dtype=float)
+        merged = sub["category"].astype(str).str.contains("+", regex=False).any()
+        if not merged and np.isfinite(w).all() and np.isfinite(p).all() and (np.abs(w - p) <= SAME_SHARE).all():
+            out.add(str(var))
+    return frozenset(out)
 
 
 def catalogue_figure(draw: Callable[..., Figure] | None = None) -> DrawPackFigure:
@@ -102,7 +125,7 @@ def catalogue_figure(draw: Callable[..., Figure] | None = None) -> DrawPackFigur
     Parameters
     ----------
     draw : callable, optional
-        ``draw(estimates, lang=, catalogue=, municipality=, rules=)`` (e.g.
+        ``draw(estimates, lang=, catalogue=, municipality=, rules=, calibrated=)`` (e.g.
         :func:`~needs_analysis.figures.language_figure`); default
         :func:`~needs_analysis.figures.panel_figure` with the registry key as
         the catalogue's ``figure``.
@@ -117,7 +140,7 @@ def catalogue_figure(draw: Callable[..., Figure] | None = None) -> DrawPackFigur
         if not ids & set(inp.estimates["indicator"].astype(str)):
             return None
         kwargs = {"lang": inp.lang, "catalogue": inp.catalogue, "municipality": inp.municipality,
-                  "rules": inp.rules}
+                  "rules": inp.rules, "calibrated": _calibrated_variables(inp.weights_report)}
         return draw(inp.estimates, **kwargs) if draw is not None else panel_figure(inp.estimates, key, **kwargs)
 
     return draw_pack_figure
@@ -127,7 +150,8 @@ def _comparison(inp: PackFigureInput, key: str) -> Figure | None:
     """Figure 8 from the comparison table (left out without one)."""
     if inp.comparison is None:
         return None
-    return comparison_figure(inp.comparison, lang=inp.lang, municipality=inp.municipality, rules=inp.rules)
+    return comparison_figure(inp.comparison, lang=inp.lang, municipality=inp.municipality, rules=inp.rules,
+                             catalogue=inp.catalogue)
 
 
 def _change(inp: PackFigureInput, key: str) -> Figure | None:
@@ -167,6 +191,7 @@ def pack_figures(
     catalogue=None,
     rules: DisclosureRules = DEFAULT_RULES,
     change: pd.DataFrame | None = None,
+    titles: bool = True,
 ) -> dict[str, Figure]:
     """Draw the pack's figures (:data:`PACK_FIGURES`) for one municipality.
 
@@ -193,6 +218,11 @@ def pack_figures(
     change : DataFrame, optional
         :func:`needs_analysis.indicators.compare_waves` output (figure 9);
         ``None`` (no previous wave) leaves figure 9 out.
+    titles : bool, default True
+        Draw each figure's title in the image. A document whose numbered
+        captions carry the titles passes False, so a title is not printed
+        twice; the title stays the figure's label (``Figure.get_label()``)
+        either way.
 
     Returns
     -------
@@ -208,5 +238,6 @@ def pack_figures(
     est, mid = single_municipality(prepare_estimates(estimates), municipality, "pack_figures")
     inp = PackFigureInput(est, mid, comparison, weights_report, lang, value_labels,
                           None if catalogue is None else tuple(catalogue), rules, change)
-    figs = {key: draw(inp, key) for key, draw in PACK_FIGURES.items()}
+    with figure_titles(titles):
+        figs = {key: draw(inp, key) for key, draw in PACK_FIGURES.items()}
     return {key: fig for key, fig in figs.items() if fig is not None}

@@ -8,7 +8,9 @@ bar is adding a catalogue row. Titles and panel titles are UI strings
 Bar order: the categories of one variable (a ``partition`` panel, e.g.
 language levels) keep their natural catalogue order; other panels (lists of
 separate items such as barriers or settings) are sorted from the largest
-estimate down, withheld items last.
+estimate down, withheld items last, but only among indicators of the same
+base: a share of those who experienced discrimination ("reported it") is
+never ranked above a share of all respondents ("experienced it").
 """
 
 from __future__ import annotations
@@ -20,13 +22,13 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ..disclosure import DEFAULT_RULES, DisclosureRules
+from ..disclosure import DEFAULT_RULES, WITHHELD_FLAGS, DisclosureRules
 from ..errors import NeedsAnalysisError
 from ..presentation import check_lang, fmt_int, has_ui, prepare_estimates, single_municipality, ui
 from ._bars import draw_hbars, draw_series, figure_notes, finish_on_ax, n_note, shown_first, style_value_axis
-from ._style import FONT_FAMILY, layout_figure, new_figure, style_context, wrap_label
+from ._style import COLORS, FONT_FAMILY, layout_figure, new_figure, style_context, wrap_label
 
-__all__ = ["panel_figure", "migration_profile", "language_figure", "employment_figure", "services_figure",
+__all__ = ["panel_figure", "calibrated_indicators", "migration_profile", "language_figure", "employment_figure", "services_figure",
            "discrimination_belonging", "figure_indicators"]
 
 _ROW_IN = 0.25
@@ -67,13 +69,28 @@ def _panel_rows(est: pd.DataFrame, inds: list, lang: str) -> pd.DataFrame:
     rows = est[est["indicator"].astype(str).isin(order) & (est["domain"].astype(str) == "total").to_numpy()]
     rows = rows.assign(_o=rows["indicator"].astype(str).map(order)).sort_values("_o", kind="mergesort")
     if not any(ind.partition for ind in inds):
-        rows = shown_first(rows)
+        # ranked only among indicators of one base (universe and base variables), the bases in catalogue order
+        base_of = {ind.id: (ind.universe, ind.base) for ind in inds}
+        bases = list(dict.fromkeys(base_of[i] for i in rows["indicator"].astype(str)))
+        key = rows["indicator"].astype(str).map(lambda i: bases.index(base_of[i]))
+        rows = pd.concat([shown_first(rows[key == k]) for k in range(len(bases))])
     short = {ind.id: ind.short(lang) for ind in inds}
     return rows.assign(_label=rows["indicator"].astype(str).map(short))
 
 
 def _draw_panel(ax: Axes, rows: pd.DataFrame, lang: str, all_rows: pd.DataFrame, title: str,
                 rules: DisclosureRules) -> float:
+    if (rows["flag"].astype(str).isin(WITHHELD_FLAGS) | rows["estimate"].isna()).all():
+        # nothing to draw: one line instead of a column of empty slots
+        ax.set_axis_off()
+        flags = set(rows["flag"].astype(str))
+        key = {frozenset({"not_shown"}): "slot.panel_not_shown",
+               frozenset({"suppressed"}): "slot.panel_suppressed"}.get(frozenset(flags), "slot.panel_withheld")
+        ax.text(0.0, 0.5, ui(key, lang, min_n=rules.min_n), transform=ax.transAxes,
+                va="center", ha="left", fontsize=6.5, color=COLORS["muted"], fontstyle="italic",
+                fontfamily=FONT_FAMILY)
+        ax.set_title(title, loc="left", fontsize=8, fontfamily=FONT_FAMILY)
+        return _ROW_IN
     n = pd.to_numeric(rows["n"], errors="coerce")
     # one base for the panel only when every bar has it published; else each published base in its label
     same_n = n.notna().all() and n.nunique() <= 1
@@ -105,6 +122,55 @@ def _titles_to_margin(fig: Figure, axes: Sequence[Axes]) -> None:
         top = ax.get_position().y1 * height
         fig.text(0.1 / width, (top + 0.07) / height, text, ha="left", va="bottom", fontsize=8,
                  fontweight="bold", fontfamily=FONT_FAMILY)
+
+
+def calibrated_indicators(inds, calibrated) -> set[str]:
+    """Ids of the indicators that are shares of a weighting variable: raking fixed them to the population.
+
+    Parameters
+    ----------
+    inds : iterable of Indicator
+        Catalogue entries.
+    calibrated : collection of str
+        The variables the weights were calibrated to (the weights report's margins).
+
+    Returns
+    -------
+    set of str
+        Indicators asked of everyone (no universe) whose numerator reads only calibrated variables.
+    """
+    from ..indicators import referenced_names
+
+    calibrated = set(calibrated)
+    return {i.id for i in inds if calibrated and not i.universe and i.kind == "proportion"
+            and set(referenced_names(i.numerator)) <= calibrated}
+
+
+def _calibrated_note(inds, fixed: set[str], calibrated, lang: str) -> str:
+    """``note.calibrated`` naming the weighting variables of the bars drawn without an interval."""
+    from ..indicators import referenced_names
+    from ..presentation import variable_name
+
+    names = dict.fromkeys(v for i in inds if i.id in fixed for v in referenced_names(i.numerator)
+                          if v in set(calibrated))
+    text = ", ".join(variable_name(v, lang, in_sentence=k > 0) for k, v in enumerate(names))
+    return ui("note.calibrated", lang, variables=text)
+
+
+def _without_calibrated_intervals(rows: pd.DataFrame, panels, calibrated, lang: str):
+    """The figure's rows with no interval for the shares raking fixed; the note on intervals to print.
+
+    Returns ``(rows, ci_note)``: ``ci_note`` is None (the usual note) when no share was calibrated, else
+    the calibration note, followed by "for the other shares the lines show 95% CIs" when some bars keep one.
+    """
+    inds = [i for _, group in panels for i in group]
+    fixed = calibrated_indicators(inds, calibrated)
+    if not fixed:
+        return rows, None
+    mask = rows["indicator"].astype(str).isin(fixed).to_numpy()
+    rows = rows.assign(ci_low=rows["ci_low"].where(~mask), ci_high=rows["ci_high"].where(~mask))
+    note = _calibrated_note(inds, fixed, calibrated, lang)
+    return rows, note if mask.all() else f"{note} {ui('note.ci_some', lang)}"
 
 
 def _select(estimates: pd.DataFrame, figure: str, catalogue, municipality: str | None):
@@ -139,6 +205,7 @@ def panel_figure(
     subtitle: str | None = None,
     source: str | None = None,
     rules: DisclosureRules = DEFAULT_RULES,
+    calibrated=(),
 ) -> Figure:
     """One pack figure: one panel of horizontal bars (95% CIs) per catalogue panel.
 
@@ -161,6 +228,11 @@ def panel_figure(
         and the survey source note.
     rules : DisclosureRules, default DEFAULT_RULES
         Thresholds quoted in the footnotes.
+    calibrated : collection of str
+        The variables the weights were calibrated to. A share of one of them
+        (:func:`calibrated_indicators`) equals the population share by
+        construction: its bar is drawn without an interval and a note says
+        it is "weighted to the population".
 
     Returns
     -------
@@ -171,9 +243,15 @@ def panel_figure(
     NeedsAnalysisError
         If none of the figure's indicators is in the table, or a panel holds
         means.
+
+    Notes
+    -----
+    A panel whose every estimate is withheld (bases below ``rules.min_n`` or
+    suppressed) is one line of text instead of a column of empty slots.
     """
     check_lang(lang)
     rows, mid, panels = _select(estimates, figure, catalogue, municipality)
+    rows, ci_note = _without_calibrated_intervals(rows, panels, calibrated, lang)
     if ax is not None and len(ax) != len(panels):
         raise NeedsAnalysisError(f"got {len(ax)} axes for {len(panels)} panels", where="ax",
                                  expected="one axes per panel")
@@ -190,7 +268,8 @@ def panel_figure(
             placed.append((axx, h))
         if ax is not None:
             return ax[0].figure
-        notes = figure_notes(n_note(rows["n"], lang), rows["flag"], lang, mid, source, rules=rules, n=rows["n"])
+        notes = figure_notes(n_note(rows["n"], lang), rows["flag"], lang, mid, source, rules=rules, n=rows["n"],
+                             ci_note=ci_note)
         key = f"fig.{figure}.title"
         title = title or (ui(key, lang) if has_ui(key) else figure)
         sub_key = f"fig.{figure}.subtitle"
@@ -242,6 +321,7 @@ def services_figure(
     municipality: str | None = None,
     source: str | None = None,
     rules: DisclosureRules = DEFAULT_RULES,
+    calibrated=(),
 ) -> Figure:
     """Figure 6: each service's awareness, use, need and satisfaction, side by side.
 
@@ -256,7 +336,7 @@ def services_figure(
     catalogue : sequence of Indicator, optional
         Default: the packaged catalogue (``figure == "06_services"``; a
         service is identified by its short label, a measure by its panel).
-    municipality, source, rules : optional
+    municipality, source, rules, calibrated : optional
         As in :func:`panel_figure`.
 
     Returns
@@ -267,6 +347,7 @@ def services_figure(
     """
     check_lang(lang)
     rows, mid, panels = _select(estimates, "06_services", catalogue, municipality)
+    rows, ci_note = _without_calibrated_intervals(rows, panels, calibrated, lang)
     series = [p for p, _ in panels]
     services: list[str] = []
     key_of: dict[str, tuple[str, str]] = {}
@@ -293,6 +374,7 @@ def services_figure(
         if ax is not None:
             return finish_on_ax(axx, title)
         names = [ui(f"svc.measure.{p}", lang) if has_ui(f"svc.measure.{p}") else p for p in series]
-        notes = figure_notes(n_note(rows["n"], lang), rows["flag"], lang, mid, source, rules=rules, n=rows["n"])
+        notes = figure_notes(n_note(rows["n"], lang), rows["flag"], lang, mid, source, rules=rules, n=rows["n"],
+                             ci_note=ci_note)
         return layout_figure(fig, [(axx, _ROW_IN * 0.62 * k * len(services))], title=title,
                              subtitle=ui("fig.06_services.subtitle", lang), notes=notes, legend=(handles, names))

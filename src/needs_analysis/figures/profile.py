@@ -20,7 +20,7 @@ from ..presentation import check_lang, fmt_int, fmt_pct, has_ui, ui, value_label
 from ._bars import source_note, style_value_axis
 from ._style import COLORS, FONT_FAMILY, layout_figure, new_figure, style_context, wrap_label
 
-__all__ = ["respondent_profile", "PROFILE_VARIABLES"]
+__all__ = ["respondent_profile", "PROFILE_VARIABLES", "SAME_SHARE"]
 
 PROFILE_VARIABLES: tuple[str, ...] = ("sex", "agegrp", "citgrp")
 _SERIES = (("sample_share", "series.sample", "sample"),
@@ -44,6 +44,19 @@ def _check(margins: pd.DataFrame, variables: Sequence[str]) -> pd.DataFrame:
                                  expected="rows for every profile variable",
                                  fix="pass variables=... with the variables that were weighted")
     return rows
+
+
+#: Largest difference between a weighted and a population share that still counts as equal (0.05 percentage
+#: points: the two would print the same).
+SAME_SHARE = 5e-4
+
+
+def _weighted_is_population(rows: pd.DataFrame) -> bool:
+    """Whether every weighted share equals its population share (the weights were raked to these margins)."""
+    w = pd.to_numeric(rows["weighted_share"], errors="coerce").to_numpy(dtype=float)
+    p = pd.to_numeric(rows["population_share"], errors="coerce").to_numpy(dtype=float)
+    both = np.isfinite(w) & np.isfinite(p)
+    return bool(both.any() and (np.abs(w[both] - p[both]) <= SAME_SHARE).all())
 
 
 def respondent_profile(
@@ -91,6 +104,10 @@ def respondent_profile(
 
     Notes
     -----
+    When every weighted share equals its population share (within 0.05
+    percentage points: raking to these margins makes them equal), the weighted
+    series is left out and a note says why; it is drawn when the weighting
+    did not reach these margins (another method, a variable dropped).
     No confidence intervals are drawn: the unweighted sample share describes
     the achieved sample, the population share comes from a register count,
     and the weighted share is calibrated to equal it. None of the three is a
@@ -104,6 +121,10 @@ def respondent_profile(
         raise NeedsAnalysisError(f"got {len(ax)} axes for {len(variables)} variables", where="ax",
                                  expected="one axes per variable")
     series = [s for s in _SERIES if rows[s[0]].notna().any()]
+    # raked to these margins, the weighted shares are the population shares: one series, not two equal ones
+    calibrated = _weighted_is_population(rows)
+    if calibrated:
+        series = [s for s in series if s[0] != "weighted_share"]
     height = 0.8 / len(series)
     # one value axis for all panels: scaled to the largest share of any variable
     frame = pd.DataFrame({"ci_high": rows[[s[0] for s in series]].max(axis=1), "estimate": np.nan, "ci_low": 0.0})
@@ -143,10 +164,11 @@ def respondent_profile(
             if population_total else ui("note.n", lang, n=fmt_int(n_total, lang)))
         # a sample count withheld by the disclosure audit leaves its category without a sample bar
         withheld = rows["sample_share"].isna() & rows["population_share"].notna()
-        notes = [t for t in (base, ui("note.profile_noci", lang),
+        notes = [t for t in (base, ui("note.profile_calibrated" if calibrated else "note.profile_noci", lang),
                              ui("note.sample_withheld", lang) if withheld.any() else "",
                              source_note(municipality or "", lang, source)) if t]
         handles = [Patch(facecolor=COLORS[role]) for _, _, role in series]
         legend = (handles, [ui(key, lang) for _, key, _ in series])
-        return layout_figure(fig, panels, title=ui("fig.profile.title", lang), subtitle=ui("fig.profile.subtitle", lang),
+        subtitle = ui("fig.profile.subtitle_calibrated" if calibrated else "fig.profile.subtitle", lang)
+        return layout_figure(fig, panels, title=ui("fig.profile.title", lang), subtitle=subtitle,
                              notes=notes, legend=legend, panel_titles=True)

@@ -30,6 +30,8 @@ adding a row. Columns:
 
 Optional presentation columns (empty when absent):
 
+``framework_lt``
+    ``framework`` in Lithuanian (the report's notes).
 ``figure``
     Key of the report-pack figure that draws the indicator (e.g. ``04_language``).
 ``panel``
@@ -41,6 +43,12 @@ Optional presentation columns (empty when absent):
     levels). Used by secondary suppression.
 ``short_lt``, ``short_en``
     Short bar labels inside a panel (default: the label).
+``definition_lt``, ``definition_en``
+    What the indicator measures in plain words, naming who is in its base
+    (the report's definitions; without one the notes quote the numerator).
+``among_lt``, ``among_en``
+    The base in a few words, for a bar among bars of other bases ("tarp
+    turinčių vaikų iki 18 m."); empty when the base is every respondent.
 """
 
 from __future__ import annotations
@@ -76,7 +84,8 @@ DOMAINS: tuple[str, ...] = ("sex", "agegrp", "citgrp", "years_lt", "permit_groun
 
 _REQUIRED = ("id", "area", "headline", "kind", "universe", "numerator", "base", "sensitive",
              "framework", "label_lt", "label_en")
-_OPTIONAL = ("figure", "panel", "partition", "short_lt", "short_en")
+_OPTIONAL = ("framework_lt", "figure", "panel", "partition", "short_lt", "short_en", "definition_lt", "definition_en",
+             "among_lt", "among_en")
 _KEYWORDS = {"and", "or", "not", "in", "True", "False", "None"}
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 _BACKTICK = re.compile(r"`([^`]+)`")
@@ -98,11 +107,16 @@ class Indicator:
     framework: str
     label_lt: str
     label_en: str
+    framework_lt: str = ""
     figure: str = ""
     panel: str = ""
     partition: str = ""
     short_lt: str = ""
     short_en: str = ""
+    definition_lt: str = ""
+    definition_en: str = ""
+    among_lt: str = ""
+    among_en: str = ""
 
     def label(self, lang: str = "lt") -> str:
         """Label in ``lang``."""
@@ -112,6 +126,18 @@ class Indicator:
         """Short (bar) label in ``lang``; the label where none is given."""
         s = self.short_lt if lang == "lt" else self.short_en
         return s or self.label(lang)
+
+    def framework_text(self, lang: str = "lt") -> str:
+        """The framework in ``lang`` (``framework`` is English; ``framework_lt`` its Lithuanian)."""
+        return (self.framework_lt or self.framework) if lang == "lt" else self.framework
+
+    def among(self, lang: str = "lt") -> str:
+        """Who the base is, in a few words ("tarp turinčių vaikų iki 18 m."); empty for all respondents."""
+        return self.among_lt if lang == "lt" else self.among_en
+
+    def definition(self, lang: str = "lt") -> str:
+        """Plain-words definition in ``lang`` (empty when the catalogue gives none)."""
+        return self.definition_lt if lang == "lt" else self.definition_en
 
     def base_variables(self) -> tuple[str, ...]:
         """Variables that must be answered for a respondent to be in the base."""

@@ -7,6 +7,8 @@ each other's internals:
   the report languages (:func:`check_lang`) and category labels
   (:func:`value_label`, :func:`default_value_labels`); the only module of the
   layer that reads a resource file (lazily, once);
+* :mod:`._wording`: codes of the run as words (cleaning reasons and checks, weighting
+  and interval methods, variable lists), :func:`lower_first` for labels inside a sentence;
 * :mod:`._formats`: numbers, counts and percentages as each language writes them;
 * :mod:`._estimates`: the columns a presenter needs and the table checked and
   masked once (:func:`prepare_estimates`, :func:`single_municipality`);
@@ -20,6 +22,7 @@ from ._change import REQUIRED_CHANGE_COLUMNS, prepare_change
 from ._estimates import REQUIRED_ESTIMATE_COLUMNS, prepare_estimates, single_municipality
 from ._formats import fmt_int, fmt_num, fmt_pct
 from ._text import DOMAIN_VARIABLES, REPORT_LANGS, check_lang, default_value_labels, has_ui, ui, value_label
+from ._wording import cleaning_reason, lower_first, method_label, variable_list, variable_name
 
 __all__ = [
     "REPORT_LANGS",
@@ -37,4 +40,9 @@ __all__ = [
     "single_municipality",
     "REQUIRED_CHANGE_COLUMNS",
     "prepare_change",
+    "cleaning_reason",
+    "lower_first",
+    "method_label",
+    "variable_list",
+    "variable_name",
 ]

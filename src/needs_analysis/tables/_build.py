@@ -5,7 +5,13 @@ numbers (proportions as 0–1 floats; the Excel writer gives them a percent
 format). Display hints travel in ``DataFrame.attrs``:
 
 * ``attrs["title"]``: table title in the report language;
-* ``attrs["formats"]``: ``{column: excel_format}`` or ``{column: [format per row]}``.
+* ``attrs["sheet"]``: its sheet name in the workbook (at most 31 characters);
+* ``attrs["formats"]``: ``{column: excel_format}`` or ``{column: [format per row]}``;
+* ``attrs["source"]``, ``attrs["notes"]``: the lines printed below the table in the workbook;
+* ``attrs["lang"]``: the language, whose locale the CSV writer uses.
+
+Every number is rounded two digits beyond what its format shows (no float
+artefacts such as 40000.00000000001).
 
 Values of withheld estimates (``not_shown``/``suppressed``) are masked before
 any table is built.
@@ -18,9 +24,11 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from .. import config
 from ..disclosure import BASE_WITHHELD_FLAGS, DEFAULT_RULES, DisclosureRules, mask_withheld
 from ..errors import NeedsAnalysisError
-from ..presentation import check_lang, has_ui, prepare_estimates, ui, value_label
+from ..presentation import (check_lang, cleaning_reason, has_ui, lower_first, method_label, prepare_estimates, ui,
+                            value_label, variable_list, variable_name)
 from ._format import DEC2_FORMAT, DEC3_FORMAT, INT_FORMAT, PCT_FORMAT, count_column, disclosure_rules, flag_texts
 from ._pack_tables import CHANGE_TABLE, table_change, table_comparison, table_services
 
@@ -45,6 +53,7 @@ _MARGIN_FMT = {"sample_n": INT_FORMAT, "sample_share": PCT_FORMAT, "weighted_tot
 def _finish(df: pd.DataFrame, key: str, lang: str, formats: dict) -> pd.DataFrame:
     df = df.reset_index(drop=True)
     df.attrs["title"] = ui(f"table.{key}", lang)
+    df.attrs["sheet"] = ui(f"sheet.{key}", lang)
     df.attrs["formats"] = formats
     return df
 
@@ -73,8 +82,10 @@ def _table_summary(weights_report: Mapping, lang: str) -> pd.DataFrame:
         head = ui(f"col.{c}", lang)
         if c in ("converged", "normalised"):
             out[head] = [_yes_no(v, lang) for v in summary[c]]
+        elif c == "method":
+            out[head] = [method_label("weight_method", v, lang) for v in summary[c]]
         elif c in _SUMMARY_TEXT:
-            out[head] = ["" if pd.isna(v) else str(v).replace("+", ", ") for v in summary[c]]
+            out[head] = ["" if pd.isna(v) else variable_list(str(v), lang) for v in summary[c]]
         elif c == "municipality":
             out[head] = [_municipality_name(v, lang) for v in summary[c]]
         else:
@@ -134,7 +145,7 @@ def _table_indicators(estimates: pd.DataFrame, lang: str, value_labels, rules: D
         out[h["deff"]] = pd.to_numeric(est["deff"], errors="coerce").to_numpy(dtype=float)
         formats[h["deff"]] = DEC2_FORMAT
     if "ci_method" in est.columns:
-        out[h["ci_method"]] = est["ci_method"].astype(object).where(est["ci_method"].notna(), "").astype(str).to_numpy()
+        out[h["ci_method"]] = [method_label("ci_method", v, lang) for v in est["ci_method"]]
     out[h["flag"]] = flag_texts(est["flag"], lang, rules=rules, n=est["n"])
     return _finish(out, key, lang, formats)
 
@@ -146,7 +157,8 @@ def _table_processing(cleaning_summary: pd.DataFrame, lang: str) -> pd.DataFrame
     out = pd.DataFrame(index=range(len(cleaning_summary)))
     out[ui("col.step", lang)] = [ui(f"step.{s}", lang) if has_ui(f"step.{s}") else str(s)
                                  for s in cleaning_summary["step"]]
-    out[ui("col.reason", lang)] = cleaning_summary["reason"].astype(str).to_numpy()
+    out[ui("col.reason", lang)] = [cleaning_reason(str(s), str(r), lang)
+                                   for s, r in zip(cleaning_summary["step"], cleaning_summary["reason"])]
     out[ui("col.records", lang)] = count_column(cleaning_summary["n"])
     return _finish(out, "06_data_processing", lang, {ui("col.records", lang): INT_FORMAT})
 
@@ -220,8 +232,8 @@ def build_tables(
     services = table_services(est, lang, catalogue=catalogue, rules=rules)
     if services is not None:
         out["04_services"] = services
+    mid = municipality or (str(est["municipality"].astype(str).iloc[0]) if len(est) else None)
     if comparison is not None:
-        mid = municipality or str(est["municipality"].astype(str).iloc[0])
         out["05_comparison"] = table_comparison(comparison, mid, lang, rules=rules, alpha=alpha)
     if change is not None:
         mid = municipality or str(est["municipality"].astype(str).iloc[0])
@@ -229,6 +241,45 @@ def build_tables(
         if changed is not None:
             out[CHANGE_TABLE] = changed
     out["06_data_processing"] = _table_processing(cleaning_summary, lang)
+    source = (ui("note.source", lang, municipality=_municipality_name(mid, lang), year=config.SURVEY_YEAR)
+              if mid else ui("note.source_all", lang, year=config.SURVEY_YEAR))
+    return {key: _finalise(df, key, lang, source) for key, df in out.items()}
+
+
+#: Notes printed below a table in the workbook (UI string keys).
+_TABLE_NOTES = {"01b_sample_margins": ("table.note.margins",), "02_indicators": ("table.note.flags",),
+                "03_subgroups": ("table.note.flags",), "04_services": ("table.note.flags",),
+                "05_comparison": ("table.note.flags",), "06_data_processing": ("report.processing_text",)}
+
+
+def _decimals(fmt) -> int | None:
+    """Decimals an Excel number format shows, as a 0-1 value for a percent format (``0.0%`` → 3)."""
+    if not isinstance(fmt, str):
+        return None
+    digits = len(fmt.split(".")[1].rstrip("%")) if "." in fmt else 0
+    return digits + 2 if fmt.endswith("%") else digits
+
+
+#: Digits kept beyond what a number format shows: no float artefacts (40000.00000000001), and a value
+#: computed from the workbook's cells is not hit by the rounding of the shown digits.
+_EXTRA_DIGITS = 2
+
+
+def _finalise(df: pd.DataFrame, key: str, lang: str, source: str) -> pd.DataFrame:
+    """Round every number to :data:`_EXTRA_DIGITS` beyond what its format shows; language, source and notes."""
+    out = df.copy()
+    formats = df.attrs.get("formats", {}) or {}
+    for col, fmt in formats.items():
+        if col not in out.columns or not pd.api.types.is_float_dtype(out[col]):
+            continue
+        values = out[col].to_numpy(dtype=float).copy()
+        cell_fmts = list(fmt) if isinstance(fmt, (list, tuple)) else [fmt] * len(out)
+        for d in {_decimals(f) for f in cell_fmts} - {None}:
+            rows = np.array([_decimals(f) == d for f in cell_fmts], dtype=bool)
+            values[rows] = np.round(values[rows], d + _EXTRA_DIGITS) + 0.0  # + 0.0: no "-0"
+        out[col] = values
+    out.attrs = {**df.attrs, "lang": lang, "source": source,
+                 "notes": tuple(ui(k, lang) for k in _TABLE_NOTES.get(key, ()))}
     return out
 
 
@@ -264,8 +315,10 @@ def build_notes(
     -------
     DataFrame
         Columns ``section, item, text`` (headers translated). Definitions
-        quote the catalogue expressions: the numerator, who was asked
-        (universe) and the integration framework the indicator follows.
+        are the catalogue's plain-words definitions (who is counted, among
+        whom) and the integration framework the indicator follows; an
+        indicator without a definition quotes its numerator and universe
+        expressions.
     """
     check_lang(lang)
     est = prepare_estimates(estimates)
@@ -282,13 +335,13 @@ def build_notes(
     cat = {i.id: i for i in catalogue}
     for _, r in ind.iterrows():
         area = ui(f"area.{r['area']}", lang) if has_ui(f"area.{r['area']}") else str(r["area"])
-        text = f"{r[f'label_{lang}']} [{area}]"
+        parts = [f"{r[f'label_{lang}']} [{area}]"]
         c = cat.get(str(r["indicator"]))
         if c is not None:
-            text += f". {ui('notes.numerator', lang)}: {c.numerator}"
+            parts.append(c.definition(lang).rstrip(".") or f"{ui('notes.numerator', lang)}: {c.numerator}")
             if c.framework:
-                text += ". " + ui("notes.framework", lang, framework=c.framework)
-        rows.append((sec_def, str(r["indicator"]), text))
+                parts.append(ui("notes.framework", lang, framework=c.framework_text(lang)))
+        rows.append((sec_def, str(r["indicator"]), ". ".join(parts) + "."))
     tot = est[est["domain"].astype(str) == "total"] if "domain" in est.columns else est
     totals = tot.drop_duplicates("indicator").set_index("indicator")
     for _, r in ind.iterrows():
@@ -303,18 +356,20 @@ def build_notes(
             base = int(t["n"])
             key = "notes.universe.default" if base == n_all else "notes.universe.subset"
             text = ui(key, lang, n=base)
-        if c is not None and c.universe:
+        if c is not None and c.universe and not c.definition(lang):  # a definition names the universe in words
             text += f" {ui('notes.universe.expr', lang)}: {c.universe}"
         rows.append((sec_uni, str(r["indicator"]), text))
     sec_m = ui("notes.section.method", lang)
     margins = weights_report.get("margins") if isinstance(weights_report, Mapping) else None
     if isinstance(margins, pd.DataFrame) and "variable" in margins:
-        names = [ui(f"var.{v}", lang).lower() if has_ui(f"var.{v}") else str(v)
-                 for v in dict.fromkeys(margins["variable"].astype(str))]
+        names = [variable_name(v, lang, in_sentence=True) for v in dict.fromkeys(margins["variable"].astype(str))]
+        code = summary["method"].iloc[0] if isinstance(summary, pd.DataFrame) and "method" in summary else "rake"
+        method = lower_first(method_label("weight_method", code, lang))
         rows.append((sec_m, ui("report.methods.weighting", lang), ui("notes.method.weighting", lang,
-                                                                      variables=", ".join(names))))
+                                                                      variables=", ".join(names), method=method)))
     rows.append((sec_m, ui("col.se", lang), ui("notes.method.variance", lang)))
     methods = sorted(set(est["ci_method"].dropna().astype(str))) if "ci_method" in est.columns else []
+    methods = [method_label("ci_method", m, lang) for m in methods]
     rows.append((sec_m, ui("report.methods.ci", lang), ui("notes.method.ci", lang, methods=", ".join(methods) or "—")))
     rows.append((sec_m, ui("col.deff", lang), ui("notes.method.deff", lang)))
     if comparison:
@@ -322,7 +377,7 @@ def build_notes(
     sec_f = ui("notes.section.flags", lang)
     rows.extend((sec_f, name, text) for name, text in disclosure_rules(lang, rules))
     out = pd.DataFrame(rows, columns=[ui("col.section", lang), ui("col.item", lang), ui("col.text", lang)])
-    out.attrs["title"] = "Notes"
+    out.attrs["title"] = out.attrs["sheet"] = ui("sheet.notes", lang)
     out.attrs["formats"] = {}
     out.attrs["tables_section"] = ui("notes.section.tables", lang)
     return out

@@ -67,6 +67,7 @@ def table_services(est: pd.DataFrame, lang: str, *, catalogue=None,
     out = pd.DataFrame(rows)
     out[h["n_base"]] = count_column(out[h["n_base"]])
     out.attrs["title"] = ui("table.04_services", lang)
+    out.attrs["sheet"] = ui("sheet.04_services", lang)
     out.attrs["formats"] = {h["estimate"]: PCT_FORMAT, h["ci_low"]: PCT_FORMAT, h["ci_high"]: PCT_FORMAT, h["n_base"]: INT_FORMAT}
     return out
 
@@ -140,6 +141,7 @@ def table_comparison(comparison: pd.DataFrame, municipality: str, lang: str, *,
     formats[h["p_value"]] = DEC3_FORMAT
     formats[h["p_holm"]] = DEC3_FORMAT
     out.attrs["title"] = ui("table.05_comparison", lang)
+    out.attrs["sheet"] = ui("sheet.05_comparison", lang)
     out.attrs["formats"] = formats
     return out
 
