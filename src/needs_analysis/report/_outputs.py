@@ -25,7 +25,11 @@ from ..errors import NeedsAnalysisError
 from ..figures import figure_bytes, pack_figures
 from ..municipalities import Municipality
 from ..tables import build_notes, build_tables, write_csv, write_excel
+from ._document import build_document, figure_caption
+from ._docx import write_docx
 from ._html import render_html
+from ._model import Document
+from ._pdf import write_pdf
 
 __all__ = ["PackContent", "Output", "OUTPUTS", "PACK_STEPS", "FIGURES_DIR"]
 
@@ -58,6 +62,10 @@ class PackContent:
     rules : DisclosureRules
     extra_figures : mapping of str to Figure
         Figures added to the registered ones (validated keys).
+    skipped : dict of str to str
+        Outputs a writer could not produce on this machine (name → one-line
+        reason, e.g. the PDF without WeasyPrint's system libraries); the
+        manifest records them and the command line prints them.
     """
 
     municipality: Municipality
@@ -70,6 +78,7 @@ class PackContent:
     catalogue: tuple | None
     rules: DisclosureRules
     extra_figures: Mapping[str, Figure] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
     _images: dict[tuple[str, str], bytes] = field(default_factory=dict, repr=False)
 
     @cached_property
@@ -101,6 +110,29 @@ class PackContent:
         return build_tables(self.estimates, self.weights_report, self.cleaning_summary, self.lang,
                             value_labels=self.value_labels, rules=self.rules, comparison=self.comparison,
                             municipality=self.municipality.id, catalogue=self.catalogue)
+
+    @cached_property
+    def document(self) -> Document:
+        """The written report (:func:`~needs_analysis.report._document.build_document`) that report.docx,
+        report.html and report.pdf typeset."""
+        return build_document(municipality=self.municipality.id, lang=self.lang, estimates=self.estimates,
+                              weights_report=self.weights_report, cleaning_summary=self.cleaning_summary,
+                              tables=self.tables, comparison=self.comparison, catalogue=self.catalogue,
+                              rules=self.rules,
+                              figures={k: figure_caption(k, self.lang, f.get_label()) for k, f in self.figures.items()})
+
+    def html(self, figure_format: str = "svg") -> str:
+        """The document typeset as one self-contained HTML page, its figures the ``figure_format`` files' bytes
+        (report.html: SVG; the HTML report.pdf is typeset from: PNG)."""
+        if ("html", figure_format) not in self._images:
+            html = render_html(municipality=self.municipality.id, estimates=self.estimates,
+                               weights_report=self.weights_report, cleaning_summary=self.cleaning_summary,
+                               figures={key: self.image(key, figure_format) for key in self.figures}, lang=self.lang,
+                               tables=self.tables, value_labels=self.value_labels, rules=self.rules,
+                               catalogue=self.catalogue, comparison=self.comparison, document=self.document,
+                               figure_format=figure_format)
+            self._images[("html", figure_format)] = html.encode("utf-8")
+        return self._images[("html", figure_format)].decode("utf-8")
 
     @cached_property
     def notes(self) -> pd.DataFrame:
@@ -135,14 +167,8 @@ def table_csvs(content: PackContent, out: Path) -> list[Path]:
 
 def report_html(content: PackContent, out: Path) -> list[Path]:
     """``report.html``: the self-contained report, its figures the SVG files' bytes."""
-    html = render_html(municipality=content.municipality.id, estimates=content.estimates,
-                       weights_report=content.weights_report, cleaning_summary=content.cleaning_summary,
-                       figures={key: content.image(key, "svg") for key in content.figures}, lang=content.lang,
-                       tables=content.tables, value_labels=content.value_labels, rules=content.rules,
-                       catalogue=content.catalogue, notes=content.notes,
-                       captions={k: f.get_label() for k, f in content.figures.items() if f.get_label()})
     path = out / "report.html"
-    path.write_bytes(html.encode("utf-8"))
+    path.write_bytes(content.html("svg").encode("utf-8"))
     return [path]
 
 
@@ -176,4 +202,6 @@ OUTPUTS: tuple[Output, ...] = (
     Output("tables", "xlsx", workbook),
     Output("tables", "csv", table_csvs),
     Output("html", "html", report_html),
+    Output("html", "docx", write_docx),
+    Output("html", "pdf", write_pdf),
 )
