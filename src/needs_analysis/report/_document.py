@@ -52,23 +52,28 @@ def _cells(df: pd.DataFrame, lang: str, columns: list[str]) -> list[list[str]]:
     return out
 
 
-def _compact(df: pd.DataFrame, lang: str, keep: list[str], ci: tuple[str, str] | None, after: str) -> tuple:
-    """Columns ``keep`` of a pack table, with the two CI columns joined as "low–high" after column ``after``."""
+def _compact(df: pd.DataFrame, lang: str, keep: list[str], ci: tuple[str, str] | None = None,
+             after: str = "") -> tuple[list[str], list[list[str]], list[bool]]:
+    """Columns ``keep`` of a pack table as text, with the two CI columns joined as "low–high" after column
+    ``after``; a column is numeric (right-aligned) when the table gives it a number format."""
     keep = [c for c in keep if c in df.columns]
+    formats = df.attrs.get("formats", {}) or {}
     cells = _cells(df, lang, keep)
     header = list(keep)
+    numeric = [c in formats for c in keep]
     if ci is not None and all(c in df.columns for c in ci):
         lo, hi = _cells(df, lang, [ci[0]]), _cells(df, lang, [ci[1]])
         at = header.index(after) + 1
         header.insert(at, report_text("table.ci", lang))
+        numeric.insert(at, True)
         for row, a, b in zip(cells, lo, hi):
             row.insert(at, f"{a[0]}–{b[0]}" if a[0] and b[0] else "")
-    return header, cells
+    return header, cells, numeric
 
 
-def _block(key: str, caption: str, header, rows, numeric_from: int, wide: bool = False, note: str = "") -> TableBlock:
-    numeric = tuple(i >= numeric_from for i in range(len(header)))
-    return TableBlock(key, caption, tuple(header), tuple(tuple(r) for r in rows), numeric, wide, note)
+def _block(key: str, caption: str, compact: tuple, note: str = "") -> TableBlock:
+    header, rows, numeric = compact
+    return TableBlock(key, caption, tuple(header), tuple(tuple(r) for r in rows), tuple(numeric), note)
 
 
 def _key_tables(tables: Mapping[str, pd.DataFrame], lang: str, mun_short: str) -> dict[str, TableBlock]:
@@ -79,33 +84,32 @@ def _key_tables(tables: Mapping[str, pd.DataFrame], lang: str, mun_short: str) -
         cols = [x for x in t.columns if x != c("municipality")]
         vals = _cells(t, lang, cols)[0] if len(t) else [""] * len(cols)
         out["sample"] = _block("sample", report_text("table.sample", lang),
-                               [report_text("table.item", lang), report_text("table.value", lang)],
-                               [[h, v] for h, v in zip(cols, vals)], 1)
+                               ([report_text("table.item", lang), report_text("table.value", lang)],
+                                [[h, v] for h, v in zip(cols, vals)], [False, True]))
     if "01b_sample_margins" in tables:
         t = tables["01b_sample_margins"]
-        out["margins"] = _block("margins", report_text("table.margins", lang), list(t.columns),
-                                _cells(t, lang, list(t.columns)), 2)
+        out["margins"] = _block("margins", report_text("table.margins", lang), _compact(t, lang, list(t.columns)))
     if "02_indicators" in tables:
-        t = tables["02_indicators"]
-        header, rows = _compact(t, lang, [c("label"), c("estimate"), c("n_base"), c("flag")],
-                                (c("ci_low"), c("ci_high")), c("estimate"))
-        out["indicators"] = _block("indicators", report_text("table.indicators", lang), header, rows, 1)
+        out["indicators"] = _block("indicators", report_text("table.indicators", lang),
+                                   _compact(tables["02_indicators"], lang,
+                                            [c("label"), c("estimate"), c("n_base"), c("flag")],
+                                            (c("ci_low"), c("ci_high")), c("estimate")))
     if "04_services" in tables:
-        t = tables["04_services"]
-        header, rows = _compact(t, lang, [c("service"), c("measure"), c("estimate"), c("n_base"), c("flag")],
-                                (c("ci_low"), c("ci_high")), c("estimate"))
-        out["services"] = _block("services", report_text("table.services", lang), header, rows, 2)
+        out["services"] = _block("services", report_text("table.services", lang),
+                                 _compact(tables["04_services"], lang,
+                                          [c("service"), c("measure"), c("estimate"), c("n_base"), c("flag")],
+                                          (c("ci_low"), c("ci_high")), c("estimate")))
     if "05_comparison" in tables:
-        t = tables["05_comparison"]
         own = f"{mun_short}: {c('estimate')}"
-        header, rows = _compact(t, lang, [c("label"), own, c("rest_estimate"), c("difference"), c("p_holm"),
-                                          c("significant"), c("flag")], (c("diff_ci_low"), c("diff_ci_high")),
-                                c("difference"))
-        out["comparison"] = _block("comparison", report_text("table.comparison", lang), header, rows, 1)
+        out["comparison"] = _block("comparison", report_text("table.comparison", lang),
+                                   _compact(tables["05_comparison"], lang,
+                                            [c("label"), own, c("rest_estimate"), c("difference"), c("p_holm"),
+                                             c("significant"), c("flag")], (c("diff_ci_low"), c("diff_ci_high")),
+                                            c("difference")))
     if "06_data_processing" in tables:
         t = tables["06_data_processing"]
-        out["processing"] = _block("processing", report_text("table.processing", lang), list(t.columns),
-                                   _cells(t, lang, list(t.columns)), 2)
+        out["processing"] = _block("processing", report_text("table.processing", lang),
+                                   _compact(t, lang, list(t.columns)))
     return out
 
 
@@ -124,7 +128,7 @@ def _annex(estimates: pd.DataFrame, municipality: str, lang: str) -> tuple[Table
         rows.append([name, fmt_int(int(d.sum()), lang), fmt_int(int((d & ~hidden).sum()), lang),
                      fmt_int(int((d & ~hidden & (flags == "caution")).sum()), lang), fmt_int(int((d & hidden).sum()), lang)])
     header = [report_text(f"table.{k}", lang) for k in ("grouping", "estimates", "shown", "caution", "hidden")]
-    table = _block("annex", report_text("table.annex", lang), header, rows, 1)
+    table = _block("annex", report_text("table.annex", lang), (header, rows, [False] + [True] * 4))
     text = report_text("annex.text", lang, rows=fmt_int(len(est), lang), sheet=ANNEX_TABLE)
     return table, Para((text,))
 

@@ -40,6 +40,12 @@ TABLE_TEXT_STYLE = "Table Text"
 #: The SEQ field identifiers of figure and table captions.
 SEQ_NAMES = {"figure": "Figure", "table": "Table"}
 _FIGURE_WIDTH = Cm(16)
+#: The elements of w:settings that follow w:updateFields in the schema (ECMA-376 Part 1, 17.15.1.78), in order.
+_AFTER_UPDATE_FIELDS = ("hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids", "mathPr",
+                        "attachedSchema", "themeFontLang", "clrSchemeMapping", "doNotIncludeSubdocsInStats",
+                        "doNotAutoCompressPictures", "forceUpgrade", "captions", "readModeInkLockDown",
+                        "smartTagType", "schemaLibrary", "shapeDefaults", "doNotEmbedSmartTags", "decimalSymbol",
+                        "listSeparator")
 
 
 def _run_field(paragraph, instruction: str, result: str) -> None:
@@ -97,14 +103,16 @@ class _Writer:
         settings = self.word.settings.element
         update = OxmlElement("w:updateFields")
         update.set(qn("w:val"), "true")
-        settings.append(update)
-        lang_el = self.word.styles.element.find(qn("w:docDefaults"))
-        if lang_el is not None:
-            rpr = lang_el.find(qn("w:rPrDefault") + "/" + qn("w:rPr"))
-            if rpr is not None:
-                lang = OxmlElement("w:lang")
-                lang.set(qn("w:val"), "lt-LT" if self.doc.lang == "lt" else "en-GB")
-                rpr.append(lang)
+        # CT_Settings is a sequence: updateFields goes before the first of these (Word refuses other orders)
+        later = [settings.find(qn(f"w:{tag}")) for tag in _AFTER_UPDATE_FIELDS]
+        later = [el for el in later if el is not None]
+        if later:
+            later[0].addprevious(update)
+        else:
+            settings.append(update)
+        for lang in self.word.styles.element.iter(qn("w:lang")):  # the default language of the text
+            lang.set(qn("w:val"), "lt-LT" if self.doc.lang == "lt" else "en-GB")
+            break
         footer = section.footer.paragraphs[0]
         footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
         _run_field(footer, "PAGE", "1")
@@ -151,10 +159,11 @@ class _Writer:
         repeat = OxmlElement("w:tblHeader")
         repeat.set(qn("w:val"), "true")
         tr_pr.append(repeat)  # the header row repeats on every page
-        for i, row in enumerate([block.header, *block.rows]):
-            for j, (cell, text) in enumerate(zip(table.rows[i].cells, row)):
+        style_id = self.word.styles[TABLE_TEXT_STYLE].style_id  # looked up once: per cell it is slow
+        for i, (row_obj, row) in enumerate(zip(table.rows, [block.header, *block.rows])):
+            for j, (cell, text) in enumerate(zip(row_obj.cells, row)):
                 para = cell.paragraphs[0]
-                para.style = self.word.styles[TABLE_TEXT_STYLE]
+                para._p.get_or_add_pPr().style = style_id
                 run = para.add_run(text)
                 if i == 0:
                     run.bold = True

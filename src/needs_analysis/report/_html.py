@@ -84,8 +84,7 @@ def _blocks(doc: Document, chapter: Chapter, images: Mapping[str, bytes]) -> lis
             out.append({"type": "table", "key": b.key, "label": doc.caption_label(b.ref),
                         "sep": doc.caption_sep("table"), "caption": b.caption, "header": b.header,
                         "rows": [[{"text": t, "cls": "num" if num else ""} for t, num in zip(r, b.numeric)]
-                                 for r in b.rows], "wide": b.wide, "note": b.note,
-                        "long": len(b.rows) > 40})
+                                 for r in b.rows], "note": b.note})
     return out
 
 

@@ -89,8 +89,6 @@ class TableBlock:
     rows : tuple of tuple of str
     numeric : tuple of bool
         Per column: right-aligned numbers.
-    wide : bool
-        Typeset on a landscape page (many columns).
     note : str
         A line under the table (source, pointer to the workbook).
     """
@@ -100,7 +98,6 @@ class TableBlock:
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     numeric: tuple[bool, ...]
-    wide: bool = False
     note: str = ""
 
     @property
