@@ -76,6 +76,11 @@ def _shown(row) -> bool:
     return str(row["flag"]) not in WITHHELD_FLAGS and pd.notna(row["estimate"])
 
 
+def _shown_mask(df: pd.DataFrame) -> np.ndarray:
+    """Rows whose value the pack shows (not withheld by a flag, not masked by the audit)."""
+    return (~df["flag"].astype(str).isin(WITHHELD_FLAGS)).to_numpy() & df["estimate"].notna().to_numpy()
+
+
 def _with_ref(text: str, ref: Ref | None, lang: str) -> tuple:
     if ref is None:
         return (text,)
@@ -99,9 +104,10 @@ def _level(row, lang: str, key: str, **extra) -> list[Para]:
 def _needs(total: pd.DataFrame, catalogue, lang: str, figure: Ref | None) -> tuple[list, pd.Series | None]:
     universe = {i.id: i.universe for i in catalogue}
     head = total[np.asarray(as_bool(total["headline"]), dtype=bool) & (total["kind"].astype(str) == "proportion").to_numpy()]
-    everyone = head[[not str(universe.get(i, "") or "").strip() for i in head["indicator"].astype(str)]]
+    everyone = head[np.array([not str(universe.get(i, "") or "").strip() for i in head["indicator"].astype(str)],
+                             dtype=bool)]
     subgroup = head[~head.index.isin(everyone.index)]
-    shown = everyone[[_shown(r) for _, r in everyone.iterrows()]]
+    shown = everyone[_shown_mask(everyone)]
     ranked = shown.sort_values("estimate", ascending=False, kind="mergesort").head(TOP_NEEDS)
     blocks: list = [Heading(report_text("findings.needs", lang))]
     for k, (_, row) in enumerate(ranked.iterrows()):
@@ -126,7 +132,7 @@ def _needs(total: pd.DataFrame, catalogue, lang: str, figure: Ref | None) -> tup
 def _named(total: pd.DataFrame, catalogue, lang: str) -> list:
     short = {i.id: i.short(lang) for i in catalogue if i.panel == "top_needs"}
     rows = total[total["indicator"].astype(str).isin(short)]
-    rows = rows[[_shown(r) for _, r in rows.iterrows()]]
+    rows = rows[_shown_mask(rows)]
     rows = rows.sort_values("estimate", ascending=False, kind="mergesort").head(TOP_NEEDS)
     if rows.empty:
         return []
@@ -148,8 +154,7 @@ def _comparison(comparison: pd.DataFrame | None, municipality: str, lang: str, f
     own = comparison[comparison["municipality"].astype(str) == municipality]
     est, rest = (pd.to_numeric(own[c], errors="coerce") for c in ("estimate", "rest_estimate"))
     p = pd.to_numeric(own["p_holm"], errors="coerce")
-    shown = own["flag"].astype(str).map(lambda f: f not in WITHHELD_FLAGS).to_numpy() & est.notna().to_numpy()
-    shown &= rest.notna().to_numpy()
+    shown = _shown_mask(own) & rest.notna().to_numpy()
     tested = shown & p.notna().to_numpy()
     significant = tested & (p < alpha).to_numpy()
     order = np.argsort(p.to_numpy(float)[significant], kind="mergesort")
@@ -180,7 +185,7 @@ def _comparison(comparison: pd.DataFrame | None, municipality: str, lang: str, f
 
 def _precision(total: pd.DataFrame, lang: str, table: Ref | None) -> list:
     flags = total["flag"].astype(str)
-    hidden = int(flags.isin(WITHHELD_FLAGS).sum() + (~flags.isin(WITHHELD_FLAGS) & total["estimate"].isna()).sum())
+    hidden = int((~_shown_mask(total)).sum())
     text = report_text("findings.precision_text", lang, total=fmt_int(len(total), lang),
                        shown=fmt_int(len(total) - hidden, lang), caution=fmt_int(int((flags == "caution").sum()), lang),
                        hidden=fmt_int(hidden, lang))

@@ -14,13 +14,13 @@ one-line reason in ``PackContent.skipped`` (the manifest and the command line
 show it) and the rest of the pack is written as usual.
 
 The bytes are reproducible: the HTML carries no date (WeasyPrint writes
-creation and modification dates only from ``dcterms`` meta tags), and the
-document identifier is derived from the content.
+creation and modification dates only from ``dcterms`` meta tags) and
+WeasyPrint derives the document identifier from the content
+(tests/test_pipeline.py compares two runs byte for byte).
 """
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 __all__ = ["write_pdf", "pdf_bytes", "PDF_NAME", "load_weasyprint"]
@@ -55,8 +55,7 @@ def pdf_bytes(html: str, weasyprint) -> tuple[bytes, int]:
         The PDF and its number of pages.
     """
     document = weasyprint.HTML(string=html).render()
-    identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
-    return document.write_pdf(identifier=identifier), len(document.pages)
+    return document.write_pdf(), len(document.pages)
 
 
 def write_pdf(content, out: Path) -> list[Path]:
