@@ -88,17 +88,18 @@ def _with_ref(text: str, ref: Ref | None, lang: str) -> tuple:
     return split_refs(text.rstrip(".") + f" ({see}).", {"r": ref})
 
 
-def _level(row, lang: str, key: str, **extra) -> list[Para]:
-    """One estimate with its CI, and the caution sentence when it is flagged."""
+def _level(row, lang: str, key: str, ref: Ref | None = None, **extra) -> list[Para]:
+    """One estimate with its CI (and a reference), and the caution sentence when it is flagged."""
     ind = str(row["indicator"])
     label = _quote(str(row[f"label_{lang}"]), lang)
     if not _shown(row):
         return [Para((report_text("findings.not_shown", lang, label=label),), claim="not_shown", indicators=(ind,))]
     text = report_text(key, lang, label=label, estimate=quote_value(row["estimate"], str(row["kind"]), lang),
                        ci=_ci(row, lang), **extra)
+    parts = _with_ref(text, ref, lang)
     if str(row["flag"]) == "caution":
-        text += " " + report_text("findings.uncertain", lang)
-    return [Para((text,), claim="level", indicators=(ind,))]
+        parts = (*parts, " " + report_text("findings.uncertain", lang))
+    return [Para(parts, claim="level", indicators=(ind,))]
 
 
 def _needs(total: pd.DataFrame, catalogue, lang: str, figure: Ref | None) -> tuple[list, pd.Series | None]:
@@ -111,11 +112,8 @@ def _needs(total: pd.DataFrame, catalogue, lang: str, figure: Ref | None) -> tup
     ranked = shown.sort_values("estimate", ascending=False, kind="mergesort").head(TOP_NEEDS)
     blocks: list = [Heading(report_text("findings.needs", lang))]
     for k, (_, row) in enumerate(ranked.iterrows()):
-        paras = _level(row, lang, "findings.top_need" if k == 0 else "findings.next_need")
-        if k == 0 and figure is not None:
-            first = paras[0]
-            paras[0] = Para(_with_ref(first.parts[0], figure, lang), claim=first.claim, indicators=first.indicators)
-        blocks.extend(paras)
+        blocks.extend(_level(row, lang, "findings.top_need" if k == 0 else "findings.next_need",
+                             figure if k == 0 else None))
     if len(ranked) > 1:
         lows, highs = ranked["ci_low"].to_numpy(float), ranked["ci_high"].to_numpy(float)
         if np.any(lows[:-1] <= highs[1:]):
