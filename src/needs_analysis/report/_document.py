@@ -104,8 +104,7 @@ def _key_tables(tables: Mapping[str, pd.DataFrame], lang: str, mun_short: str) -
         out["comparison"] = _block("comparison", report_text("table.comparison", lang),
                                    _compact(tables["05_comparison"], lang,
                                             [c("label"), own, c("rest_estimate"), c("difference"), c("p_holm"),
-                                             c("significant"), c("flag")], (c("diff_ci_low"), c("diff_ci_high")),
-                                            c("difference")))
+                                             c("significant"), c("flag")]))
     if "06_data_processing" in tables:
         t = tables["06_data_processing"]
         out["processing"] = _block("processing", report_text("table.processing", lang),
