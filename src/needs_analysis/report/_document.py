@@ -18,9 +18,8 @@ from .. import config
 from .._version import __version__
 from ..disclosure import DEFAULT_RULES, WITHHELD_FLAGS, DisclosureRules
 from ..municipalities import get_municipality
-from ..presentation import fmt_int, has_ui, ui
+from ..presentation import fmt_int, fmt_num, fmt_pct, has_ui, ui
 from ._findings import ALPHA, quote_value, write_findings
-from ._html import fmt_cell
 from ._methods import date_range, summary_value, write_methods
 from ._model import Chapter, Document, FigureBlock, KeyFigures, Para, Ref, TableBlock
 from ._text import report_text
@@ -33,10 +32,30 @@ _NUMBERED = re.compile(r"^\s*(?:\d+\s*pav\.|Figure\s+\d+\.)\s*")
 
 
 def figure_caption(key: str, lang: str, label: str = "") -> str:
-    """A figure's caption without its number: the ``fig.name.<key>`` UI string, else the figure's label, else the key."""
+    """A figure's caption without its number.
+
+    The ``fig.name.<key>`` UI string (its "3 pav." / "Figure 3." prefix removed: the document numbers its
+    figures), else the figure's label, else the key.
+    """
     if has_ui(f"fig.name.{key}"):
         return _NUMBERED.sub("", ui(f"fig.name.{key}", lang))
     return label or key
+
+
+def _fmt_cell(v, fmt, lang: str) -> str:
+    """One table value as text, following its Excel number format."""
+    if isinstance(v, str):
+        return v
+    if v is None or pd.isna(v):
+        return ""
+    if isinstance(v, bool):
+        return ui("yes" if v else "no", lang)
+    fmt = fmt or "0.00"
+    if "%" in fmt:
+        digits = len(fmt.split(".")[1].rstrip("%")) if "." in fmt else 0
+        return fmt_pct(v, lang, digits)
+    digits = len(fmt.split(".")[1]) if "." in fmt else 0
+    return fmt_int(v, lang) if digits == 0 else fmt_num(v, lang, digits)
 
 
 def _cells(df: pd.DataFrame, lang: str, columns: list[str]) -> list[list[str]]:
@@ -47,7 +66,7 @@ def _cells(df: pd.DataFrame, lang: str, columns: list[str]) -> list[list[str]]:
         row = []
         for c in columns:
             f = formats.get(c)
-            row.append(fmt_cell(values[c][i], f[i] if isinstance(f, (list, tuple)) else f, lang)["text"])
+            row.append(_fmt_cell(values[c][i], f[i] if isinstance(f, (list, tuple)) else f, lang))
         out.append(row)
     return out
 
@@ -125,7 +144,8 @@ def _annex(estimates: pd.DataFrame, municipality: str, lang: str) -> tuple[Table
         d = (est["domain"].astype(str) == domain).to_numpy()
         name = ui(f"var.{domain}", lang) if has_ui(f"var.{domain}") else domain
         rows.append([name, fmt_int(int(d.sum()), lang), fmt_int(int((d & ~hidden).sum()), lang),
-                     fmt_int(int((d & ~hidden & (flags == "caution")).sum()), lang), fmt_int(int((d & hidden).sum()), lang)])
+                     fmt_int(int((d & ~hidden & (flags == "caution")).sum()), lang),
+                     fmt_int(int((d & hidden).sum()), lang)])
     header = [report_text(f"table.{k}", lang) for k in ("grouping", "estimates", "shown", "caution", "hidden")]
     table = _block("annex", report_text("table.annex", lang), (header, rows, [False] + [True] * 4))
     text = report_text("annex.text", lang, rows=fmt_int(len(est), lang), sheet=ANNEX_TABLE)
@@ -188,7 +208,9 @@ def build_document(*, municipality: str, lang: str, estimates: pd.DataFrame, wei
     findings = write_findings(estimates, comparison, municipality=mun.id, lang=lang, catalogue=catalogue,
                               figures=fig_refs, tables=tab_refs, alpha=ALPHA)
     summary_blocks = [_key_figures(weights_report, findings.top_need, findings.n_significant, lang)]
-    summary_blocks += [b for b in findings.blocks if isinstance(b, Para) and b.claim in ("level", "higher", "lower")][:4]
+    # the summary repeats the first sentences that quote estimates (needs, then differences)
+    summary_blocks += [b for b in findings.blocks
+                       if isinstance(b, Para) and b.claim in ("level", "higher", "lower")][:4]
     methods = write_methods(municipality_name=mun.name(lang), weights_report=weights_report,
                             cleaning_summary=cleaning_summary, lang=lang, rules=rules, tables=tab_refs,
                             has_comparison=comparison is not None, alpha=ALPHA,

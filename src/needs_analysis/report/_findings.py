@@ -104,7 +104,8 @@ def _level(row, lang: str, key: str, ref: Ref | None = None, **extra) -> list[Pa
 
 def _needs(total: pd.DataFrame, catalogue, lang: str, figure: Ref | None) -> tuple[list, pd.Series | None]:
     universe = {i.id: i.universe for i in catalogue}
-    head = total[np.asarray(as_bool(total["headline"]), dtype=bool) & (total["kind"].astype(str) == "proportion").to_numpy()]
+    head = total[np.asarray(as_bool(total["headline"]), dtype=bool)
+                 & (total["kind"].astype(str) == "proportion").to_numpy()]
     everyone = head[np.array([not str(universe.get(i, "") or "").strip() for i in head["indicator"].astype(str)],
                              dtype=bool)]
     subgroup = head[~head.index.isin(everyone.index)]

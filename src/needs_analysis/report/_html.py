@@ -19,8 +19,9 @@ from .._version import __version__
 from ..disclosure import DEFAULT_RULES, DisclosureRules
 from ..errors import NeedsAnalysisError
 from ..municipalities import get_municipality
-from ..presentation import check_lang, fmt_int, fmt_num, fmt_pct, prepare_estimates, ui
+from ..presentation import check_lang, prepare_estimates, ui
 from ..tables import build_tables
+from ._document import build_document, figure_caption
 from ._model import Chapter, Document, FigureBlock, Heading, KeyFigures, Para, Ref, TableBlock
 from ._text import report_text
 
@@ -34,23 +35,6 @@ def _template() -> jinja2.Template:
         encoding="utf-8")
     env = jinja2.Environment(autoescape=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
     return env.from_string(text)
-
-
-def fmt_cell(v, fmt, lang: str) -> dict:
-    """Format one table value for HTML following its Excel number format."""
-    if isinstance(v, str):
-        return {"text": v, "cls": ""}
-    if v is None or pd.isna(v):
-        return {"text": "", "cls": "num"}
-    if isinstance(v, bool):
-        return {"text": ui("yes" if v else "no", lang), "cls": ""}
-    fmt = fmt or "0.00"
-    if "%" in fmt:
-        digits = len(fmt.split(".")[1].rstrip("%")) if "." in fmt else 0
-        return {"text": fmt_pct(v, lang, digits), "cls": "num"}
-    digits = len(fmt.split(".")[1]) if "." in fmt else 0
-    text = fmt_int(v, lang) if digits == 0 else fmt_num(v, lang, digits)
-    return {"text": text, "cls": "num"}
 
 
 def _parts_html(doc: Document, parts) -> Markup:
@@ -161,7 +145,6 @@ def render_html(
         raise NeedsAnalysisError("no 'summary' DataFrame", where="weights_report",
                                  expected="dict with 'summary' and 'margins' DataFrames")
     if document is None:
-        from ._document import build_document, figure_caption
 
         document = build_document(municipality=mun.id, lang=lang, estimates=est, weights_report=weights_report,
                                   cleaning_summary=cleaning_summary, tables=tables, comparison=comparison,
