@@ -2,7 +2,7 @@
 
 Usage::
 
-    python scripts/report_pages.py reports/klaipeda docs/report-pages.png [--pages 1,2,3,11,14,15,22,23]
+    python scripts/report_pages.py reports/klaipeda docs/report-pages.png --pages 1,2,3,5,11,12,16,19 --dpi 45
 
 Pages are rendered by Ghostscript (``gs``, which must be on PATH) and laid out
 with Pillow, four to a row. The picture in docs/ shows the first pages and
