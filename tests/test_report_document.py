@@ -123,6 +123,9 @@ def test_findings_without_a_comparison_say_so(tmp_path):
     paras = findings_paragraphs(tmp_path / "report.docx", "en")
     claims = check_findings(paras, _estimates(), None, MUNICIPALITY, "en", load_catalogue())
     assert "higher" not in claims and report_text("findings.no_comparison", "en") in paras
+    with pytest.raises(NeedsAnalysisError, match="unknown output format"):
+        write_pack(tmp_path / "x", municipality=MUNICIPALITY, estimates=_estimates(), audit=False,
+                   weights_report=make_weights_report(), cleaning_summary=make_cleaning(), outputs=("doc",))
 
 
 # ----------------------------------------------------------------------------- report.docx

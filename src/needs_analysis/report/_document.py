@@ -90,9 +90,9 @@ def _compact(df: pd.DataFrame, lang: str, keep: list[str], ci: tuple[str, str] |
     return header, cells, numeric
 
 
-def _block(key: str, caption: str, compact: tuple, note: str = "") -> TableBlock:
+def _block(key: str, caption: str, compact: tuple) -> TableBlock:
     header, rows, numeric = compact
-    return TableBlock(key, caption, tuple(header), tuple(tuple(r) for r in rows), tuple(numeric), note)
+    return TableBlock(key, caption, tuple(header), tuple(tuple(r) for r in rows), tuple(numeric))
 
 
 def _key_tables(tables: Mapping[str, pd.DataFrame], lang: str, mun_short: str) -> dict[str, TableBlock]:

@@ -169,8 +169,6 @@ class _Writer:
                     run.bold = True
                 elif block.numeric[j]:
                     para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        if block.note:
-            self.word.add_paragraph(block.note, style=TABLE_TEXT_STYLE)
         self.word.add_paragraph()
 
     def key_figures(self, block: KeyFigures) -> None:

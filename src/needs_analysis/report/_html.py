@@ -2,7 +2,10 @@
 
 One file, nothing external: figures are embedded as base64 SVG ``data:``
 images (text drawn as paths, so no font is needed), the CSS is inline, there
-are no scripts and no external links. All text comes from the UI string table.
+are no scripts and no external links. It typesets the written report
+(:func:`~needs_analysis.report._document.build_document`: its words come from
+``resources/report_text.toml`` and the UI string table), with print CSS for
+A4 that WeasyPrint turns into report.pdf.
 """
 
 from __future__ import annotations
@@ -68,7 +71,7 @@ def _blocks(doc: Document, chapter: Chapter, images: Mapping[str, bytes]) -> lis
             out.append({"type": "table", "key": b.key, "label": doc.caption_label(b.ref),
                         "sep": doc.caption_sep("table"), "caption": b.caption, "header": b.header,
                         "rows": [[{"text": t, "cls": "num" if num else ""} for t, num in zip(r, b.numeric)]
-                                 for r in b.rows], "note": b.note})
+                                 for r in b.rows]})
     return out
 
 

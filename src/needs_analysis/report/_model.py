@@ -89,8 +89,6 @@ class TableBlock:
     rows : tuple of tuple of str
     numeric : tuple of bool
         Per column: right-aligned numbers.
-    note : str
-        A line under the table (source, pointer to the workbook).
     """
 
     key: str
@@ -98,7 +96,6 @@ class TableBlock:
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     numeric: tuple[bool, ...]
-    note: str = ""
 
     @property
     def ref(self) -> Ref:

@@ -44,9 +44,10 @@ _FIG_KEY = re.compile(r"\d\d_[a-z0-9_]+")
 class PackContent:
     """Everything one pack presents, after disclosure control and the audit.
 
-    The figures, tables and notes are built the first time a writer asks for
-    them and then kept, so every output format shows the same objects (and
-    the SVG embedded in report.html is the bytes of the SVG file).
+    The figures, tables, notes and the written report are built the first
+    time a writer asks for them and then kept, so every output format shows
+    the same objects (the SVG embedded in report.html is the bytes of the SVG
+    file, the PNG in report.docx and report.pdf the bytes of the PNG file).
 
     Attributes
     ----------
@@ -80,6 +81,7 @@ class PackContent:
     extra_figures: Mapping[str, Figure] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
     _images: dict[tuple[str, str], bytes] = field(default_factory=dict, repr=False)
+    _html: dict[str, str] = field(default_factory=dict, repr=False)
 
     @cached_property
     def figures(self) -> dict[str, Figure]:
@@ -118,21 +120,20 @@ class PackContent:
         return build_document(municipality=self.municipality.id, lang=self.lang, estimates=self.estimates,
                               weights_report=self.weights_report, cleaning_summary=self.cleaning_summary,
                               tables=self.tables, comparison=self.comparison, catalogue=self.catalogue,
-                              rules=self.rules,
-                              figures={k: figure_caption(k, self.lang, f.get_label()) for k, f in self.figures.items()})
+                              rules=self.rules, figures={k: figure_caption(k, self.lang, f.get_label())
+                                                         for k, f in self.figures.items()})
 
     def html(self, figure_format: str = "svg") -> str:
         """The document typeset as one self-contained HTML page, its figures the ``figure_format`` files' bytes
         (report.html: SVG; the HTML report.pdf is typeset from: PNG)."""
-        if ("html", figure_format) not in self._images:
-            html = render_html(municipality=self.municipality.id, estimates=self.estimates,
-                               weights_report=self.weights_report, cleaning_summary=self.cleaning_summary,
-                               figures={key: self.image(key, figure_format) for key in self.figures}, lang=self.lang,
-                               tables=self.tables, value_labels=self.value_labels, rules=self.rules,
-                               catalogue=self.catalogue, comparison=self.comparison, document=self.document,
-                               figure_format=figure_format)
-            self._images[("html", figure_format)] = html.encode("utf-8")
-        return self._images[("html", figure_format)].decode("utf-8")
+        if figure_format not in self._html:
+            self._html[figure_format] = render_html(
+                municipality=self.municipality.id, estimates=self.estimates, weights_report=self.weights_report,
+                cleaning_summary=self.cleaning_summary, lang=self.lang, tables=self.tables,
+                figures={key: self.image(key, figure_format) for key in self.figures}, figure_format=figure_format,
+                value_labels=self.value_labels, rules=self.rules, catalogue=self.catalogue,
+                comparison=self.comparison, document=self.document)
+        return self._html[figure_format]
 
     @cached_property
     def notes(self) -> pd.DataFrame:

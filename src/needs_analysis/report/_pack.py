@@ -27,8 +27,8 @@ anything is written.
 from __future__ import annotations
 
 import json
-from importlib import metadata
 from collections.abc import Callable, Collection, Mapping
+from importlib import metadata
 from pathlib import Path, PurePath
 
 import pandas as pd
