@@ -175,8 +175,6 @@ def test_pdf_pages_and_tables_fit_the_page(pack):
     """The printed report: at most 40 A4 pages, and no table box wider than the page's content box."""
     from pypdf import PdfReader
 
-    from needs_analysis.report._outputs import PackContent  # noqa: F401  (the PDF's HTML is the pack's)
-
     out, _, _ = pack
     reader = PdfReader(str(out / "report.pdf"))
     assert 10 <= len(reader.pages) <= 40

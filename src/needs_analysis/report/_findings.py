@@ -151,7 +151,7 @@ def _comparison(comparison: pd.DataFrame | None, municipality: str, lang: str, f
     if comparison is None:
         return [*blocks, Para((report_text("findings.no_comparison", lang),))], None
     own = comparison[comparison["municipality"].astype(str) == municipality]
-    est, rest = (pd.to_numeric(own[c], errors="coerce") for c in ("estimate", "rest_estimate"))
+    rest = pd.to_numeric(own["rest_estimate"], errors="coerce")
     p = pd.to_numeric(own["p_holm"], errors="coerce")
     shown = _shown_mask(own) & rest.notna().to_numpy()
     tested = shown & p.notna().to_numpy()
