@@ -202,6 +202,15 @@ def test_write_pack_gives_the_cli_pack(kaunas, kaunas_cli, tmp_path):
     assert (tmp_path / "kaunas" / "figures" / "03_needs_overview.svg").is_file()
 
 
+def test_report_writes_the_packs_word_document(kaunas, kaunas_cli, tmp_path):
+    _, cli_pack = kaunas_cli
+    path = kaunas.report(tmp_path / "out" / "kaunas.docx")
+    assert path == tmp_path / "out" / "kaunas.docx"
+    assert path.read_bytes() == (cli_pack / "report.docx").read_bytes()  # the pack's document, byte for byte
+    with pytest.raises(na.NeedsAnalysisError, match="not a .docx path"):
+        kaunas.report(tmp_path / "kaunas.pdf")
+
+
 def test_from_run_wraps_a_pipeline_result(kaunas):
     from needs_analysis.pipeline import MunicipalityRun
 

@@ -82,7 +82,7 @@ def test_pack_files(packs):
     base, m1, _, _ = packs
     expected = {"figures/01_respondent_profile.png", "figures/01_respondent_profile.svg",
                 "figures/03_needs_overview.png", "figures/03_needs_overview.svg", "tables.xlsx", "report.html",
-                "tables/01_sample_weighting.csv", "tables/01b_sample_margins.csv", "tables/02_indicators.csv",
+                "report.docx", "report.pdf", "tables/01_sample_weighting.csv", "tables/01b_sample_margins.csv", "tables/02_indicators.csv",
                 "tables/06_data_processing.csv"}
     assert set(m1["outputs"]) == expected
     on_disk = {p.relative_to(base / "one").as_posix() for p in (base / "one").rglob("*") if p.is_file()}
@@ -112,7 +112,7 @@ def test_html_self_contained(packs):
     assert "<script" not in html.lower() and "<link" not in html.lower() and "@import" not in html
     assert "url(" not in html
     assert html.count('src="data:image/svg+xml;base64,') == 2
-    for sec in ("key", "figures", "tables", "methods", "processing"):
+    for sec in ("key", "findings", "figures", "tables", "methods", "tab-processing"):
         assert f'id="{sec}"' in html
     assert "Klaipėdos miesto savivaldybė" in html and '<html lang="lt">' in html
     # the embedded figure is exactly the saved SVG
@@ -163,13 +163,22 @@ def test_render_html_english_key_figures():
     html = render_html(municipality="klaipeda", estimates=est, weights_report=make_weights_report(),
                        cleaning_summary=make_cleaning(), figures={"03_needs_overview": svg}, lang="en")
     assert "Survey of the needs of third-country nationals" in html and "Klaipėda city municipality" in html
-    assert "10,000" in html and "1.42" in html
-    # top three needs, largest first, with CIs
-    top = re.search(r"<ol>(.*?)</ol>", html, flags=re.S).group(1)
-    assert top.index("Need language: 62% (58%–66%)") < top.index("Need services: 50%") < top.index(
-        "Need information: 47%")
-    assert "615 received, 17 removed" in html
-    assert "Figure 3. Unmet needs by area" in html
+    # key figures a reader can use: respondents, population, the most frequent need (not deff / effective n)
+    key = re.search(r'<div class="key">(.*?)</div>\n</section>|<div class="key">(.*?)\n</div>', html, flags=re.S)
+    key = key.group(0)
+    assert '<span class="num">598</span>' in key and '<span class="num">10,000</span>' in key
+    assert '<span class="num">62%</span>most frequent unmet need: Need language' in key
+    assert "Design effect" not in key and "Effective" not in key
+    # the needs ranked, largest first, each with its CI; the design effect explained in the methods
+    findings = re.search(r'<section id="findings".*?</section>', html, flags=re.S).group(0)
+    assert findings.index("The most frequent unmet need is “Need language”: 62% (95% CI 58%–66%)") < findings.index(
+        "Next comes “Need services”: 50% (95% CI 46%–54%)") < findings.index("“Need information”: 47%")
+    # withheld needs are named as not shown, never quoted
+    assert "“Need discrimination”: not shown" in findings and "“Need belonging”: not shown" in findings
+    assert "91.4%" not in html and "43.2%" not in html and "“Need belonging”: 43" not in html
+    assert "615 questionnaires were received; 17 were removed" in html
+    assert "a Kish design effect of 1.42" in html and "simple random sample of 421 respondents" in html
+    assert "Figure 1. Unmet needs by area" in html  # numbered in document order: the only figure
 
 
 def test_render_html_and_pack_errors(tmp_path):
@@ -209,7 +218,7 @@ def test_extra_figures_saved_embedded_and_checked(tmp_path):
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     ids = re.findall(r'<figure id="fig-([^"]+)"', html)
     assert ids == ["01_respondent_profile", "03_needs_overview", "09_extra"]
-    assert "<figcaption>Kalba ir būstas</figcaption>" in html
+    assert "<figcaption>3 pav. Kalba ir būstas</figcaption>" in html
     with pytest.raises(NeedsAnalysisError, match="figure key"):
         write_pack(tmp_path, municipality="klaipeda", estimates=est, weights_report=make_weights_report(),
                    cleaning_summary=make_cleaning(), extra_figures={"03_needs_overview": fig4}, audit=False)
@@ -243,7 +252,7 @@ def test_full_pack_eight_figures_six_tables_byte_identical(full_packs):
     keys = [k for k in FIGURE_KEYS if k != "09_change"]
     figs = {f"figures/{k}.{ext}" for k in keys for ext in ("png", "svg")}
     tables = {f"tables/{k}.csv" for k in TABLE_KEYS}
-    assert set(m1["outputs"]) == figs | tables | {"tables.xlsx", "report.html"}
+    assert set(m1["outputs"]) == figs | tables | {"tables.xlsx", "report.html", "report.docx", "report.pdf"}
     assert m1 == m2
     for rel in sorted(m1["outputs"]) + ["manifest.json"]:
         assert (base / "a" / rel).read_bytes() == (base / "b" / rel).read_bytes(), rel
@@ -255,12 +264,12 @@ def test_full_pack_eight_figures_six_tables_byte_identical(full_packs):
         assert cap in html, cap
     assert "Holm" in html and "Secondary suppression" in html
     # needs most often named among the top three: catalogue order gives increasing estimates here
-    named = re.findall(r"<li>([^<]*)</li>", re.search(r'<ol class="named">(.*?)</ol>', html, flags=re.S).group(1))
+    named = re.search(r"respondents most often named: ([^.]*)\.", html).group(1).split("; ")
     est = catalogue_estimates()
     top = est[est["indicator"].str.startswith("top_need_") & (est["domain"] == "total")].sort_values(
         "estimate", ascending=False)
-    assert [x.split(":")[0] for x in named] == ["Documents", "Protection from discrimination", "Information"]
-    assert named[0].startswith(f"Documents: {100 * top['estimate'].iloc[0]:.0f}%")
+    assert [x.split(" (")[0] for x in named] == ["Documents", "Protection from discrimination", "Information"]
+    assert named[0] == f"Documents ({100 * top['estimate'].iloc[0]:.0f}%)"
 
 
 def _withheld_values():
@@ -291,14 +300,18 @@ def test_full_pack_withheld_cells_absent_in_every_format(full_packs):
         text = csv.read_text(encoding="utf-8-sig")
         for v in vals:
             assert f"{v:.6f}" not in text, (csv.name, v)
-    # HTML: every numeric cell of a withheld row is empty
+    # HTML: every numeric cell of a withheld row of the indicators table is empty
     html = (base / "report.html").read_text(encoding="utf-8")
-    for ind in set(rows["indicator"]):
-        for tr in re.findall(rf"<tr><td[^>]*>[^<]*</td><td[^>]*>{ind}</td>(.*?)</tr>", html):
+    table = re.search(r'<div class="table" id="tab-indicators">(.*?)</div>', html, flags=re.S).group(1)
+    checked = 0
+    for label in set(rows["label_en"]):
+        for tr in re.findall(rf"<tr><td[^>]*>{re.escape(label)}</td>(.*?)</tr>", table):
             tds = re.findall(r'<td class="num">([^<]*)</td>', tr)
-            flag = re.findall(r'<td class="flag">([^<]*)</td>', tr)
-            if flag and flag[0].startswith(("Suppressed", "Not shown")):
-                assert all(t == "" for t in tds[:3]), (ind, tds)
+            flag = re.findall(r'<td class="">([^<]*)</td>', tr)
+            assert flag and flag[-1].startswith(("Suppressed", "Not shown")), (label, flag)
+            assert all(t == "" for t in tds[:2]), (label, tds)
+            checked += 1
+    assert checked == len(set(rows["label_en"]))
     wb_flags = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row
                 if c.value == "Suppressed: count too small"]
     assert len(wb_flags) >= 7
@@ -333,7 +346,7 @@ def test_an_output_format_is_one_registry_line(tmp_path, monkeypatch):
                         encoding="utf-8")
         return [path]
 
-    assert [o.name for o in OUTPUTS] == ["png", "svg", "xlsx", "csv", "html"]
+    assert [o.name for o in OUTPUTS] == ["png", "svg", "xlsx", "csv", "html", "docx", "pdf"]
     monkeypatch.setattr(_outputs, "OUTPUTS", (*OUTPUTS, Output("html", "txt", contents)))
     steps: list[str] = []
     m = write_pack(tmp_path, municipality="klaipeda", estimates=make_estimates(), weights_report=make_weights_report(),

@@ -45,7 +45,15 @@ Examples
 from __future__ import annotations
 
 import importlib
+import os
 from typing import TYPE_CHECKING
+
+# openpyxl serialises workbooks with lxml when lxml is installed (a dependency of python-docx, report.docx) and with
+# the standard library otherwise; the bytes differ (namespace declarations, "\r" in text). The package's workbooks,
+# its demo data and the committed questionnaire are written by the standard-library path; this default, read by
+# openpyxl when it is first imported (the package imports it only on use), keeps them byte-identical whether or
+# not lxml is installed. An explicit OPENPYXL_LXML setting of the user's wins.
+os.environ.setdefault("OPENPYXL_LXML", "False")
 
 from ._version import __version__
 from .errors import NeedsAnalysisError

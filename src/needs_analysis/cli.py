@@ -221,6 +221,9 @@ def run(
         for res in results:
             n = int(res.weighted.report["summary"]["n"].iloc[0])
             typer.echo(f"{res.municipality}: {n} respondents analysed -> {settings.reports_dir / res.municipality}")
+    for res in results:  # outputs this machine could not write (e.g. report.pdf without WeasyPrint), one line each
+        for name, note in res.manifest.get("skipped", {}).items():
+            typer.echo(f"{res.municipality}: {name}: {note}", err=True)
     from .harmonise import unmapped_lines
 
     with_unmapped = [res for res in results if res.unmapped is not None and len(res.unmapped)]

@@ -286,6 +286,7 @@ def pack_stage(
     out_dir: Path | None = None,
     on_step: Callable[[str], None] | None = None,
     respondents=None,
+    outputs=None,
 ) -> dict:
     """Write one municipality's report pack to ``out_dir/<municipality>`` (default: the settings' reports folder).
 
@@ -293,7 +294,8 @@ def pack_stage(
     :func:`needs_analysis.report.write_pack`). ``raw_path`` None (responses given as a table in memory):
     the manifest lists no raw file. ``respondents`` (:func:`audit_stage`) are the input of the pack's
     disclosure audit; without them they are built here, loading the other municipalities of
-    ``comparison`` from their exports.
+    ``comparison`` from their exports. ``outputs``: the output formats to write (default all; see
+    :func:`needs_analysis.report.write_pack`).
     """
     from .indicators import POOLED
     from .presentation import default_value_labels
@@ -322,6 +324,7 @@ def pack_stage(
         rules=settings.disclosure,
         on_step=on_step,
         respondents=respondents,
+        outputs=outputs,
     )
 
 

@@ -506,8 +506,8 @@ class Survey:
         return figs
 
     def write_pack(self, out: str | Path | None = None, *, lang: str | None = None,
-                   comparison: pd.DataFrame | None | bool = True) -> dict:
-        """Write the report pack (figures, tables, report.html, manifest) to ``out/<municipality>``.
+                   comparison: pd.DataFrame | None | bool = True, outputs=None) -> dict:
+        """Write the report pack (figures, tables, report.html/.docx/.pdf, manifest) to ``out/<municipality>``.
 
         Parameters
         ----------
@@ -520,6 +520,9 @@ class Survey:
             (default) computes it as the pipeline does, loading the other
             municipalities' exports from ``settings``; ``None`` or ``False``
             leaves figure 8 and table 5 out.
+        outputs : collection of str, optional
+            The output formats to write (default all; see
+            :func:`needs_analysis.report.write_pack`).
 
         Returns
         -------
@@ -541,7 +544,43 @@ class Survey:
         raw_path = None if self.raw.path == DATAFRAME_PATH else self.raw.path
         return pipeline.pack_stage(self.municipality, raw_path, self._cleaned, self._weighted, self._estimates,
                                    comparison, s.with_(lang=lang), self.codebook, parameters=parameters,
-                                   catalogue=self.catalogue, out_dir=out)
+                                   catalogue=self.catalogue, out_dir=out, outputs=outputs)
+
+    def report(self, path: str | Path, *, lang: str | None = None,
+               comparison: pd.DataFrame | None | bool = True) -> Path:
+        """Write the Word report (``report.docx`` of the pack) to ``path``.
+
+        The same document the pack's report.docx is: the same disclosure
+        control and audit, the same writer (:data:`needs_analysis.report.OUTPUTS`,
+        ``"docx"``), written through :meth:`write_pack` with only that output
+        into a temporary folder and copied to ``path``.
+
+        Parameters
+        ----------
+        path : str or Path
+            The .docx file to write (its folder is created).
+        lang : {"lt", "en"}, optional
+            Report language; default ``settings.lang``.
+        comparison : DataFrame, bool or None
+            As in :meth:`write_pack`.
+
+        Returns
+        -------
+        Path
+            ``path``.
+        """
+        import shutil
+        import tempfile
+
+        target = Path(path)
+        if target.suffix.lower() != ".docx":
+            raise NeedsAnalysisError(f"not a .docx path: {target}", where="Survey.report(path=)",
+                                     expected="a file name ending in .docx", fix=f"use {target.with_suffix('.docx')}")
+        with tempfile.TemporaryDirectory() as tmp:
+            self.write_pack(tmp, lang=lang, comparison=comparison, outputs=("docx",))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(Path(tmp) / self.municipality / "report.docx", target)
+        return target
 
     # ------------------------------------------------------------------ display
     def __repr__(self) -> str:

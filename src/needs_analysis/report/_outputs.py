@@ -25,7 +25,11 @@ from ..errors import NeedsAnalysisError
 from ..figures import figure_bytes, pack_figures
 from ..municipalities import Municipality
 from ..tables import build_notes, build_tables, write_csv, write_excel
+from ._document import build_document, figure_caption
+from ._docx import write_docx
 from ._html import render_html
+from ._model import Document
+from ._pdf import write_pdf
 
 __all__ = ["PackContent", "Output", "OUTPUTS", "PACK_STEPS", "FIGURES_DIR"]
 
@@ -40,9 +44,10 @@ _FIG_KEY = re.compile(r"\d\d_[a-z0-9_]+")
 class PackContent:
     """Everything one pack presents, after disclosure control and the audit.
 
-    The figures, tables and notes are built the first time a writer asks for
-    them and then kept, so every output format shows the same objects (and
-    the SVG embedded in report.html is the bytes of the SVG file).
+    The figures, tables, notes and the written report are built the first
+    time a writer asks for them and then kept, so every output format shows
+    the same objects (the SVG embedded in report.html is the bytes of the SVG
+    file, the PNG in report.docx and report.pdf the bytes of the PNG file).
 
     Attributes
     ----------
@@ -61,6 +66,10 @@ class PackContent:
     change : DataFrame or None
         The change since the previous wave (figure 9 and table 5b); None
         without a previous wave.
+    skipped : dict of str to str
+        Outputs a writer could not produce on this machine (name → one-line
+        reason, e.g. the PDF without WeasyPrint's system libraries); the
+        manifest records them and the command line prints them.
     """
 
     municipality: Municipality
@@ -74,7 +83,9 @@ class PackContent:
     rules: DisclosureRules
     extra_figures: Mapping[str, Figure] = field(default_factory=dict)
     change: pd.DataFrame | None = None
+    skipped: dict[str, str] = field(default_factory=dict)
     _images: dict[tuple[str, str], bytes] = field(default_factory=dict, repr=False)
+    _html: dict[str, str] = field(default_factory=dict, repr=False)
 
     @cached_property
     def figures(self) -> dict[str, Figure]:
@@ -105,6 +116,28 @@ class PackContent:
         return build_tables(self.estimates, self.weights_report, self.cleaning_summary, self.lang,
                             value_labels=self.value_labels, rules=self.rules, comparison=self.comparison,
                             municipality=self.municipality.id, catalogue=self.catalogue, change=self.change)
+
+    @cached_property
+    def document(self) -> Document:
+        """The written report (:func:`~needs_analysis.report._document.build_document`) that report.docx,
+        report.html and report.pdf typeset."""
+        return build_document(municipality=self.municipality.id, lang=self.lang, estimates=self.estimates,
+                              weights_report=self.weights_report, cleaning_summary=self.cleaning_summary,
+                              tables=self.tables, comparison=self.comparison, catalogue=self.catalogue,
+                              rules=self.rules, figures={k: figure_caption(k, self.lang, f.get_label())
+                                                         for k, f in self.figures.items()})
+
+    def html(self, figure_format: str = "svg") -> str:
+        """The document typeset as one self-contained HTML page, its figures the ``figure_format`` files' bytes
+        (report.html: SVG; the HTML report.pdf is typeset from: PNG)."""
+        if figure_format not in self._html:
+            self._html[figure_format] = render_html(
+                municipality=self.municipality.id, estimates=self.estimates, weights_report=self.weights_report,
+                cleaning_summary=self.cleaning_summary, lang=self.lang, tables=self.tables,
+                figures={key: self.image(key, figure_format) for key in self.figures}, figure_format=figure_format,
+                value_labels=self.value_labels, rules=self.rules, catalogue=self.catalogue,
+                comparison=self.comparison, document=self.document)
+        return self._html[figure_format]
 
     @cached_property
     def notes(self) -> pd.DataFrame:
@@ -139,14 +172,8 @@ def table_csvs(content: PackContent, out: Path) -> list[Path]:
 
 def report_html(content: PackContent, out: Path) -> list[Path]:
     """``report.html``: the self-contained report, its figures the SVG files' bytes."""
-    html = render_html(municipality=content.municipality.id, estimates=content.estimates,
-                       weights_report=content.weights_report, cleaning_summary=content.cleaning_summary,
-                       figures={key: content.image(key, "svg") for key in content.figures}, lang=content.lang,
-                       tables=content.tables, value_labels=content.value_labels, rules=content.rules,
-                       catalogue=content.catalogue, notes=content.notes,
-                       captions={k: f.get_label() for k, f in content.figures.items() if f.get_label()})
     path = out / "report.html"
-    path.write_bytes(html.encode("utf-8"))
+    path.write_bytes(content.html("svg").encode("utf-8"))
     return [path]
 
 
@@ -180,4 +207,6 @@ OUTPUTS: tuple[Output, ...] = (
     Output("tables", "xlsx", workbook),
     Output("tables", "csv", table_csvs),
     Output("html", "html", report_html),
+    Output("html", "docx", write_docx),
+    Output("html", "pdf", write_pdf),
 )

@@ -6,7 +6,9 @@ Layout of ``out_dir`` (the files of the output formats in
     figures/01_respondent_profile.png|svg … figures/08_comparison.png|svg
     tables.xlsx
     tables/<table>.csv            (tables 1, 1a, 2–6)
-    report.html
+    report.html                   (the written report, print-ready)
+    report.docx                   (the same report in Word)
+    report.pdf                    (the same report typeset by WeasyPrint; left out, with a note, without it)
     manifest.json
 
 The pack is written into a temporary folder beside ``out_dir`` and swapped
@@ -25,7 +27,8 @@ anything is written.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
+from importlib import metadata
 from pathlib import Path, PurePath
 
 import pandas as pd
@@ -70,8 +73,14 @@ def _library_versions() -> dict[str, str]:
     import numpy
     import openpyxl
 
-    return {"jinja2": jinja2.__version__, "matplotlib": matplotlib.__version__, "numpy": numpy.__version__,
-            "openpyxl": openpyxl.__version__, "pandas": pd.__version__}
+    out = {"jinja2": jinja2.__version__, "matplotlib": matplotlib.__version__, "numpy": numpy.__version__,
+           "openpyxl": openpyxl.__version__, "pandas": pd.__version__}
+    for dist in ("python-docx", "weasyprint"):  # report.docx, report.pdf (read without importing them)
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = "not installed"
+    return out
 
 
 def _hash_inputs(inputs: Mapping[str, str | Path] | None) -> dict[str, dict]:
@@ -133,6 +142,7 @@ def write_pack(
     respondents=None,
     audit: bool = True,
     change: pd.DataFrame | None = None,
+    outputs: Collection[str] | None = None,
 ) -> dict:
     """Write the full report pack of one municipality.
 
@@ -194,6 +204,10 @@ def write_pack(
         (:func:`needs_analysis.indicators.compare_waves`): figure 9 and table
         5b; a current estimate the pack withholds is withheld there too.
         ``None`` (no previous wave) leaves both out.
+    outputs : collection of str, optional
+        Names of the output formats to write (``Output.name`` in
+        :data:`~needs_analysis.report.OUTPUTS`, e.g. ``{"docx"}`` for
+        ``Survey.report()``); default all of them.
 
     Returns
     -------
@@ -202,7 +216,8 @@ def write_pack(
         ``lang``, ``inputs`` (name → file, bytes, sha256), ``parameters``,
         ``thresholds``, ``disclosure_audit`` (the audit's counts and rules, see
         :meth:`needs_analysis.disclosure.AuditResult.to_manifest`), ``outputs``
-        (relative path → sha256, excluding the manifest itself).
+        (relative path → sha256, excluding the manifest itself), and ``skipped``
+        (output name → one-line reason) when an output could not be written here.
 
     Raises
     ------
@@ -212,6 +227,10 @@ def write_pack(
     """
     check_lang(lang)
     mun = get_municipality(municipality)
+    names = [o.name for o in _outputs.OUTPUTS]
+    if outputs is not None and (unknown := sorted(set(outputs) - set(names))):
+        raise NeedsAnalysisError(f"unknown output format(s) {', '.join(unknown)}", where="write_pack(outputs=)",
+                                 expected="some of " + ", ".join(names))
     if "flag" not in estimates.columns:
         estimates = apply_disclosure(estimates, rules, catalogue=catalogue)
     est = prepare_estimates(estimates)
@@ -242,6 +261,8 @@ def write_pack(
     written: list[Path] = []
     current = None
     for output in _outputs.OUTPUTS:  # the registry, looked up when the pack is written
+        if outputs is not None and output.name not in outputs:
+            continue
         if output.step != current:
             current = output.step
             step(current)
@@ -259,6 +280,8 @@ def write_pack(
         "disclosure_audit": _jsonable(audit_record),
         "outputs": {p.relative_to(out).as_posix(): sha256_file(p) for p in sorted(written)},
     }
+    if content.skipped:  # outputs this machine could not produce (e.g. report.pdf without WeasyPrint)
+        manifest["skipped"] = dict(sorted(content.skipped.items()))
     text = json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     (out / MANIFEST_NAME).write_bytes(text.encode("utf-8"))
     return manifest
