@@ -190,7 +190,7 @@ def test_every_pack_has_a_word_report_with_fields_chapters_and_figures(runs):
         text = "\n".join(p.text for p in d.paragraphs)
         summary = res[m].weighted.report["summary"].iloc[0]
         assert f"analizuota: {int(summary['n'])}" in text, m
-        assert f"imties dizaino efektas (Kish) – {summary['deff_kish']:.2f}".replace(".", ",") in text, m
+        assert f"imties dizaino efektas (Kišo) – {summary['deff_kish']:.2f}".replace(".", ",") in text, m
 
 
 def test_every_pdf_report_has_at_most_40_pages(runs):
