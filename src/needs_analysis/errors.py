@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["NeedsAnalysisError", "ConvergenceError", "MAX_VALUE", "MAX_LINE"]
+__all__ = ["NeedsAnalysisError", "ConvergenceError", "require_columns", "MAX_VALUE", "MAX_LINE"]
 
 #: Longest quoted value ('...' or "...") kept whole in a message; longer ones keep their start and an ellipsis.
 MAX_VALUE = 80
@@ -96,3 +96,29 @@ class ConvergenceError(NeedsAnalysisError):
     A subclass of :class:`NeedsAnalysisError`, so the CLI reports it the same
     way; callers that can retry with fewer margins catch it specifically.
     """
+
+
+def require_columns(frame, columns, *, where: str, expected: str, fix: str | None = None) -> None:
+    """Stop with one line when a table lacks columns a step needs.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table given (anything with ``.columns``).
+    columns : iterable of str
+        The columns it must have.
+    where : str
+        The table's name in the message (a file, a function, an argument).
+    expected : str
+        What the table should be.
+    fix : str, optional
+        How to get such a table.
+
+    Raises
+    ------
+    NeedsAnalysisError
+        "missing column(s) a, b", naming ``where``, ``expected`` and ``fix``.
+    """
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise NeedsAnalysisError("missing column(s) " + ", ".join(missing), where=where, expected=expected, fix=fix)

@@ -78,7 +78,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import DEFAULT_RULES, DisclosureRules
-from ..errors import NeedsAnalysisError
+from ..errors import NeedsAnalysisError, require_columns
 from ._rules import BASE_WITHHELD_FLAGS, as_bool
 from ._sets import CLEANING_STEPS, AuditData
 
@@ -350,10 +350,8 @@ def _flags(df: pd.DataFrame, col: str) -> np.ndarray:
 
 
 def _estimate_cells(b: _Builder, est: pd.DataFrame) -> None:
-    missing = [c for c in _REQUIRED if c not in est.columns]
-    if missing:
-        raise NeedsAnalysisError("missing column(s) " + ", ".join(missing), where="disclosure audit (estimates)",
-                                 expected="the estimates table (" + ", ".join(_REQUIRED) + ")")
+    require_columns(est, _REQUIRED, where="disclosure audit (estimates)",
+                    expected="the estimates table (" + ", ".join(_REQUIRED) + ")")
     mun = est["municipality"].astype(str).to_numpy()
     ind = est["indicator"].astype(str).to_numpy()
     dom = est["domain"].astype(str).to_numpy()
@@ -375,10 +373,8 @@ def _estimate_cells(b: _Builder, est: pd.DataFrame) -> None:
 
 
 def _comparison_cells(b: _Builder, cmp: pd.DataFrame) -> None:
-    missing = [c for c in ("municipality", "indicator", "n", "kind") if c not in cmp.columns]
-    if missing:
-        raise NeedsAnalysisError("missing column(s) " + ", ".join(missing), where="disclosure audit (comparison)",
-                                 expected="the comparison table of compare_municipalities")
+    require_columns(cmp, ("municipality", "indicator", "n", "kind"), where="disclosure audit (comparison)",
+                    expected="the comparison table of compare_municipalities")
     mun = cmp["municipality"].astype(str).to_numpy()
     ind = cmp["indicator"].astype(str).to_numpy()
     is_prop = (cmp["kind"].astype(str) == "proportion").to_numpy()

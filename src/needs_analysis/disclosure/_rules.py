@@ -60,7 +60,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import DEFAULT_RULES, DisclosureRules
-from ..errors import NeedsAnalysisError
+from ..errors import require_columns
 
 __all__ = ["FLAGS", "WITHHELD_FLAGS", "MASKED_COLUMNS", "apply_disclosure", "mask_withheld",
            "secondary_suppression", "apply_comparison_disclosure", "mask_comparison", "catalogue_partitions",
@@ -172,10 +172,8 @@ def apply_disclosure(
     base of 0 (not shown). Rows with a missing ``count`` are not checked for
     small counts. Secondary suppression follows the module-level rule.
     """
-    missing = [c for c in ("estimate", "se", "n") if c not in estimates.columns]
-    if missing:
-        raise NeedsAnalysisError("missing column(s) " + ", ".join(missing), where="apply_disclosure",
-                                 expected="an estimates table with estimate, se, n (and count, kind, sensitive)")
+    require_columns(estimates, ("estimate", "se", "n"), where="apply_disclosure",
+                    expected="an estimates table with estimate, se, n (and count, kind, sensitive)")
     out = estimates.copy()
     k = len(out)
     n = pd.to_numeric(out["n"], errors="coerce").to_numpy(dtype=float)

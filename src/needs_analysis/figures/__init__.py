@@ -13,7 +13,7 @@ from ..presentation import default_value_labels
 from ._save import figure_bytes, save_figure
 from ._style import COLORS, FIG_WIDTH_CM, FONT_FAMILY, OKABE_ITO, figure_titles, style_context
 from .bars import indicator_bars, needs_overview
-from .change import change_figure, change_rows
+from .change import change_figure
 from .comparison import comparison_figure, comparison_series
 from .pack import FIGURE_KEYS, PACK_FIGURES, PackFigureInput, catalogue_figure, pack_figures
 from .panels import (discrimination_belonging, employment_figure, figure_indicators, language_figure,
@@ -30,7 +30,6 @@ __all__ = [
     "discrimination_belonging",
     "comparison_figure",
     "change_figure",
-    "change_rows",
     "pack_figures",
     "panel_figure",
     "indicator_bars",

@@ -14,25 +14,7 @@ from ..presentation import check_lang, fmt_num, has_ui, prepare_change, ui
 from ._bars import finish_on_ax, flag_notes
 from ._style import COLORS, FONT_FAMILY, layout_figure, new_figure, style_context, wrap_label
 
-__all__ = ["change_figure", "change_rows"]
-
-
-def change_rows(change: pd.DataFrame, municipality: str) -> pd.DataFrame:
-    """The family rows of one municipality's overall estimates, withheld values blanked.
-
-    Parameters
-    ----------
-    change : DataFrame
-        :func:`needs_analysis.indicators.compare_waves` output.
-    municipality : str
-        The pack's municipality id.
-
-    Returns
-    -------
-    DataFrame
-        :func:`needs_analysis.presentation.prepare_change` with ``family_only=True``.
-    """
-    return prepare_change(change, municipality, family_only=True)
+__all__ = ["change_figure"]
 
 
 def _label(r: pd.Series, lang: str, use_area: bool) -> str:
@@ -87,7 +69,7 @@ def change_figure(
         municipality.
     """
     check_lang(lang)
-    rows = change_rows(change, municipality)
+    rows = prepare_change(change, municipality, family_only=True)
     if rows.empty:
         raise NeedsAnalysisError(f"no change rows of the headline family for {municipality!r}", where="change",
                                  expected="compare_waves output with the pack's municipality and a family")

@@ -9,7 +9,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ..disclosure import DEFAULT_RULES, DisclosureRules, apply_comparison_disclosure, as_bool, mask_comparison
-from ..errors import NeedsAnalysisError
+from ..errors import NeedsAnalysisError, require_columns
 from ..presentation import check_lang, fmt_num, has_ui, ui
 from ._bars import draw_series, figure_notes, finish_on_ax, n_note
 from ._style import layout_figure, new_figure, style_context, wrap_label
@@ -24,11 +24,8 @@ _SERIES = ("this", "rest", "all")
 def _prepare(comparison: pd.DataFrame, rules: DisclosureRules) -> pd.DataFrame:
     if not isinstance(comparison, pd.DataFrame):
         raise NeedsAnalysisError(f"got {type(comparison).__name__}", where="comparison", expected="a DataFrame")
-    missing = [c for c in _REQUIRED if c not in comparison.columns]
-    if missing:
-        raise NeedsAnalysisError("missing column(s) " + ", ".join(missing), where="comparison",
-                                 expected="the table from compare_municipalities",
-                                 fix="pass the output of needs_analysis.indicators.compare_municipalities")
+    require_columns(comparison, _REQUIRED, where="comparison", expected="the table from compare_municipalities",
+                    fix="pass the output of needs_analysis.indicators.compare_municipalities")
     if "flag" not in comparison.columns or "rest_flag" not in comparison.columns:
         return apply_comparison_disclosure(comparison, rules)
     return mask_comparison(comparison)

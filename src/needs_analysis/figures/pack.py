@@ -18,9 +18,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..disclosure import DEFAULT_RULES, DisclosureRules, as_bool
-from ..presentation import check_lang, prepare_estimates, single_municipality
+from ..presentation import check_lang, prepare_change, prepare_estimates, single_municipality
 from .bars import needs_overview
-from .change import change_figure, change_rows
+from .change import change_figure
 from .comparison import comparison_figure
 from .panels import (discrimination_belonging, employment_figure, figure_indicators, language_figure,
                      migration_profile, panel_figure, services_figure)
@@ -158,7 +158,7 @@ def _change(inp: PackFigureInput, key: str) -> Figure | None:
     """Figure 9 from the change table (left out without one, or without a comparable family row)."""
     if inp.change is None:
         return None
-    rows = change_rows(inp.change, inp.municipality)
+    rows = prepare_change(inp.change, inp.municipality, family_only=True)
     if not as_bool(rows["comparable"]).any():
         return None
     return change_figure(inp.change, lang=inp.lang, municipality=inp.municipality, rules=inp.rules)

@@ -15,7 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from ..errors import NeedsAnalysisError
+from ..errors import NeedsAnalysisError, require_columns
 from ..presentation import check_lang, fmt_int, fmt_pct, has_ui, ui, value_label
 from ._bars import source_note, style_value_axis
 from ._style import COLORS, FONT_FAMILY, layout_figure, new_figure, style_context, wrap_label
@@ -33,10 +33,8 @@ _CAT_IN = 0.42  # inches per category (three bars)
 def _check(margins: pd.DataFrame, variables: Sequence[str]) -> pd.DataFrame:
     if not isinstance(margins, pd.DataFrame):
         raise NeedsAnalysisError(f"got {type(margins).__name__}", where="margins_table", expected="a DataFrame")
-    missing = [c for c in _REQUIRED if c not in margins.columns]
-    if missing:
-        raise NeedsAnalysisError("missing column(s) " + ", ".join(missing), where="margins_table",
-                                 expected="weights_report['margins'] with " + ", ".join(_REQUIRED))
+    require_columns(margins, _REQUIRED, where="margins_table",
+                    expected="weights_report['margins'] with " + ", ".join(_REQUIRED))
     rows = margins[margins["variable"].astype(str).isin(list(variables))]
     absent = [v for v in variables if v not in set(rows["variable"].astype(str))]
     if absent:

@@ -61,7 +61,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import NeedsAnalysisError
+from ..errors import NeedsAnalysisError, require_columns
 
 __all__ = ["Indicator", "load_catalogue", "referenced_names", "AREAS", "DOMAINS"]
 
@@ -219,10 +219,7 @@ def _packaged_catalogue() -> tuple[Indicator, ...]:
 
 def _parse_catalogue(frame: pd.DataFrame, name: str) -> tuple[Indicator, ...]:
     """Validate the catalogue table and turn its rows into :class:`Indicator` records."""
-    missing = [c for c in _REQUIRED if c not in frame.columns]
-    if missing:
-        raise NeedsAnalysisError(f"missing column(s) {', '.join(missing)}", where=name,
-                                 expected="columns " + ", ".join(_REQUIRED))
+    require_columns(frame, _REQUIRED, where=name, expected="columns " + ", ".join(_REQUIRED))
     out = []
     seen: set[str] = set()
     for i, row in enumerate(frame.to_dict("records"), start=2):

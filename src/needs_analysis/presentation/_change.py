@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..disclosure import WITHHELD_FLAGS, as_bool
-from ..errors import NeedsAnalysisError
+from ..errors import NeedsAnalysisError, require_columns
 
 __all__ = ["REQUIRED_CHANGE_COLUMNS", "prepare_change"]
 
@@ -52,11 +52,8 @@ def prepare_change(change: pd.DataFrame, municipality: str, *, family_only: bool
     """
     if not isinstance(change, pd.DataFrame):
         raise NeedsAnalysisError(f"got {type(change).__name__}", where="change", expected="a DataFrame")
-    missing = [c for c in REQUIRED_CHANGE_COLUMNS if c not in change.columns]
-    if missing:
-        raise NeedsAnalysisError("missing column(s) " + ", ".join(missing), where="change",
-                                 expected="the table from compare_waves",
-                                 fix="pass the output of needs_analysis.indicators.compare_waves")
+    require_columns(change, REQUIRED_CHANGE_COLUMNS, where="change", expected="the table from compare_waves",
+                    fix="pass the output of needs_analysis.indicators.compare_waves")
     sel = ((change["municipality"].astype(str) == str(municipality)).to_numpy()
            & (change["domain"].astype(str) == "total").to_numpy())
     if family_only:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..disclosure import mask_withheld
-from ..errors import NeedsAnalysisError
+from ..errors import NeedsAnalysisError, require_columns
 
 __all__ = ["REQUIRED_ESTIMATE_COLUMNS", "prepare_estimates", "single_municipality"]
 
@@ -46,14 +46,9 @@ def prepare_estimates(estimates: pd.DataFrame, where: str = "estimates") -> pd.D
     """
     if not isinstance(estimates, pd.DataFrame):
         raise NeedsAnalysisError(f"got {type(estimates).__name__}", where=where, expected="a pandas DataFrame")
-    missing = [c for c in REQUIRED_ESTIMATE_COLUMNS if c not in estimates.columns]
-    if missing:
-        raise NeedsAnalysisError(
-            "missing column(s) " + ", ".join(missing),
-            where=where,
-            expected="the estimates table produced by the indicator engine",
-            fix="pass the output of estimate + apply_disclosure",
-        )
+    require_columns(estimates, REQUIRED_ESTIMATE_COLUMNS, where=where,
+                    expected="the estimates table produced by the indicator engine",
+                    fix="pass the output of estimate + apply_disclosure")
     out = estimates.copy()
     if "flag" not in out.columns:
         out["flag"] = ""

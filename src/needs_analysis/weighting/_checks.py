@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..clean import DERIVED_FROM
 from ..design.calibration import check_zero_margins
-from ..errors import NeedsAnalysisError
+from ..errors import NeedsAnalysisError, require_columns
 
 __all__ = ["validate_margins_frame", "check_categories", "check_zero_margins", "margin_totals", "check_totals",
            "normalise"]
@@ -38,10 +38,8 @@ def validate_margins_frame(frame: pd.DataFrame, columns: Sequence[str], where: s
         Missing columns; a count that is missing, not a number or negative
         (the message gives the row); a category listed twice.
     """
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise NeedsAnalysisError(f"missing column(s) {', '.join(missing)}", where=where,
-                                 expected="columns " + ", ".join(columns), fix="use the margins file format")
+    require_columns(frame, columns, where=where, expected="columns " + ", ".join(columns),
+                    fix="use the margins file format")
     raw = frame["count"]
     text = raw.astype(str).str.replace(",", ".", regex=False).str.strip()
     counts = pd.to_numeric(text.where(raw.notna()), errors="coerce")
