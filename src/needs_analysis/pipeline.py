@@ -1,8 +1,8 @@
 """The pipeline: load -> clean -> weight -> estimate -> disclosure -> report pack.
 
 Each stage is a function of its inputs and the run settings; :func:`run`
-chains them for one municipality or all six. The module contains no
-statistics of its own.
+chains them for one municipality or all of a wave's (``RunSettings.study``,
+``RunSettings.wave``). The module contains no statistics of its own.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pandas as pd
 from ._atomic import PACK, PROCESSED, OutputFolder, check_replaceable, replace_file, sweep, writes_folder
 from .clean import CleanResult, clean, scrub_identifiers, write_log
 from .codebook import Codebook, load_codebook
-from .config import RunSettings
+from .config import RunSettings, Study, Wave
 from .disclosure import apply_comparison_disclosure, apply_disclosure
 from .errors import NeedsAnalysisError
 from .harmonise import Harmonised, check_unmapped, harmonise, header_score, read_mapping
@@ -27,17 +27,18 @@ from .io import RawFile, find_raw_file, read_raw, write_parquet
 from ._parallel import Workers, resolve_jobs
 from ._safe_cells import write_csv
 from ._version import __version__
-from .municipalities import MUNICIPALITY_IDS, get_municipality, resolve_municipalities
+from .municipalities import get_municipality, resolve_municipalities
 from .weighting import WeightResult, read_margins, weight
 
 __all__ = ["MunicipalityRun", "load_stage", "read_stage", "harmonise_stage", "clean_stage", "weight_stage",
            "estimate_stage", "comparison_stage", "audit_stage", "pack_stage", "pack_parameters", "run_municipality",
-           "run", "STAGES", "CI_METHOD"]
+           "run", "STAGES", "CI_METHOD", "check_study", "previous_wave"]
 
 #: Stage names of one municipality, in order (progress display, timings); the report pack is written in the
 #: last three (figures, then tables, then the HTML report).
 STAGES: tuple[str, ...] = ("load", "clean", "weight", "estimate", "figures", "tables", "html")
-#: Confidence-interval method for proportions throughout the packs.
+#: Confidence-interval method for proportions of the default study (a study file may name another:
+#: ``ci_method``, :attr:`needs_analysis.config.Study.ci_method`).
 CI_METHOD = "logit"
 
 
@@ -142,14 +143,17 @@ def estimate_stage(
     catalogue=None,
     domains: tuple[str, ...] | None = None,
 ) -> pd.DataFrame:
-    """Catalogue indicators by domains (default: all of both), then disclosure control.
+    """Catalogue indicators by domains (default: the study's, else the catalogue's), then disclosure control.
+
+    Intervals use the study's CI method (``settings.study.ci_method``).
 
     Disclosure control applies ``settings.disclosure`` and protects the partitions of ``catalogue``, the
     catalogue the estimates were computed with (default: the packaged one).
     """
+    domains = domains if domains is not None else settings.study.domains
     kwargs = {} if domains is None else {"domains": tuple(domains)}
-    est = estimate_indicators(weighted.data, municipality=municipality, weights="weight",
-                              level=settings.ci_level, catalogue=catalogue, **kwargs)
+    est = estimate_indicators(weighted.data, municipality=municipality, weights="weight", level=settings.ci_level,
+                              ci_method=settings.study.ci_method, catalogue=catalogue, **kwargs)
     return apply_disclosure(est, settings.disclosure, catalogue=catalogue)
 
 
@@ -176,7 +180,7 @@ def comparison_stage(
     *,
     on_stage: Callable[[str, str], None] | None = None,
 ) -> pd.DataFrame | None:
-    """Each municipality against the other five, and the six-municipality total.
+    """Each municipality against the others of the wave, and the total of all of them.
 
     Parameters
     ----------
@@ -205,15 +209,16 @@ def comparison_stage(
         return None
     if on_stage:
         on_stage("all", "compare")
-    ordered = {m: frames[m] for m in MUNICIPALITY_IDS if m in frames}
+    ordered = {m: frames[m] for m in settings.municipalities if m in frames}
     return apply_comparison_disclosure(compare_municipalities(ordered, weights="weight", level=settings.ci_level,
-                                                              ci_method=CI_METHOD), settings.disclosure)
+                                                              ci_method=settings.study.ci_method),
+                                       settings.disclosure)
 
 
 def _with_export(settings: RunSettings, exclude=()) -> dict[str, Path]:
-    """Municipalities (not in ``exclude``) that have a raw export, and its path; the others are not compared."""
+    """The wave's municipalities (not in ``exclude``) with a raw export, and its path; the others are not compared."""
     out = {}
-    for m in MUNICIPALITY_IDS:
+    for m in settings.municipalities:
         if m in exclude:
             continue
         try:
@@ -230,7 +235,7 @@ def pack_parameters(settings: RunSettings, municipality: str) -> dict:
         "lang": settings.lang,
         "rake_variables": list(settings.rake_variables),
         "ci_level": settings.ci_level,
-        "ci_method": CI_METHOD,
+        "ci_method": settings.study.ci_method,
         "min_cell": settings.min_cell,
         "weight_method": settings.weight_method,
         "trim": settings.trim,
@@ -266,7 +271,7 @@ def _prepare(m: str, settings: RunSettings, cb: Codebook,
     notify(m, "load")
     raw, harmonised = load_stage(m, settings, cb)
     notify(m, "clean")
-    cleaned = clean_stage(harmonised, m, source=str(raw.path), codebook=cb)
+    cleaned = clean_stage(harmonised, m, source=str(raw.path), codebook=cb, survey_year=settings.survey_year)
     notify(m, "weight")
     return raw, cleaned, weight_stage(cleaned, m, settings), harmonised.unmapped_summary
 
@@ -322,6 +327,7 @@ def pack_stage(
         rules=settings.disclosure,
         on_step=on_step,
         respondents=respondents,
+        year=settings.survey_year,
     )
 
 
@@ -370,12 +376,12 @@ def run(
     *,
     on_stage: Callable[[str, str], None] | None = None,
 ) -> list[MunicipalityRun]:
-    """Run the pipeline for one municipality id or ``"all"`` six and write their packs.
+    """Run the pipeline for one municipality id or ``"all"`` of the run's wave and write their packs.
 
     Parameters
     ----------
     municipality : str
-        A municipality id or ``"all"``.
+        A municipality id of the wave (``settings.municipalities``) or ``"all"``.
     settings : RunSettings, optional
         Paths and options (default settings if None).
     on_stage : callable, optional
@@ -391,9 +397,12 @@ def run(
 
     Notes
     -----
-    Every pack compares its municipality with the other five, so the other
+    Every pack compares its municipality with the wave's others, so the other
     municipalities' exports (where present) are loaded, cleaned and weighted
-    too; their packs are written only when asked for.
+    too; their packs are written only when asked for. The wave
+    (``settings.wave``, default the study's latest) sets the folders
+    (``settings.raw_dir``, ``processed_dir``, ``reports_dir``) and the survey
+    year of the cleaning (ages, years in Lithuania, eligibility).
 
     Every output folder is written whole (see :mod:`needs_analysis._atomic`):
     before any work, each pack and processed folder to be replaced is checked
@@ -410,7 +419,8 @@ def run(
     script); notebooks and the CLI need nothing.
     """
     settings = settings or RunSettings()
-    targets = [m.id for m in resolve_municipalities(municipality)]
+    check_study(settings.study)
+    targets = [m.id for m in resolve_municipalities(municipality, settings.municipalities)]
     notify = on_stage or (lambda _m, _s: None)
     cb = load_codebook()
     exports = _with_export(settings)
@@ -444,3 +454,47 @@ def run_municipality(
     """Run the whole pipeline for one municipality (see :func:`run`)."""
     (result,) = run(get_municipality(municipality).id, settings, on_stage=on_stage)
     return result
+
+
+def check_study(study: Study) -> None:
+    """Check what only the layers above the settings know: the study's CI method, domains and comparison family.
+
+    Raises
+    ------
+    NeedsAnalysisError
+        Naming ``study.toml`` and the key: a CI method the survey statistics do not have, a domain that is not a
+        subgroup variable of the indicators, an indicator id of ``comparison_family`` not in the catalogue.
+    """
+    from .design import PROPORTION_CI_METHODS
+    from .indicators import DOMAINS, load_catalogue
+
+    where = study.source or "the study"
+    if study.ci_method not in PROPORTION_CI_METHODS:
+        raise NeedsAnalysisError(f"unknown CI method {study.ci_method!r}", where=f"{where}, key ci_method",
+                                 expected="one of " + ", ".join(PROPORTION_CI_METHODS), fix='e.g. ci_method = "logit"')
+    unknown = [d for d in (study.domains or ()) if d not in DOMAINS]
+    if unknown:
+        raise NeedsAnalysisError(f"unknown domain {unknown[0]!r}", where=f"{where}, key domains",
+                                 expected="subgroup variables among " + ", ".join(DOMAINS), fix="correct the name")
+    ids = {i.id for i in load_catalogue()}
+    unknown = [i for i in (study.comparison_family or ()) if i not in ids]
+    if unknown:
+        raise NeedsAnalysisError(f"unknown indicator {unknown[0]!r}", where=f"{where}, key comparison_family",
+                                 expected="indicator ids of resources/indicators.csv (e.g. need_language)",
+                                 fix="correct the id")
+
+
+def previous_wave(study: Study, wave: str) -> Wave | None:
+    """The wave before ``wave`` in the study's order (by year), or None for the first: what a change is measured against.
+
+    The hook for the change over time: where :func:`run` has the current wave's estimates of a municipality,
+    ``previous_wave(settings.study, settings.wave)`` names the wave to compare them with (its folders:
+    ``settings.with_(wave=prev.id)``), or None when there is none.
+
+    Examples
+    --------
+    >>> from needs_analysis.config import DEFAULT_STUDY
+    >>> previous_wave(DEFAULT_STUDY, "2021") is None
+    True
+    """
+    return study.previous(wave)

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 
 from ..disclosure import DEFAULT_RULES, DisclosureRules, as_bool
 from ..presentation import check_lang, prepare_estimates, single_municipality
+from ._bars import source_note
 from .bars import needs_overview
 from .comparison import comparison_figure
 from .panels import (discrimination_belonging, employment_figure, figure_indicators, language_figure,
@@ -50,6 +51,8 @@ class PackFigureInput:
         The catalogue in use (None: the packaged one).
     rules : DisclosureRules
         Thresholds quoted in the footnotes.
+    year : int or None
+        The survey year of the source notes (None: the default study's).
     """
 
     estimates: pd.DataFrame
@@ -60,6 +63,11 @@ class PackFigureInput:
     value_labels: Mapping | None
     catalogue: tuple | None
     rules: DisclosureRules
+    year: int | None = None
+
+    def source(self, municipality: str | None = None) -> str:
+        """The source note of a figure of ``municipality`` (default the pack's; "" for the whole survey)."""
+        return source_note(self.municipality if municipality is None else municipality, self.lang, year=self.year)
 
 
 #: A pack figure: ``draw(input, key) -> Figure``, or None when its input is absent.
@@ -79,7 +87,8 @@ def _respondent_profile(inp: PackFigureInput, key: str) -> Figure | None:
     big_n = summary["N"].iloc[0] if isinstance(summary, pd.DataFrame) and "N" in summary else None
     n = int(summary["n"].iloc[0]) if isinstance(summary, pd.DataFrame) and "n" in summary else None
     return respondent_profile(margins, lang=inp.lang, variables=variables, value_labels=inp.value_labels,
-                              municipality=inp.municipality, population_total=big_n, sample_total=n)
+                              municipality=inp.municipality, population_total=big_n, sample_total=n,
+                              source=inp.source())
 
 
 def _needs_overview(inp: PackFigureInput, key: str) -> Figure | None:
@@ -87,7 +96,7 @@ def _needs_overview(inp: PackFigureInput, key: str) -> Figure | None:
     est = inp.estimates
     if "headline" not in est.columns or not as_bool(est["headline"]).any():
         return None
-    return needs_overview(est, lang=inp.lang, municipality=inp.municipality, rules=inp.rules)
+    return needs_overview(est, lang=inp.lang, municipality=inp.municipality, rules=inp.rules, source=inp.source())
 
 
 def catalogue_figure(draw: Callable[..., Figure] | None = None) -> DrawPackFigure:
@@ -111,7 +120,7 @@ def catalogue_figure(draw: Callable[..., Figure] | None = None) -> DrawPackFigur
         if not ids & set(inp.estimates["indicator"].astype(str)):
             return None
         kwargs = {"lang": inp.lang, "catalogue": inp.catalogue, "municipality": inp.municipality,
-                  "rules": inp.rules}
+                  "rules": inp.rules, "source": inp.source()}
         return draw(inp.estimates, **kwargs) if draw is not None else panel_figure(inp.estimates, key, **kwargs)
 
     return draw_pack_figure
@@ -121,7 +130,8 @@ def _comparison(inp: PackFigureInput, key: str) -> Figure | None:
     """Figure 8 from the comparison table (left out without one)."""
     if inp.comparison is None:
         return None
-    return comparison_figure(inp.comparison, lang=inp.lang, municipality=inp.municipality, rules=inp.rules)
+    return comparison_figure(inp.comparison, lang=inp.lang, municipality=inp.municipality, rules=inp.rules,
+                             source=inp.source(""))
 
 
 #: The figures of a pack in report order: key (file name and HTML anchor) -> the function drawing it.
@@ -149,6 +159,7 @@ def pack_figures(
     municipality: str | None = None,
     catalogue=None,
     rules: DisclosureRules = DEFAULT_RULES,
+    year: int | None = None,
 ) -> dict[str, Figure]:
     """Draw the pack's figures (:data:`PACK_FIGURES`) for one municipality.
 
@@ -172,6 +183,8 @@ def pack_figures(
         Default: the packaged catalogue.
     rules : DisclosureRules, default DEFAULT_RULES
         Disclosure thresholds quoted in the footnotes.
+    year : int, optional
+        The survey year of the source notes (the run's wave's); default the default study's.
 
     Returns
     -------
@@ -184,6 +197,6 @@ def pack_figures(
     check_lang(lang)
     est, mid = single_municipality(prepare_estimates(estimates), municipality, "pack_figures")
     inp = PackFigureInput(est, mid, comparison, weights_report, lang, value_labels,
-                          None if catalogue is None else tuple(catalogue), rules)
+                          None if catalogue is None else tuple(catalogue), rules, year)
     figs = {key: draw(inp, key) for key, draw in PACK_FIGURES.items()}
     return {key: fig for key, fig in figs.items() if fig is not None}

@@ -8,12 +8,15 @@ each other's internals:
   (:func:`value_label`, :func:`default_value_labels`); the only module of the
   layer that reads a resource file (lazily, once);
 * :mod:`._formats`: numbers, counts and percentages as each language writes them;
+* :mod:`._counts`: the words counting the municipalities compared ("the other
+  five", "all six": :func:`compared_words`, from :func:`compared_count` of the run's comparison);
 * :mod:`._estimates`: the columns a presenter needs and the table checked and
   masked once (:func:`prepare_estimates`, :func:`single_municipality`).
 
 It draws nothing and writes no file.
 """
 
+from ._counts import compared_count, compared_words
 from ._estimates import REQUIRED_ESTIMATE_COLUMNS, prepare_estimates, single_municipality
 from ._formats import fmt_int, fmt_num, fmt_pct
 from ._text import DOMAIN_VARIABLES, REPORT_LANGS, check_lang, default_value_labels, has_ui, ui, value_label
@@ -32,4 +35,6 @@ __all__ = [
     "REQUIRED_ESTIMATE_COLUMNS",
     "prepare_estimates",
     "single_municipality",
+    "compared_count",
+    "compared_words",
 ]

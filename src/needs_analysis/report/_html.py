@@ -113,13 +113,15 @@ def render_html(
     captions: Mapping[str, str] | None = None,
     catalogue=None,
     notes: pd.DataFrame | None = None,
+    year: int | None = None,
+    compared: int | None = None,
 ) -> str:
     """Render the municipality report as one self-contained HTML page.
 
     Parameters
     ----------
     municipality : str
-        Municipality id (one of the six).
+        Municipality id.
     estimates : DataFrame
         Estimates table after disclosure; withheld values are masked again here.
     weights_report : WeightsReport or dict
@@ -146,6 +148,10 @@ def render_html(
         The Notes table from :func:`needs_analysis.tables.build_notes` for the
         same estimates, language and rules (the pack's workbook has it
         already); built here if omitted.
+    year : int, optional
+        The survey year of the subtitle (the run's wave's); default that of the default study.
+    compared : int, optional
+        Municipalities in the pack's comparison (the flags legend counts them).
 
     Returns
     -------
@@ -195,7 +201,7 @@ def render_html(
 
     if notes is None:
         notes = build_notes(est, weights_report, lang, rules=rules, catalogue=catalogue,
-                            comparison="05_comparison" in tables)
+                            comparison="05_comparison" in tables, compared=compared)
     sec_m = ui("notes.section.method", lang)
     method_texts = [str(t) for s, t in zip(notes.iloc[:, 0], notes.iloc[:, 2]) if s == sec_m]
     fmt = lambda v, d: fmt_num(v, lang, d)  # noqa: E731
@@ -213,14 +219,14 @@ def render_html(
                            n_eff=fmt_int(_summary_value(summary, "n_eff"), lang))]},
         {"title": ui("report.methods.ci", lang), "paragraphs": method_texts[1:]},
     ]
-    flags = [{"name": name, "text": text} for name, text in disclosure_rules(lang, rules)]
+    flags = [{"name": name, "text": text} for name, text in disclosure_rules(lang, rules, compared)]
     sections = [{"id": i, "title": ui(f"report.section.{k}", lang)} for i, k in
                 (("key", "key"), ("figures", "figures"), ("tables", "tables"), ("methods", "methods"),
                  ("processing", "processing"))]
     html = _template().render(
         lang=lang,
         title=ui("report.title", lang),
-        subtitle=ui("report.subtitle", lang, municipality=mun.name(lang), year=config.SURVEY_YEAR),
+        subtitle=ui("report.subtitle", lang, municipality=mun.name(lang), year=year if year is not None else config.SURVEY_YEAR),
         municipality_name=mun.name(lang),
         sections=sections,
         s_key=ui("report.section.key", lang), s_figures=ui("report.section.figures", lang),

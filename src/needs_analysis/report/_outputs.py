@@ -23,7 +23,9 @@ from matplotlib.figure import Figure
 from ..disclosure import DisclosureRules
 from ..errors import NeedsAnalysisError
 from ..figures import figure_bytes, pack_figures
+from ..indicators import POOLED
 from ..municipalities import Municipality
+from ..presentation import compared_count
 from ..tables import build_notes, build_tables, write_csv, write_excel
 from ._html import render_html
 
@@ -58,6 +60,8 @@ class PackContent:
     rules : DisclosureRules
     extra_figures : mapping of str to Figure
         Figures added to the registered ones (validated keys).
+    year : int or None
+        The survey year of the source notes and the subtitle (the run's wave's; None: the default study's).
     """
 
     municipality: Municipality
@@ -70,6 +74,7 @@ class PackContent:
     catalogue: tuple | None
     rules: DisclosureRules
     extra_figures: Mapping[str, Figure] = field(default_factory=dict)
+    year: int | None = None
     _images: dict[tuple[str, str], bytes] = field(default_factory=dict, repr=False)
 
     @cached_property
@@ -79,7 +84,7 @@ class PackContent:
         figs = pack_figures(self.estimates[own] if own.any() else self.estimates, self.comparison,
                             self.weights_report, lang=self.lang, value_labels=self.value_labels,
                             municipality=self.municipality.id if own.any() else None, catalogue=self.catalogue,
-                            rules=self.rules)
+                            rules=self.rules, year=self.year)
         for key, fig in self.extra_figures.items():
             if not _FIG_KEY.fullmatch(str(key)) or key in figs:
                 raise NeedsAnalysisError(f"invalid or duplicate figure key {key!r}",
@@ -106,7 +111,13 @@ class PackContent:
     def notes(self) -> pd.DataFrame:
         """The Notes sheet (:func:`needs_analysis.tables.build_notes`)."""
         return build_notes(self.estimates, self.weights_report, self.lang, rules=self.rules,
-                           catalogue=self.catalogue, comparison=self.comparison is not None)
+                           catalogue=self.catalogue, comparison=self.comparison is not None,
+                           compared=self.compared)
+
+    @property
+    def compared(self) -> int | None:
+        """How many municipalities the pack's comparison compares (None without one)."""
+        return compared_count(self.comparison, POOLED)
 
 
 def figure_files(fmt: str) -> Callable[[PackContent, Path], list[Path]]:
@@ -139,7 +150,8 @@ def report_html(content: PackContent, out: Path) -> list[Path]:
                        weights_report=content.weights_report, cleaning_summary=content.cleaning_summary,
                        figures={key: content.image(key, "svg") for key in content.figures}, lang=content.lang,
                        tables=content.tables, value_labels=content.value_labels, rules=content.rules,
-                       catalogue=content.catalogue, notes=content.notes,
+                       catalogue=content.catalogue, notes=content.notes, year=content.year,
+                       compared=content.compared,
                        captions={k: f.get_label() for k, f in content.figures.items() if f.get_label()})
     path = out / "report.html"
     path.write_bytes(html.encode("utf-8"))

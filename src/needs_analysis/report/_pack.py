@@ -104,6 +104,7 @@ def write_pack(
     on_step: Callable[[str], None] | None = None,
     respondents=None,
     audit: bool = True,
+    year: int | None = None,
 ) -> dict:
     """Write the full report pack of one municipality.
 
@@ -142,8 +143,8 @@ def write_pack(
         :func:`needs_analysis.figures.indicator_bars`) keyed ``"<nn>_<name>"``;
         they are saved and embedded like the built-in ones, all in key order.
     comparison : DataFrame, optional
-        :func:`needs_analysis.indicators.compare_municipalities` output for all
-        six municipalities (figure 8 and table 5). Disclosure control is applied
+        :func:`needs_analysis.indicators.compare_municipalities` output for the
+        municipalities compared (figure 8 and table 5; its words count them). Disclosure control is applied
         here if it has no ``flag`` column; withheld values are masked again.
     catalogue : sequence of Indicator, optional
         Catalogue the estimates were computed with (default: packaged).
@@ -160,6 +161,9 @@ def write_pack(
     audit : bool, default True
         ``False`` writes the pack without the audit (for tables that do not
         come from respondents, e.g. in tests); the manifest says so.
+    year : int, optional
+        The survey year the source notes and the subtitle quote (the run's wave's); default the default
+        study's (:data:`needs_analysis.config.SURVEY_YEAR`).
 
     Returns
     -------
@@ -202,7 +206,8 @@ def write_pack(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     content = _outputs.PackContent(mun, lang, est, weights_report, cleaning_summary, cmp, value_labels,
-                                   None if catalogue is None else tuple(catalogue), rules, dict(extra_figures or {}))
+                                   None if catalogue is None else tuple(catalogue), rules, dict(extra_figures or {}),
+                                   year)
     step = on_step or (lambda _name: None)
     written: list[Path] = []
     current = None

@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..disclosure import BASE_WITHHELD_FLAGS, DEFAULT_RULES, DisclosureRules, mask_withheld
 from ..errors import NeedsAnalysisError
-from ..presentation import check_lang, has_ui, prepare_estimates, ui, value_label
+from ..presentation import check_lang, compared_words, has_ui, prepare_estimates, ui, value_label
 from ._format import DEC2_FORMAT, DEC3_FORMAT, INT_FORMAT, PCT_FORMAT, count_column, disclosure_rules, flag_texts
 from ._pack_tables import table_comparison, table_services
 
@@ -230,6 +230,7 @@ def build_notes(
     rules: DisclosureRules = DEFAULT_RULES,
     catalogue=None,
     comparison: bool = False,
+    compared: int | None = None,
 ) -> pd.DataFrame:
     """The "Notes" sheet: definitions, universe, method, flags legend.
 
@@ -249,6 +250,8 @@ def build_notes(
         (default: packaged catalogue; indicators not in it get the label only).
     comparison : bool
         Add the method of the municipality comparison (table 5).
+    compared : int, optional
+        Municipalities in that comparison (the method and legend texts count them); None: no number.
 
     Returns
     -------
@@ -308,9 +311,10 @@ def build_notes(
     rows.append((sec_m, ui("report.methods.ci", lang), ui("notes.method.ci", lang, methods=", ".join(methods) or "—")))
     rows.append((sec_m, ui("col.deff", lang), ui("notes.method.deff", lang)))
     if comparison:
-        rows.append((sec_m, ui("table.05_comparison", lang), ui("notes.method.compare", lang)))
+        rows.append((sec_m, ui("table.05_comparison", lang), ui("notes.method.compare", lang,
+                                                                **compared_words(compared, lang))))
     sec_f = ui("notes.section.flags", lang)
-    rows.extend((sec_f, name, text) for name, text in disclosure_rules(lang, rules))
+    rows.extend((sec_f, name, text) for name, text in disclosure_rules(lang, rules, compared))
     out = pd.DataFrame(rows, columns=[ui("col.section", lang), ui("col.item", lang), ui("col.text", lang)])
     out.attrs["title"] = "Notes"
     out.attrs["formats"] = {}
