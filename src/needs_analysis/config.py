@@ -327,13 +327,13 @@ def _parse_wave(table, i: int, path: Path) -> Wave:
     if isinstance(year, bool) or not isinstance(year, int) or not 1990 <= year <= 2100:
         raise _study_error(path, where + "year", f"year is {year!r}", "the survey's year, a whole number such as 2024",
                            "write year = 2024")
-    ids = _str_list(table["municipalities"], path, where + "municipalities", '["vilnius", "kaunas-r"]')
+    ids = _str_list(table["municipalities"], path, where + "municipalities", '["vilnius", "kaunas_r"]')
     for mid in ids:
         try:
             get_municipality(mid)
         except NeedsAnalysisError:
             raise _study_error(path, where + "municipalities", f"unknown municipality id {mid!r}",
-                               "ids of `needs-analysis municipalities` (e.g. vilnius, kaunas-r, birstonas)",
+                               "ids of `needs-analysis municipalities` (e.g. vilnius, kaunas_r, birstonas)",
                                "correct the id") from None
     texts = {}
     for key in ("mode", "questionnaire_version", "raw", "reference", "processed", "reports"):
@@ -526,6 +526,10 @@ class RunSettings:
         The study; None: read from ``data_dir`` (:func:`load_study`) when the settings are made, once.
     wave : str or None
         The wave of the run (``--wave``); None: the study's latest.
+    cache : bool
+        Keep the prepared stages (clean, weighted) of every municipality in the wave's processed folder
+        (``.cache/``, keyed by the inputs' hashes) and take the comparison's others from there when their
+        inputs have not changed (:class:`needs_analysis.pipeline.PreparedCache`). The output is the same.
 
     Notes
     -----
@@ -553,6 +557,7 @@ class RunSettings:
     disclosure: DisclosureRules | None = None
     study: Study | None = None
     wave: str | None = None
+    cache: bool = True
     #: the study-derived fields given explicitly (kept by :meth:`with_` when the data folder changes)
     explicit: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
 

@@ -1,8 +1,8 @@
 """Lithuania's 60 municipalities (savivaldybės), from the packaged ``resources/municipalities.csv``.
 
 Ids are ASCII (used in file names and on the command line): the town's name
-(``"vilnius"``, ``"jonava"``, ``"birstonas"``), with ``-r`` for a district
-municipality whose name a city municipality shares (``"kaunas-r"``: Kauno
+(``"vilnius"``, ``"jonava"``, ``"birstonas"``), with ``_r`` for a district
+municipality whose name a city municipality shares (``"kaunas_r"``: Kauno
 rajono savivaldybė; ``"kaunas"`` is the city). Display names keep their
 Lithuanian diacritics. ``code`` is the official municipality code (Register of
 Administrative Units; the CSV's header names its source).
@@ -85,7 +85,7 @@ def all_municipalities() -> tuple[Municipality, ...]:
     --------
     >>> len(all_municipalities())
     60
-    >>> get_municipality("kaunas-r").name("lt"), get_municipality("kaunas-r").code
+    >>> get_municipality("kaunas_r").name("lt"), get_municipality("kaunas_r").code
     ('Kauno rajono savivaldybė', 52)
     """
     rows = list(csv.DictReader(_resource_lines()))
@@ -124,7 +124,7 @@ def get_municipality(mid: str) -> Municipality:
     raise NeedsAnalysisError(
         f"unknown municipality {mid!r}",
         where="--municipality",
-        expected="a municipality id such as vilnius, kaunas-r or birstonas (or 'all')",
+        expected="a municipality id such as vilnius, kaunas_r or birstonas (or 'all')",
         fix="`needs-analysis municipalities` lists the 60 ids",
         exit_code=2,
     )

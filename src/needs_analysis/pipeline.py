@@ -8,9 +8,12 @@ chains them for one municipality or all of a wave's (``RunSettings.study``,
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
+import pickle
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -32,7 +35,7 @@ from .weighting import WeightResult, read_margins, weight
 
 __all__ = ["MunicipalityRun", "load_stage", "read_stage", "harmonise_stage", "clean_stage", "weight_stage",
            "estimate_stage", "comparison_stage", "audit_stage", "pack_stage", "pack_parameters", "run_municipality",
-           "run", "STAGES", "CI_METHOD", "check_study", "previous_wave"]
+           "run", "STAGES", "CI_METHOD", "check_study", "previous_wave", "PreparedCache", "prepared_key"]
 
 #: Stage names of one municipality, in order (progress display, timings); the report pack is written in the
 #: last three (figures, then tables, then the HTML report).
@@ -399,7 +402,9 @@ def run(
     -----
     Every pack compares its municipality with the wave's others, so the other
     municipalities' exports (where present) are loaded, cleaned and weighted
-    too; their packs are written only when asked for. The wave
+    too (or, with ``settings.cache``, taken from :class:`PreparedCache` when
+    an earlier run prepared them from the same inputs); their packs are
+    written only when asked for. The wave
     (``settings.wave``, default the study's latest) sets the folders
     (``settings.raw_dir``, ``processed_dir``, ``reports_dir``) and the survey
     year of the cleaning (ages, years in Lithuania, eligibility).
@@ -429,10 +434,19 @@ def run(
     folders = _output_folders(settings, targets)
     for folder, kind in folders:
         check_replaceable(folder, kind)
+    cache = PreparedCache(settings) if settings.cache else None
+    cached = {m: hit for m in names[len(targets):] if cache is not None
+              and (hit := cache.load(m, exports[m])) is not None}  # others prepared by an earlier run
+    fresh = [m for m in names if m not in cached]
     try:
-        with Workers(resolve_jobs(settings.jobs, len(names)), notify) as workers:
-            done = workers.map(_prepare_task, [(m, settings) for m in names], cost=size)
-            prepared = dict(zip(names, done, strict=True))
+        with Workers(resolve_jobs(settings.jobs, len(fresh)), notify) as workers:
+            done = workers.map(_prepare_task, [(m, settings) for m in fresh],
+                               cost=[s for m, s in zip(names, size, strict=True) if m not in cached])
+            prepared = {**dict(zip(fresh, done, strict=True)), **cached}
+            prepared = {m: prepared[m] for m in names}
+            if cache is not None:
+                for m in fresh:
+                    cache.store(m, exports[m], prepared[m], cb)
             comparison = comparison_stage({m: p[2] for m, p in prepared.items()}, settings, cb, on_stage=on_stage)
             _write_comparison(comparison, settings)
             respondents = audit_stage({m: p[1:3] for m, p in prepared.items()})
@@ -454,6 +468,104 @@ def run_municipality(
     """Run the whole pipeline for one municipality (see :func:`run`)."""
     (result,) = run(get_municipality(municipality).id, settings, on_stage=on_stage)
     return result
+
+
+#: Folder of the prepared-stage cache inside a wave's processed folder.
+CACHE_DIR = ".cache"
+
+
+@lru_cache(maxsize=1)
+def _code_fingerprint() -> str:
+    """sha256 over the package's modules and resources: a cache entry of other code is stale."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix not in (".pyc",)
+                       and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _file_hash(path: Path | None) -> str | None:
+    from .io import sha256_file
+
+    return sha256_file(path) if path is not None and Path(path).is_file() else None
+
+
+def prepared_key(municipality: str, settings: RunSettings, raw_path: Path) -> str:
+    """The cache key of a municipality's prepared stages: a sha256 of every input they depend on.
+
+    The raw export's and the margins' (and mapping file's) sha256, the loading, cleaning and weighting
+    settings, the study (its wave's year, raking variables...), the package version and a fingerprint of its
+    code and resources.
+    """
+    parts = {
+        "municipality": municipality,
+        "raw": _file_hash(raw_path),
+        "margins": _file_hash(settings.margins_path),
+        "mapping": _file_hash(settings.mapping_file),
+        "settings": [repr(getattr(settings, k)) for k in ("rake_variables", "min_cell", "weight_method", "trim",
+                                                           "normalise", "max_unmapped", "sheet", "ci_level")],
+        "study": repr(settings.study),
+        "wave": settings.wave,
+        "code": _code_fingerprint(),
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+class PreparedCache:
+    """The prepared stages (clean, weighted) of a wave's municipalities, kept for the comparison of later runs.
+
+    Entries live in ``<processed>/<wave>/.cache/<m>.<key>.pkl`` (:func:`prepared_key`), each written whole
+    (:func:`needs_analysis._atomic.replace_file`); an entry of other inputs, settings or code is stale and
+    ignored (and replaced when the municipality is prepared again). What is kept is what the comparison and
+    the disclosure audit use: the weighted respondents without the columns that identify people
+    (free text, meta and identifier columns the catalogue does not use; the same rule as
+    ``processed/<m>/responses.parquet``), the weighting cells and report, the cleaning log (masked) and row
+    accounting. An entry is a pickle of the run's own objects: the cache folder is the tool's, not an
+    exchange format.
+    """
+
+    def __init__(self, settings: RunSettings) -> None:
+        self.folder = settings.processed_dir / CACHE_DIR
+        self.settings = settings
+
+    def _path(self, municipality: str, key: str) -> Path:
+        return self.folder / f"{municipality}.{key}.pkl"
+
+    def load(self, municipality: str, raw_path: Path) -> tuple | None:
+        """``(None, cleaned, weighted, None)`` from a current entry, or None (no entry, stale or unreadable)."""
+        path = self._path(municipality, prepared_key(municipality, self.settings, raw_path))
+        if not path.is_file():
+            return None
+        try:
+            with path.open("rb") as fh:
+                cleaned, weighted = pickle.load(fh)
+        except Exception:  # noqa: BLE001 - an unreadable entry is only a cache miss
+            return None
+        return None, cleaned, weighted, None
+
+    def store(self, municipality: str, raw_path: Path, prepared: tuple, codebook: Codebook) -> None:
+        """Keep a municipality's prepared stages (replacing its stale entries)."""
+        from dataclasses import replace as dc_replace
+
+        from .clean import find_identifiers
+        from .indicators import DOMAINS, load_catalogue, referenced_names
+
+        _raw, cleaned, weighted, _unmapped = prepared
+        used = set(DOMAINS) | set(self.settings.rake_variables) | set(self.settings.study.domains or ())
+        for ind in load_catalogue():
+            used.update((*referenced_names(ind.universe), *referenced_names(ind.numerator), *ind.base_variables()))
+        found = find_identifiers(weighted.data, codebook)
+        drop = sorted(set(found.loc[found["n"] > 0, "column"]) - used - {"respondent_id", "weight"})
+        kept = (CleanResult(weighted.data.iloc[:0, :0], cleaned.log, cleaned.summary, cleaned.n_received),
+                dc_replace(weighted, data=weighted.data.drop(columns=drop)))
+        key = prepared_key(municipality, self.settings, raw_path)
+        with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
+            for old in self.folder.glob(f"{municipality}.*.pkl"):
+                if old.name != self._path(municipality, key).name:
+                    old.unlink(missing_ok=True)
+            with replace_file(self._path(municipality, key)) as temp:
+                temp.write_bytes(pickle.dumps(kept, protocol=5))
 
 
 def check_study(study: Study) -> None:
