@@ -41,6 +41,8 @@ def _lt(n: int, adj_nom: tuple[str, str], adj_gen: tuple[str, str]) -> tuple[str
     """(nominative phrase, genitive phrase, nominative short, genitive short) for ``n`` municipalities."""
     if n == 1:
         return f"{adj_nom[0]} savivaldybė", f"{adj_gen[0]} savivaldybės", adj_nom[0], adj_gen[0]
+    if n == 2 and adj_nom[0] == "visa":  # all two: both
+        return "abi savivaldybės", "abiejų savivaldybių", "abi", "abiejų"
     if n in _LT_NOM:
         nom, gen = f"{adj_nom[1]} {_LT_NOM[n]}", f"{adj_gen[1]} {_LT_GEN[n]}"
         return f"{nom} savivaldybės", f"{gen} savivaldybių", nom, gen
@@ -77,6 +79,8 @@ def compared_words(n: int | None, lang: str) -> dict[str, str]:
     ('kitos devynios savivaldybės', 'all-10')
     >>> compared_words(16, "lt")["all_nom"], compared_words(22, "lt")["rest_gen"]
     ('visos 16 savivaldybių', 'kitos 21 savivaldybės')
+    >>> compared_words(2, "lt")["Rest_nom"], compared_words(2, "en")["all_short"]
+    ('Kita savivaldybė', 'both')
     """
     check_lang(lang)
     if lang == "lt":
@@ -100,6 +104,8 @@ def compared_words(n: int | None, lang: str) -> dict[str, str]:
         words = {"rest_nom": f"other{rest_num} {noun}", "rest_short": f"other{rest_num}",
                  "all_nom": f"all{all_num} municipalities", "all_short": f"all{all_num}",
                  "rest_adj": f"other{rest_num.replace(' ', '-')}", "all_adj": f"all{all_num.replace(' ', '-')}"}
+        if n == 2:  # all two: both
+            words.update(all_nom="both municipalities", all_short="both", all_adj="both")
         words.update({"rest_gen": words["rest_nom"], "rest_gen_short": words["rest_short"],
                       "all_gen": words["all_nom"], "all_gen_short": words["all_short"]})
     words.update({k[0].upper() + k[1:]: v[0].upper() + v[1:] for k, v in list(words.items())})
