@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from needs_analysis.cli import app
-from needs_analysis.municipalities import MUNICIPALITY_IDS
+from needs_analysis.config import DEFAULT_MUNICIPALITIES as MUNICIPALITY_IDS
 
 runner = CliRunner()
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -140,7 +140,13 @@ def resolve_municipalities(mid: str, among: tuple[str, ...] | None = None) -> li
     """
     if str(mid).strip().lower() == "all":
         return [get_municipality(m) for m in among] if among is not None else list(all_municipalities())
-    found = get_municipality(mid)
+    try:
+        found = get_municipality(mid)
+    except NeedsAnalysisError as err:
+        if among is None:
+            raise
+        raise NeedsAnalysisError(err.message, where=err.where, expected="one of " + ", ".join(among) + " (or 'all')",
+                                 fix=err.fix, exit_code=2) from None
     if among is not None and found.id not in among:
         raise NeedsAnalysisError(f"municipality {found.id!r} is not surveyed in this wave", where="--municipality",
                                  expected="one of " + ", ".join(among) + " (or 'all')",

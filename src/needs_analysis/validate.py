@@ -140,8 +140,8 @@ def guess_municipality(path: Path, harmonised: Harmonised | None = None) -> str:
         if len(top) and str(top.index[0]) in MUNICIPALITY_IDS:
             return str(top.index[0])
     raise NeedsAnalysisError("cannot tell which municipality the file is for", where=str(path),
-                             expected="one of " + ", ".join(MUNICIPALITY_IDS),
-                             fix="pass --municipality", exit_code=2)
+                             expected="a file named <municipality id>.<ext> or answers naming its municipality",
+                             fix="pass --municipality (`needs-analysis municipalities` lists the ids)", exit_code=2)
 
 
 def check_summary(log: pd.DataFrame) -> pd.DataFrame:
