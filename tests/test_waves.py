@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import pickle
 import shutil
 from pathlib import Path
 
@@ -132,6 +133,13 @@ def test_an_18_year_old_is_an_adult_in_2024_and_a_minor_in_2021():
     assert rid not in set(in_2021.data["respondent_id"])
     dropped = in_2021.log[in_2021.log["respondent_id"] == rid]
     assert list(dropped["check_id"]) == ["eligible_age"] and dropped["reason"].iloc[0] == "ineligible: under 18"
+    # born 2007: 17 in 2024, a minor; born 2012: 18 in a 2030 wave, an adult (beyond the form's 2008 limit)
+    data.loc[data["respondent_id"] == rid, "birth_year"] = 2007
+    minor = clean(dataclasses.replace(harmonised, data=data), "jonava", codebook=cb, survey_year=2024)
+    assert list(minor.log.loc[minor.log["respondent_id"] == rid, "check_id"]) == ["eligible_age"]
+    data.loc[data["respondent_id"] == rid, "birth_year"] = 2012
+    later = clean(dataclasses.replace(harmonised, data=data), "jonava", codebook=cb, survey_year=2030)
+    assert int(later.data.loc[later.data["respondent_id"] == rid, "age"].iloc[0]) == 18
 
 
 def test_a_second_run_reuses_the_others_cached_stages_and_gives_identical_packs(latest, folder, monkeypatch):
@@ -149,7 +157,11 @@ def test_a_second_run_reuses_the_others_cached_stages_and_gives_identical_packs(
     pipeline.run("jonava", settings)
     assert calls == ["jonava"]  # kaunas_r, needed by the comparison, came from the cache
     assert _digests(pack) == before
-    assert len(list((settings.processed_dir / ".cache").glob("kaunas_r.*.pkl"))) == 1
+    (entry,) = (settings.processed_dir / ".cache").glob("kaunas_r.*.pkl")
+    with entry.open("rb") as fh:
+        cleaned, weighted = pickle.load(fh)
+    assert not {"contact_email", "comments"} & set(weighted.data.columns)  # no identifying columns kept
+    assert cleaned.data.empty and len(cleaned.log) and len(weighted.data) == len(latest[1]["kaunas_r"].weighted.data)
     # changed inputs make the entry stale: new margins for kaunas_r -> prepared again
     margins = settings.margins_path
     table = pd.read_csv(margins)

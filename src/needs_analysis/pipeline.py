@@ -556,7 +556,7 @@ class PreparedCache:
         for ind in load_catalogue():
             used.update((*referenced_names(ind.universe), *referenced_names(ind.numerator), *ind.base_variables()))
         found = find_identifiers(weighted.data, codebook)
-        drop = sorted(set(found.loc[found["n"] > 0, "column"]) - used - {"respondent_id", "weight"})
+        drop = sorted(set(found.loc[found["kind"] != "review", "column"]) - used - {"respondent_id", "weight"})
         kept = (CleanResult(weighted.data.iloc[:0, :0], cleaned.log, cleaned.summary, cleaned.n_received),
                 dc_replace(weighted, data=weighted.data.drop(columns=drop)))
         key = prepared_key(municipality, self.settings, raw_path)
