@@ -118,6 +118,7 @@ def test_settings_read_the_study_once_and_follow_a_new_data_folder(tmp_path):
     ('[title]\nlt = "T"\nen = "S"\n[[waves]]\nid = "2024"\nyear = 2024\nmunicipalities = ["vilnius"]\nyaer = 1\n',
      "key waves[0].yaer", "one of id, year"),
     ('rake = ["sex"]\n[title]\nlt = "T"\nen = "S"\n', "key rake", "one of title, waves"),
+    ('[title]\nlt = "T"\nen = "S"\n[waves]\nid = "2024"\n', "key waves", "a list of tables ([[waves]])"),
     ('[title]\nlt = "T"\n', "key title", "a table with the title in lt and en"),
     ('[title]\nlt = "T"\nen = "S"\n[disclosure]\nmin_n = 60\n[[waves]]\nid = "1"\nyear = 2024\n'
      'municipalities = ["vilnius"]\n', "key disclosure", "min_n <= caution_n"),

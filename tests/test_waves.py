@@ -196,3 +196,30 @@ def test_a_folder_without_study_file_is_the_default_study(tmp_path):
     assert run.manifest["municipality"] == "jonava" and (tmp_path / "reports" / "jonava" / "report.html").is_file()
     text = (tmp_path / "reports" / "jonava" / "tables" / "05_comparison.csv").read_text(encoding="utf-8")
     assert "Kita: įvertis" in text.splitlines()[0]
+
+
+def test_cli_runs_a_wave_and_validates_an_export_for_its_year(latest, folder, monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    from needs_analysis.cli import app
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["run", "--data-dir", str(folder), "--wave", "2024", "-m", "kaunas_r", "-q", "-j", "1"])
+    assert res.exit_code == 0, res.output
+    assert f"kaunas_r: 58 respondents analysed -> {folder.parent / 'reports' / '2024' / 'kaunas_r'}" in res.output
+    # validate --wave: the wave's year decides who is an adult (one respondent born 2006)
+    data = read_raw(DATA / "raw" / "jonava.xlsx").data.copy()
+    data.loc[data.index[0], "birth_year"] = "2006"
+    export = tmp_path / "jonava.csv"
+    data.to_csv(export, index=False)
+    monkeypatch.setenv("NEEDS_ANALYSIS_DATA", str(folder))
+    logs = {}
+    for wave in ("2021", "2024"):
+        out = tmp_path / wave
+        res = runner.invoke(app, ["validate", str(export), "--wave", wave, "--out", str(out)])
+        assert res.exit_code == 0, res.output
+        logs[wave] = pd.read_csv(out / "cleaning_log.csv", dtype=str)
+    minors = {w: {float(v) for v in log.loc[log["check_id"] == "eligible_age", "old_value"]} for w, log in logs.items()}
+    assert 2006.0 in minors["2021"] and 2006.0 not in minors["2024"]
+    res = runner.invoke(app, ["validate", str(export), "--wave", "1999"])
+    assert res.exit_code == 2 and "no wave '1999'" in res.output

@@ -362,6 +362,9 @@ def parse_study(data: dict, path: Path) -> Study:
                            'write [title] then lt = "..." and en = "..."')
     _unknown(title, ("lt", "en"), path, "title.")
     waves_data = data.get("waves")
+    if isinstance(waves_data, dict):
+        raise _study_error(path, "waves", "waves is one table ([waves])", "a list of tables ([[waves]])",
+                           "write [[waves]] (two brackets) before each wave")
     if not isinstance(waves_data, list) or not waves_data:
         raise _study_error(path, "waves", "the study has no wave", "at least one [[waves]] table",
                            'add [[waves]] with id, year and municipalities')
