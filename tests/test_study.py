@@ -105,6 +105,8 @@ def test_settings_read_the_study_once_and_follow_a_new_data_folder(tmp_path):
     assert moved.rake_variables == RAKE_VARIABLES and moved.disclosure == DEFAULT_RULES
     kept = RunSettings(data_dir=tmp_path, rake_variables=("sex",)).with_(data_dir=other)
     assert kept.rake_variables == ("sex",)  # given explicitly: kept
+    swapped = s.with_(study=DEFAULT_STUDY)  # a study given as it is: its wave and values
+    assert (swapped.wave, swapped.rake_variables, swapped.disclosure) == ("2021", RAKE_VARIABLES, DEFAULT_RULES)
 
 
 @pytest.mark.parametrize(("text", "key", "expected"), [

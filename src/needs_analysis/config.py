@@ -618,12 +618,13 @@ class RunSettings:
     def with_(self, **changes) -> "RunSettings":
         """Return a copy with ``changes`` applied.
 
-        A new ``data_dir`` (without ``study``) reads that folder's study; the wave, raking variables and
-        disclosure rules then come from it unless they were given explicitly (here or before).
+        A new ``data_dir`` (without ``study``) reads that folder's study, a new ``study`` is taken as it is;
+        the wave, raking variables and disclosure rules then come from the new study unless they were given
+        explicitly (here or before).
         """
         explicit = self.explicit | {k for k in _FROM_STUDY if changes.get(k) is not None}
-        if "data_dir" in changes and "study" not in changes:
-            changes["study"] = None
+        if ("data_dir" in changes and "study" not in changes) or changes.get("study") is not None:
+            changes.setdefault("study", None)
             for k in _FROM_STUDY:
                 if k not in changes and k not in explicit:
                     changes[k] = None
