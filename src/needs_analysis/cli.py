@@ -135,7 +135,7 @@ def run(
     data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="Folder with study.toml (optional) and the waves' raw/, reference/, processed/ (default: ./data).")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Folder for the report packs (default: reports/ beside the data folder).")] = None,
     margins: Annotated[Optional[Path], typer.Option("--margins", help="Population margins CSV (default: the wave's reference/population_margins.csv).")] = None,
-    rake: Annotated[Optional[str], typer.Option("--rake", help="Comma-separated weighting variables with margins in the margins file (default: sex,agegrp,citgrp,permit_grounds,years_lt).")] = None,
+    rake: Annotated[Optional[str], typer.Option("--rake", help="Comma-separated weighting variables with margins in the margins file (default: the study's raking_variables; without study.toml sex,agegrp,citgrp,permit_grounds,years_lt).")] = None,
     weight_method: Annotated[str, typer.Option("--weight-method", help="rake, linear, logit or poststratify.")] = "rake",
     trim: Annotated[Optional[str], typer.Option("--trim", help="Cap the weights: a multiple of the median (e.g. 5) or an absolute cap (e.g. 250abs).")] = None,
     normalise: Annotated[bool, typer.Option("--normalise", help="Scale margins whose totals differ to a common total instead of stopping.")] = False,
