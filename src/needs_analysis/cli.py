@@ -146,6 +146,7 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
     sheet: Annotated[Optional[str], typer.Option("--sheet", help="Workbook sheet with the responses, name or 0-based number (default: found by its header).")] = None,
     wave: Annotated[Optional[str], typer.Option("--wave", help=_WAVE_HELP)] = None,
+    cache: Annotated[bool, typer.Option("--cache/--no-cache", help="Take the other municipalities of the comparison from the prepared stages of an earlier run when their inputs are unchanged (processed/<wave>/.cache; the packs are the same); --no-cache prepares every one again and keeps nothing.")] = True,
 ) -> None:
     """Build the report pack of one municipality (or all of a wave's) from its raw survey export."""
     with _guard():
@@ -157,7 +158,8 @@ def run(
         if lang not in ("lt", "en"):
             raise NeedsAnalysisError(f"unknown language {lang!r}", where="--lang", expected="lt or en", exit_code=2)
         settings = RunSettings(lang=lang, jobs=jobs, max_unmapped=max_unmapped, mapping_file=mapping,
-                               sheet=sheet, **({"data_dir": data_dir} if data_dir is not None else {}), wave=wave)
+                               sheet=sheet, **({"data_dir": data_dir} if data_dir is not None else {}), wave=wave,
+                               cache=cache)
         targets = resolve_municipalities(municipality, settings.municipalities)
         if mapping is not None:
             from .codebook import load_codebook
