@@ -1,5 +1,5 @@
 # Quick start (fresh machine, Python 3.11+):
-#   make report   -> six report packs under reports/ from the demo data
+#   make report   -> every report pack of the latest wave of data/study.toml (the demo: six, under reports/)
 #   make test     -> the test suite
 # Each target creates .venv and installs the package into it when needed.
 
@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed-stamp
 .PHONY: report report-en test test-all demo-data bench clean-outputs help
 
 help:
-	@echo "make report      build the six report packs (Lithuanian) from data/"
+	@echo "make report      build every report pack of the latest wave (Lithuanian) from data/"
 	@echo "make report-en   the same in English"
 	@echo "make test        run the test suite"
 	@echo "make demo-data   regenerate the synthetic demo data (seed 2021)"
@@ -42,4 +42,4 @@ demo-data: $(STAMP)
 	$(VENV)/bin/needs-analysis demo-data --seed 2021
 
 clean-outputs:
-	rm -rf reports/*/ data/processed/*/
+	rm -rf reports/*/ data/processed/*/ data/processed/.cache

@@ -36,9 +36,10 @@ def _settings(root: Path, jobs: int | None):
 
 
 def _digest(root: Path) -> str:
+    """sha256 over the files written (the prepared-stage cache, ``.cache/``, is not an output: left out)."""
     h = hashlib.sha256()
     for p in sorted(root.rglob("*")):
-        if p.is_file():
+        if p.is_file() and ".cache" not in p.relative_to(root).parts:
             h.update(str(p.relative_to(root)).encode() + b"\0" + p.read_bytes())
     return h.hexdigest()
 

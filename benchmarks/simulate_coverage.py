@@ -37,7 +37,7 @@ import pandas as pd
 from needs_analysis.config import RunSettings
 from needs_analysis.design import SurveyDesign
 from needs_analysis.errors import NeedsAnalysisError
-from needs_analysis.municipalities import MUNICIPALITY_IDS
+from needs_analysis.config import DEFAULT_MUNICIPALITIES as MUNICIPALITY_IDS
 from needs_analysis.indicators import load_catalogue, population_truth, respondent_indicators
 from needs_analysis.synthetic import draw_sample
 from needs_analysis.weighting import weight

@@ -5,7 +5,10 @@ Lithuanian, English, Russian and Ukrainian) lives in ``scripts/questionnaire/``
 as three UTF-8 CSV files that are easy to review in a diff:
 
 * ``survey.csv``   - the XLSForm ``survey`` sheet, one row per question/group/note;
-* ``choices.csv``  - the XLSForm ``choices`` sheet;
+* ``choices.csv``  - the XLSForm ``choices`` sheet; the ``municipality`` list
+  is generated from the package's ``resources/municipalities.csv`` (the 60
+  municipalities, :func:`municipality_choices`), before its
+  ``other_municipality`` row, the one municipality row kept in the CSV;
 * ``settings.csv`` - the XLSForm ``settings`` sheet (one data row).
 
 This script checks them (unique names, every ``select_*`` list defined, four
@@ -122,6 +125,27 @@ def validate(survey: list[dict[str, str]], choices: list[dict[str, str]]) -> Non
         raise ValueError("questionnaire sources are invalid:\n  " + "\n  ".join(problems))
 
 
+def municipality_choices(choices: list[dict[str, str]]) -> list[dict[str, str]]:
+    """``choices`` with the ``municipality`` list generated from ``resources/municipalities.csv``.
+
+    Every municipality of the packaged list (in its order; name: its id; labels: the lt and en names and the
+    ru and uk labels), then the CSV's own rows of the list (``other_municipality``), where the list stood.
+    """
+    from needs_analysis.municipalities import all_municipalities
+
+    rows = [r for r in choices if r["list_name"] == "municipality"]
+    if not rows:
+        return choices
+    at = choices.index(rows[0])
+    labels = dict(zip(LABEL_COLS, ("name_lt", "name_en", "label_ru", "label_uk"), strict=True))
+    generated = [{"list_name": "municipality", "name": m.id, **{c: getattr(m, a) for c, a in labels.items()}}
+                 for m in all_municipalities()]
+    ids = {m["name"] for m in generated}
+    own = [r for r in rows if r["name"] not in ids]
+    rest = [r for r in choices if r["list_name"] != "municipality"]
+    return rest[:at] + generated + own + rest[at:]
+
+
 def _sheet(wb: Workbook, title: str, header: list[str], rows: list[dict[str, str]], first: bool = False) -> None:
     ws = wb.active if first else wb.create_sheet()
     ws.title = title
@@ -182,6 +206,7 @@ def build(src_dir: Path = SRC_DIR) -> bytes:
     """
     s_head, survey = read_csv(src_dir / "survey.csv")
     c_head, choices = read_csv(src_dir / "choices.csv")
+    choices = municipality_choices(choices)
     set_head, settings = read_csv(src_dir / "settings.csv")
     validate(survey, choices)
     wb = Workbook()

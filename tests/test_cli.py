@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from needs_analysis.cli import app
-from needs_analysis.municipalities import MUNICIPALITY_IDS
+from needs_analysis.config import DEFAULT_MUNICIPALITIES as MUNICIPALITY_IDS
 
 runner = CliRunner()
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -145,8 +145,8 @@ def test_help_shows_every_default_whole_on_a_narrow_terminal():
     assert res.exit_code == 0
     text = " ".join(res.output.split())  # the help is wrapped, never cut
     assert "…" not in res.output
-    assert "data/reference/population_margins.csv" in "".join(res.output.split())  # wrapped inside the path
-    assert "(default: sex, agegrp, citgrp, permit_grounds, years_lt)" in text
+    assert "(default:thewave'sreference/population_margins.csv)" in "".join(res.output.split())  # wrapped in the path
+    assert "without study.toml: sex, agegrp, citgrp, permit_grounds, years_lt)" in text
     assert "--normalise / --no-normalise" in text and "<bool>" not in text
     assert runner.invoke(app, ["-h"]).exit_code == 0
 

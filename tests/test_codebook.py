@@ -15,6 +15,7 @@ from needs_analysis import NeedsAnalysisError
 from needs_analysis import _xlsform_expr as xexpr
 from needs_analysis.codebook import Codebook, Variable, load_codebook, normalise_text
 from needs_analysis.config import questionnaire_path
+from needs_analysis.municipalities import MUNICIPALITY_IDS
 
 NAN = np.nan
 
@@ -27,7 +28,8 @@ def cb() -> Codebook:
 # ---------------------------------------------------------------- contract with the spec
 SPEC_CODES = {
     "consent": ("yes", "no"),
-    "municipality": ("vilnius", "kaunas", "klaipeda", "siauliai", "jonava", "akmene", "other_municipality"),
+    # the 60 municipalities of resources/municipalities.csv (alphabetical), then "another municipality"
+    "municipality": (*MUNICIPALITY_IDS, "other_municipality"),
     "sex": ("female", "male"),
     "education": ("primary", "lower_secondary", "upper_secondary", "vocational", "tertiary"),
     "household": ("alone", "couple", "couple_children", "single_parent", "relatives", "shared_others"),

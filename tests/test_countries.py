@@ -18,7 +18,7 @@ from needs_analysis.config import default_data_dir
 from needs_analysis.countries import country_name, country_table, normalise_countries, to_iso
 from needs_analysis.harmonise import harmonise
 from needs_analysis.io import read_raw
-from needs_analysis.municipalities import MUNICIPALITY_IDS
+from needs_analysis.config import DEFAULT_MUNICIPALITIES as MUNICIPALITY_IDS
 
 DATA = default_data_dir()
 

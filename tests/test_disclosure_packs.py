@@ -25,7 +25,8 @@ from needs_analysis.disclosure import AUDIT_RULES, audit_pack, protect_pack
 from needs_analysis.figures import default_value_labels, figure_bytes, pack_figures
 from needs_analysis.presentation import ui
 from needs_analysis.indicators import estimate_indicators
-from needs_analysis.municipalities import MUNICIPALITY_IDS, get_municipality
+from needs_analysis.config import DEFAULT_MUNICIPALITIES as MUNICIPALITY_IDS
+from needs_analysis.municipalities import get_municipality
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 #: Akmenė's cases of issue 13: hidden indicator -> (its follow-up, the hidden count, the follow-up's base)

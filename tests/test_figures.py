@@ -365,8 +365,8 @@ def test_comparison_figure_three_series_and_significance():
     heads = [i for i in load_catalogue() if i.headline]
     # discrimination headline is not withheld here; 3 bars per headline indicator
     assert len(bars(ax)) == 3 * len(heads)
-    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["Kaunas", "The other five municipalities",
-                                                                   "All six municipalities"]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["Kaunas", "The other two municipalities",
+                                                                   "All three municipalities"]  # 3 compared
     own = cmp[(cmp["municipality"] == "kaunas") & cmp["headline"]]
     pooled = cmp[(cmp["municipality"] == "all") & cmp["headline"]]
     expect = sorted(round(v, 6) for v in [*own["estimate"], *own["rest_estimate"], *pooled["estimate"]])
@@ -376,7 +376,7 @@ def test_comparison_figure_three_series_and_significance():
     assert sum(lab.endswith(" *") for lab in labels) == n_sig > 0
     assert "Holm-adjusted p < 0.05" in all_text(fig)
     lt = all_text(comparison_figure(cmp, lang="lt", municipality="kaunas"))
-    assert "Palyginimas su kitomis savivaldybėmis" in lt and "Visos šešios savivaldybės" in lt
+    assert "Palyginimas su kitomis savivaldybėmis" in lt and "Visos trys savivaldybės" in lt
     with pytest.raises(NeedsAnalysisError, match="no comparison rows"):
         comparison_figure(cmp, municipality="akmene")
 

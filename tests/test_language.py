@@ -24,7 +24,7 @@ from openpyxl import load_workbook
 from needs_analysis import pipeline
 from needs_analysis.config import RunSettings
 from needs_analysis.indicators import load_catalogue
-from needs_analysis.municipalities import MUNICIPALITY_IDS
+from needs_analysis.config import DEFAULT_MUNICIPALITIES as MUNICIPALITY_IDS  # the demo wave's six
 from needs_analysis.presentation import cleaning_reason, lower_first, method_label, variable_list
 
 DATA = Path(__file__).resolve().parents[1] / "data"

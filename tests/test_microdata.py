@@ -27,7 +27,7 @@ from needs_analysis.microdata import (
     largest_change, numeric_frame, public_file, relevance_text, risk_measures, safe_names, sav_metadata,
     stata_frame, value_table, variable_table, write_dta, write_sav,
 )
-from needs_analysis.municipalities import MUNICIPALITY_IDS
+from needs_analysis.config import DEFAULT_MUNICIPALITIES as MUNICIPALITY_IDS  # the demo wave's six
 
 @pytest.fixture(scope="module")
 def codebook():

@@ -14,7 +14,7 @@ from needs_analysis import pipeline
 from needs_analysis.config import RunSettings
 from needs_analysis.indicators import estimate_indicators
 from needs_analysis.io import sha256_file
-from needs_analysis.municipalities import MUNICIPALITY_IDS
+from needs_analysis.config import DEFAULT_MUNICIPALITIES as MUNICIPALITY_IDS
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

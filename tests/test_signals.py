@@ -1,7 +1,7 @@
 """SIGINT (Ctrl-C) and SIGTERM stop a run cleanly, whenever they arrive; a killed run loses nothing.
 
-The command line runs as a subprocess on a small copy of the demo data (the Akmene and Jonava exports),
-over an earlier run's Lithuanian pack of Akmene; the interrupted run writes an English one. Each test checks
+The command line runs as a subprocess on a small copy of the demo data (the Akmene and Jonava exports, both
+prepared in worker processes: ``--no-cache``), over an earlier run's Lithuanian pack of Akmene; the interrupted run writes an English one. Each test checks
 the exit code (130 / 143), the one line "interrupted" on stderr (no traceback), that no worker process
 survives (and none holds the caller's pipe: the output would not end), and that the earlier pack and processed
 files are byte-identical afterwards, with no temporary folder left beside them.
@@ -108,7 +108,7 @@ def earlier(tmp_path_factory):
     for m in ("akmene", "jonava"):
         shutil.copyfile(DATA / "raw" / f"{m}.xlsx", base / "data" / "raw" / f"{m}.xlsx")
     (base / "data" / "reference").symlink_to(DATA / "reference")
-    res = subprocess.run(CLI + ["run", "-m", "akmene", "--lang", "lt", "-q", "-j", "1", "--data-dir",
+    res = subprocess.run(CLI + ["run", "-m", "akmene", "--lang", "lt", "-q", "-j", "1", "--no-cache", "--data-dir",
                                 str(base / "data"), "--out", str(base / "reports")],
                          capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr
@@ -124,8 +124,8 @@ def project(earlier, tmp_path):
 
 
 def _start(project: Path, jobs: int, command=CLI) -> subprocess.Popen:
-    args = ["run", "-m", "akmene", "--lang", "en", "-q", "-j", str(jobs), "--data-dir", str(project / "data"),
-            "--out", str(project / "reports")]
+    args = ["run", "-m", "akmene", "--lang", "en", "-q", "-j", str(jobs), "--no-cache", "--data-dir",
+            str(project / "data"), "--out", str(project / "reports")]
     return subprocess.Popen(command + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
 
@@ -233,7 +233,7 @@ def test_a_killed_run_leaves_the_pack_and_the_next_run_cleans_up(project, earlie
     _, pack, _ = earlier
     assert _digests(project / "reports" / "akmene") == pack
     assert any(n.startswith(".akmene.tmp-") for n in _temp_beside(project / "reports"))  # the killed run's
-    again = subprocess.run(CLI + ["run", "-m", "akmene", "--lang", "en", "-q", "-j", "1", "--data-dir",
+    again = subprocess.run(CLI + ["run", "-m", "akmene", "--lang", "en", "-q", "-j", "1", "--no-cache", "--data-dir",
                                   str(project / "data"), "--out", str(project / "reports")],
                            capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stderr

@@ -13,7 +13,8 @@ import pytest
 from needs_analysis import synthetic
 from needs_analysis.clean import derive_variables
 from needs_analysis.errors import NeedsAnalysisError
-from needs_analysis.synthetic import CHANGE_TRUTH_COLUMNS, EXTRA_MUNICIPALITIES, WAVE_2024
+from needs_analysis.codebook import load_codebook
+from needs_analysis.synthetic import CHANGE_TRUTH_COLUMNS, WAVE_2024
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 WAVE = DATA / "2024"
@@ -86,19 +87,18 @@ def test_wave_population_is_of_its_survey_year(small_wave):
     assert set(raw) == set(WAVE_2024.sizes)
 
 
-def test_extra_municipalities_are_in_the_exports_questionnaire():
-    cb = synthetic.wave_codebook()
-    names = cb.choices("municipality").set_index("name")
-    for m, (lt, en, _, _) in EXTRA_MUNICIPALITIES.items():
-        assert names.loc[m, "label_lt"] == lt and names.loc[m, "label_en"] == en
-    assert synthetic.wave_codebook(cb) is cb
+def test_the_2024_municipalities_are_in_the_packaged_questionnaire():
+    names = load_codebook().choices("municipality").set_index("name")
+    assert set(WAVE_2024.sizes) <= set(names.index)          # the choice list is generated from the 60
+    assert names.loc["kaunas_r", "label_lt"] == "Kauno rajono savivaldybė"
+    assert names.loc["panevezys", "label_en"] == "Panevėžys city municipality"
 
 
 def test_a_new_municipality_of_2024_runs_load_clean_weight_and_an_18_year_old_is_an_adult():
     from needs_analysis.config import RunSettings
     from needs_analysis.pipeline import clean_stage, load_stage, weight_stage
 
-    cb = synthetic.wave_codebook()
+    cb = load_codebook()
     settings = RunSettings(data_dir=WAVE)
     raw, harmonised = load_stage("panevezys", settings, cb)
     cleaned = clean_stage(harmonised, "panevezys", source=str(raw.path), codebook=cb, survey_year=2024)

@@ -280,9 +280,9 @@ def test_table5_comparison(full_tables):
     assert len(t5) == len(own) == len(load_catalogue())
     close = dict(rtol=0, atol=5e-6)  # two digits beyond what 0.0% and 0.000 show
     np.testing.assert_allclose(t5["Kaunas: Estimate"].to_numpy(dtype=float), own["estimate"].to_numpy(dtype=float), **close)
-    np.testing.assert_allclose(t5["Other five: estimate"].to_numpy(dtype=float),
+    np.testing.assert_allclose(t5["Other two: estimate"].to_numpy(dtype=float),
                                own["rest_estimate"].to_numpy(dtype=float), **close)
-    np.testing.assert_allclose(t5["All six: estimate"].to_numpy(dtype=float), pooled["estimate"].to_numpy(dtype=float),
+    np.testing.assert_allclose(t5["All three: estimate"].to_numpy(dtype=float), pooled["estimate"].to_numpy(dtype=float),
                                **close)
     np.testing.assert_allclose(t5["p (Holm-adjusted)"].to_numpy(dtype=float), own["p_holm"].to_numpy(dtype=float),
                                **close)
@@ -290,14 +290,14 @@ def test_table5_comparison(full_tables):
     assert sig[0] == "Yes" and "No" in sig  # p_holm = min(1, 0.01 (k + 1))
     # the suppressed municipality value hides the other five and the test as well
     row = t5[t5["Indicator code"] == SUPPRESSED_ID].iloc[0]
-    for c in ("Kaunas: Estimate", "Other five: estimate", "Difference", "p-value", "p (Holm-adjusted)"):
+    for c in ("Kaunas: Estimate", "Other two: estimate", "Difference", "p-value", "p (Holm-adjusted)"):
         assert np.isnan(row[c]), c
     assert row["Significant difference"] == "" and row["Flag"] == "Suppressed: count too small"
     assert not np.isin(np.round(t5.select_dtypes("number").to_numpy(dtype=float), 6), [CAT_SENTINEL]).any()
     lt = build_tables(full_tables[0], make_weights_report(), make_cleaning(), "lt", comparison=cmp,
                       municipality="kaunas")["05_comparison"]
     assert lt.attrs["title"] == "5 lentelė. Palyginimas su kitomis savivaldybėmis"
-    assert "Visos šešios: įvertis" in lt.columns
+    assert "Visos trys: įvertis" in lt.columns  # three municipalities compared
 
 
 def test_notes_complete_definitions_framework_method(full_tables):

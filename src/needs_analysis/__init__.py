@@ -31,8 +31,8 @@ their names is used (PEP 562).
 Examples
 --------
 >>> import needs_analysis as na
->>> na.MUNICIPALITY_IDS
-('vilnius', 'kaunas', 'klaipeda', 'siauliai', 'jonava', 'akmene')
+>>> len(na.MUNICIPALITY_IDS), na.MUNICIPALITY_IDS[:3]
+(60, ('akmene', 'alytus', 'alytus_r'))
 >>> na.RunSettings(lang="en").ci_level
 0.95
 >>> try:
@@ -57,7 +57,7 @@ os.environ.setdefault("OPENPYXL_LXML", "False")
 
 from ._version import __version__
 from .errors import NeedsAnalysisError
-from .municipalities import MUNICIPALITIES, MUNICIPALITY_IDS, Municipality
+from .municipalities import Municipality
 
 __all__ = [
     "__version__",
@@ -96,6 +96,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "indicators": (".indicators", None),
     "figures": (".figures", None),
     "tables": (".tables", None),
+    "MUNICIPALITIES": (".municipalities", "MUNICIPALITIES"),
+    "MUNICIPALITY_IDS": (".municipalities", "MUNICIPALITY_IDS"),
 }
 #: Sub-modules reachable as attributes (``na.pipeline``...) without being part of the stable API.
 _SUBMODULES = frozenset({
@@ -131,3 +133,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .pipeline import run
     from .survey import Survey, load
     from .weighting import weight
+    from .municipalities import MUNICIPALITIES, MUNICIPALITY_IDS

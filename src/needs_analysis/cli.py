@@ -22,7 +22,6 @@ import typer
 from ._atomic import os_error
 from ._signals import Interrupted, stop_on_signals
 from .errors import NeedsAnalysisError
-from .municipalities import MUNICIPALITY_IDS
 
 
 def _interrupted(exc: Interrupted) -> int:
@@ -48,7 +47,7 @@ class _App(typer.Typer):
 app = _App(
     name="needs-analysis",
     help=(
-        "Needs-assessment surveys of third-country nationals in six Lithuanian municipalities: "
+        "Needs-assessment surveys of third-country nationals in Lithuanian municipalities: "
         "load the raw survey exports, clean them (with a cleaning log), weight them to population "
         "margins, estimate needs indicators with design-based confidence intervals and write one "
         "report pack (figures, Excel tables, report.html) per municipality.\n\n"
@@ -82,6 +81,7 @@ def _main(
 
 _MAPPING_HELP = ("Mapping of the export's own codes to the questionnaire's names: the LimeSurvey survey's "
                  ".lss structure file or a two-column csv (export,questionnaire); see docs/bringing-data.md.")
+_WAVE_HELP = "Survey wave of the study (study.toml in the data folder; default: the latest)."
 _UNMAPPED_HELP = ("Largest share of a select_one question's answers that may match no choice of the "
                   "questionnaire (default 0.01); more stops the run.")
 
@@ -150,12 +150,12 @@ def _rake_option(text: str, margins_path: Path) -> tuple[str, ...]:
 @app.command()
 def run(
     municipality: Annotated[str, typer.Option("--municipality", "-m",
-                                              help="Municipality id (" + ", ".join(MUNICIPALITY_IDS) + ") or 'all'.")] = "all",
+                                              help="Municipality id (`needs-analysis municipalities` lists them) or 'all' (every municipality of the wave).")] = "all",
     lang: Annotated[str, typer.Option("--lang", help="Language of the report pack: lt or en.")] = "lt",
-    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="Folder with raw/, reference/, processed/ (default: ./data).")] = None,
+    data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="Folder with study.toml (optional) and the waves' raw/, reference/, processed/ (default: ./data).")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Folder for the report packs (default: reports/ beside the data folder).")] = None,
-    margins: Annotated[Optional[Path], typer.Option("--margins", help="Population margins CSV (default: data/reference/population_margins.csv).")] = None,
-    rake: Annotated[Optional[str], typer.Option("--rake", help="Comma-separated weighting variables with margins in the margins file (default: sex, agegrp, citgrp, permit_grounds, years_lt).")] = None,
+    margins: Annotated[Optional[Path], typer.Option("--margins", help="Population margins CSV (default: the wave's reference/population_margins.csv).")] = None,
+    rake: Annotated[Optional[str], typer.Option("--rake", help="Comma-separated weighting variables with margins in the margins file (default: the study's raking_variables; without study.toml: sex, agegrp, citgrp, permit_grounds, years_lt).")] = None,
     weight_method: Annotated[str, typer.Option("--weight-method", help="rake, linear, logit or poststratify.")] = "rake",
     trim: Annotated[Optional[str], typer.Option("--trim", help="Cap the weights: a multiple of the median (e.g. 5) or an absolute cap (e.g. 250abs).")] = None,
     normalise: Annotated[bool, typer.Option("--normalise/--no-normalise", help="Scale margins whose totals differ to a common total instead of stopping.")] = False,
@@ -165,8 +165,10 @@ def run(
     max_unmapped: Annotated[float, typer.Option("--max-unmapped", min=0.0, max=1.0, help=_UNMAPPED_HELP)] = 0.01,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
     sheet: Annotated[Optional[str], typer.Option("--sheet", help="Workbook sheet with the responses, name or 0-based number (default: found by its header).")] = None,
+    wave: Annotated[Optional[str], typer.Option("--wave", help=_WAVE_HELP)] = None,
+    cache: Annotated[bool, typer.Option("--cache/--no-cache", help="Take the other municipalities of the comparison from the prepared stages of an earlier run when their inputs are unchanged (processed/<wave>/.cache; the packs are the same); --no-cache prepares every one again and keeps nothing.")] = True,
 ) -> None:
-    """Build the report pack of one municipality (or all six) from its raw survey export."""
+    """Build the report pack of one municipality (or all of a wave's) from its raw survey export."""
     with _guard():
         from .config import RunSettings
         from .municipalities import resolve_municipalities
@@ -175,16 +177,15 @@ def run(
 
         if lang not in ("lt", "en"):
             raise NeedsAnalysisError(f"unknown language {lang!r}", where="--lang", expected="lt or en", exit_code=2)
-        targets = resolve_municipalities(municipality)
         settings = RunSettings(lang=lang, jobs=jobs, max_unmapped=max_unmapped, mapping_file=mapping,
-                               sheet=sheet)
+                               sheet=sheet, **({"data_dir": data_dir} if data_dir is not None else {}), wave=wave,
+                               cache=cache)
+        targets = resolve_municipalities(municipality, settings.municipalities)
         if mapping is not None:
             from .codebook import load_codebook
             from .harmonise import read_mapping
 
             read_mapping(mapping, load_codebook())  # a bad mapping file is a usage error, before any work
-        if data_dir is not None:
-            settings = settings.with_(data_dir=data_dir)
         if out is not None:
             _check_out(out)
             settings = settings.with_(out_dir=out)
@@ -203,7 +204,7 @@ def run(
 
             with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                           transient=False) as progress:
-                steps = len(targets) * len(STAGES) + 1  # + the comparison of the six municipalities
+                steps = len(targets) * len(STAGES) + 1  # + the comparison of the wave's municipalities
                 task = progress.add_task("starting", total=steps)
                 started = []
 
@@ -268,6 +269,7 @@ def validate(
     speeder_share: Annotated[float, typer.Option("--speeder-share", help="Speeders: faster than this share of the median duration.")] = 0.3,
     mapping: Annotated[Optional[Path], typer.Option("--mapping", help=_MAPPING_HELP)] = None,
     max_unmapped: Annotated[float, typer.Option("--max-unmapped", min=0.0, max=1.0, help=_UNMAPPED_HELP)] = 0.01,
+    wave: Annotated[Optional[str], typer.Option("--wave", help=_WAVE_HELP + " Its year sets ages and eligibility.")] = None,
 ) -> None:
     """Check a raw export without changing it: run every cleaning check, print a summary, write the log.
 
@@ -276,13 +278,15 @@ def validate(
     from rich.console import Console
     from rich.table import Table
 
-    from .config import default_data_dir
+    from .config import RunSettings
     from .validate import validate_file
 
     with _guard():
-        out_dir = out if out is not None else default_data_dir() / "processed" / "validation" / file.stem
+        settings = RunSettings(wave=wave)
+        out_dir = out if out is not None else settings.processed_dir / "validation" / file.stem
         rep = validate_file(file, municipality, sheet=sheet, out_dir=out_dir, margins=margins,
-                            speeder_share=speeder_share, mapping=mapping, max_unmapped=max_unmapped)
+                            speeder_share=speeder_share, mapping=mapping, max_unmapped=max_unmapped,
+                            survey_year=settings.survey_year)
     console = Console(width=120, soft_wrap=True)
     where = rep.path.name + (f", sheet {rep.raw.sheet!r}" if rep.raw.sheet else "") + \
         (f", encoding {rep.raw.encoding}" if rep.raw.encoding else "")
@@ -328,16 +332,17 @@ def validate(
 @app.command()
 def export(
     municipality: Annotated[str, typer.Option("--municipality", "-m",
-                                              help="Municipality id (" + ", ".join(MUNICIPALITY_IDS) + ") or 'all' (one pooled file).")] = "all",
+                                              help="Municipality id (`needs-analysis municipalities` lists them) or 'all' (one pooled file of the wave's municipalities).")] = "all",
     format: Annotated[str, typer.Option("--format", "-f", help="Comma-separated: sav, dta, csv, parquet.")] = "sav,dta,csv,parquet",
     lang: Annotated[str, typer.Option("--lang", help="Language of the labels: lt or en.")] = "lt",
     public: Annotated[bool, typer.Option("--public", help="Write the public-use file (k-anonymous keys, no identifiers or free text) and its disclosure report.")] = False,
     out: Annotated[Optional[Path], typer.Option("--out", help="Exports folder (default: exports/ beside the data folder).")] = None,
     data_dir: Annotated[Optional[Path], typer.Option("--data-dir", help="Folder with processed/ from `needs-analysis run` (default: ./data).")] = None,
+    wave: Annotated[Optional[str], typer.Option("--wave", help=_WAVE_HELP)] = None,
 ) -> None:
     """Write the clean weighted respondents for SPSS, Stata and R, with a data dictionary and the survey design.
 
-    Reads data/processed/<municipality>/responses.parquet of an earlier `needs-analysis run`.
+    Reads the wave's processed/<municipality>/responses.parquet of an earlier `needs-analysis run`.
     """
     with _guard():
         from .config import RunSettings
@@ -351,7 +356,7 @@ def export(
             resolve_municipalities(municipality)
         if out is not None:
             _check_out(out, "the exports", "exports")
-        settings = RunSettings(data_dir=data_dir) if data_dir is not None else RunSettings()
+        settings = RunSettings(wave=wave, **({"data_dir": data_dir} if data_dir is not None else {}))
         res = export_microdata(municipality, formats, lang=lang, public=public, out_dir=out, settings=settings)
     typer.echo(f"{res.municipality}: {res.records} respondents -> {res.folder} ({', '.join(res.files)})")
     if res.disclosure is not None:
@@ -360,6 +365,32 @@ def export(
                    f"{before['violating_k']}); expected re-identifications {before['expected_reidentifications']:.2f} "
                    f"-> {after['expected_reidentifications']:.2f}; {res.disclosure['key_values_suppressed']} key values "
                    f"suppressed")
+
+
+@app.command()
+def municipalities(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON (one object per municipality) instead of a table.")] = False,
+) -> None:
+    """List Lithuania's 60 municipalities: the ids --municipality and study.toml take, official codes and names."""
+    from .municipalities import all_municipalities
+
+    rows = all_municipalities()
+    if as_json:
+        import json
+
+        typer.echo(json.dumps([{"id": m.id, "code": m.code, "kind": m.kind, "name_lt": m.name_lt,
+                                "genitive_lt": m.genitive_lt, "name_en": m.name_en, "short_lt": m.short_lt,
+                                "short_en": m.short_en} for m in rows], ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(rows)} municipalities (ids for --municipality and study.toml)")
+    for col, justify in (("id", "left"), ("code", "right"), ("name (lt)", "left"), ("name (en)", "left")):
+        table.add_column(col, justify=justify)
+    for m in rows:
+        table.add_row(m.id, str(m.code), m.name_lt, m.name_en)
+    Console(width=120).print(table)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -1,8 +1,8 @@
 """The pipeline: load -> clean -> weight -> estimate -> disclosure -> report pack.
 
 Each stage is a function of its inputs and the run settings; :func:`run`
-chains them for one municipality or all six. The module contains no
-statistics of its own.
+chains them for one municipality or all of a wave's (``RunSettings.study``,
+``RunSettings.wave``). The module contains no statistics of its own.
 """
 
 from __future__ import annotations
@@ -18,26 +18,29 @@ import pandas as pd
 from ._atomic import PACK, PROCESSED, OutputFolder, check_replaceable, replace_file, sweep, writes_folder
 from .clean import CleanResult, clean, scrub_identifiers, write_log
 from .codebook import Codebook, load_codebook
-from .config import RunSettings
+from .config import RunSettings, Study, Wave
 from .disclosure import apply_comparison_disclosure, apply_disclosure
 from .errors import NeedsAnalysisError
 from .harmonise import Harmonised, check_unmapped, harmonise, header_score, read_mapping
 from .indicators import compare_municipalities, estimate_indicators
 from .io import RawFile, find_raw_file, read_raw, write_parquet
 from ._parallel import Workers, resolve_jobs
+from ._prepared import PreparedCache, prepared_key
 from ._safe_cells import write_csv
 from ._version import __version__
-from .municipalities import MUNICIPALITY_IDS, get_municipality, resolve_municipalities
+from .municipalities import get_municipality, resolve_municipalities
 from .weighting import WeightResult, read_margins, weight
 
 __all__ = ["MunicipalityRun", "load_stage", "read_stage", "harmonise_stage", "clean_stage", "weight_stage",
-           "estimate_stage", "comparison_stage", "audit_stage", "pack_stage", "pack_parameters", "run_municipality",
-           "run", "STAGES", "CI_METHOD"]
+           "estimate_stage", "comparison_stage", "change_stage", "audit_stage", "pack_stage", "pack_parameters", "run_municipality",
+           "run", "STAGES", "CI_METHOD", "check_study", "previous_wave", "PreparedCache", "prepared_key",
+           "monitoring_stage", "MONITORING_DIR"]
 
 #: Stage names of one municipality, in order (progress display, timings); the report pack is written in the
 #: last three (figures, then tables, then the HTML report).
 STAGES: tuple[str, ...] = ("load", "clean", "weight", "estimate", "figures", "tables", "html")
-#: Confidence-interval method for proportions throughout the packs.
+#: Confidence-interval method for proportions of the default study (a study file may name another:
+#: ``ci_method``, :attr:`needs_analysis.config.Study.ci_method`).
 CI_METHOD = "logit"
 
 
@@ -56,9 +59,11 @@ class MunicipalityRun:
     manifest : dict
         The pack's manifest (inputs, parameters, output hashes).
     comparison : DataFrame or None
-        The six-municipality comparison table (after disclosure control).
+        The comparison of the wave's municipalities (after disclosure control).
     unmapped : DataFrame or None
         The export's unmapped answers per column (:attr:`Harmonised.unmapped_summary`).
+    change : DataFrame or None
+        The change since the study's previous wave (:func:`change_stage`), None without one.
     """
 
     municipality: str
@@ -69,6 +74,7 @@ class MunicipalityRun:
     manifest: dict
     comparison: pd.DataFrame | None = None
     unmapped: pd.DataFrame | None = None
+    change: pd.DataFrame | None = None
 
 
 def _mapping(settings: RunSettings, codebook: Codebook):
@@ -142,14 +148,17 @@ def estimate_stage(
     catalogue=None,
     domains: tuple[str, ...] | None = None,
 ) -> pd.DataFrame:
-    """Catalogue indicators by domains (default: all of both), then disclosure control.
+    """Catalogue indicators by domains (default: the study's, else the catalogue's), then disclosure control.
+
+    Intervals use the study's CI method (``settings.study.ci_method``).
 
     Disclosure control applies ``settings.disclosure`` and protects the partitions of ``catalogue``, the
     catalogue the estimates were computed with (default: the packaged one).
     """
+    domains = domains if domains is not None else settings.study.domains
     kwargs = {} if domains is None else {"domains": tuple(domains)}
-    est = estimate_indicators(weighted.data, municipality=municipality, weights="weight",
-                              level=settings.ci_level, catalogue=catalogue, **kwargs)
+    est = estimate_indicators(weighted.data, municipality=municipality, weights="weight", level=settings.ci_level,
+                              ci_method=settings.study.ci_method, catalogue=catalogue, **kwargs)
     return apply_disclosure(est, settings.disclosure, catalogue=catalogue)
 
 
@@ -176,7 +185,7 @@ def comparison_stage(
     *,
     on_stage: Callable[[str, str], None] | None = None,
 ) -> pd.DataFrame | None:
-    """Each municipality against the other five, and the six-municipality total.
+    """Each municipality against the others of the wave, and the total of all of them.
 
     Parameters
     ----------
@@ -205,15 +214,116 @@ def comparison_stage(
         return None
     if on_stage:
         on_stage("all", "compare")
-    ordered = {m: frames[m] for m in MUNICIPALITY_IDS if m in frames}
+    ordered = {m: frames[m] for m in settings.municipalities if m in frames}
     return apply_comparison_disclosure(compare_municipalities(ordered, weights="weight", level=settings.ci_level,
-                                                              ci_method=CI_METHOD), settings.disclosure)
+                                                              ci_method=settings.study.ci_method),
+                                       settings.disclosure)
+
+
+def change_stage(
+    municipality: str,
+    estimates: pd.DataFrame,
+    weighted: WeightResult,
+    settings: RunSettings,
+    codebook: Codebook | None = None,
+) -> pd.DataFrame | None:
+    """The change of a municipality's estimates since the study's previous wave.
+
+    The previous wave's export of the municipality is prepared with that wave's folders, survey year and
+    margins (from :class:`PreparedCache` when an earlier run prepared it from the same inputs) and
+    estimated as its pack published it; the two waves are then compared as independent samples
+    (:func:`needs_analysis.indicators.compare_waves`).
+
+    Parameters
+    ----------
+    municipality : str
+        Municipality id.
+    estimates : DataFrame
+        The municipality's estimates of the run's wave (:func:`estimate_stage`).
+    weighted : WeightResult
+        Its weighted respondents (the design's degrees of freedom, respondents - 1).
+    settings : RunSettings
+        The run's settings; the previous wave is ``previous_wave(settings.study, settings.wave)``.
+    codebook : Codebook, optional
+        The questionnaire.
+
+    Returns
+    -------
+    DataFrame or None
+        :data:`needs_analysis.indicators.CHANGE_COLUMNS`: Holm-corrected within the study's
+        ``comparison_family`` (default the catalogue's headline indicators); the wave's
+        ``changed_indicators`` are marked, not compared. None when the study has no previous wave, or the
+        municipality was not surveyed in it or has no export there.
+    """
+    from .indicators import compare_waves
+
+    prev = previous_wave(settings.study, settings.wave)
+    if prev is None or municipality not in prev.municipalities:
+        return None
+    before = settings.with_(wave=prev.id, margins_file=None)  # that wave's own margins
+    try:
+        raw_path = find_raw_file(before.raw_dir, municipality)
+    except NeedsAnalysisError:
+        return None
+    cb = codebook or load_codebook()
+    cache = PreparedCache(before) if settings.cache else None
+    prepared = cache.load(municipality, raw_path) if cache is not None else None
+    if prepared is None:
+        prepared = _prepare(municipality, before, cb, lambda _m, _s: None)
+        if cache is not None:
+            cache.store(municipality, raw_path, prepared, cb)
+    then = prepared[2]
+    previous = estimate_stage(then, municipality, before)
+    family = settings.study.comparison_family or "headline"
+    return compare_waves(estimates, previous, family=family, changed=settings.wave_info.changed_indicators,
+                         design_df={municipality: (len(weighted.data) - 1, len(then.data) - 1)},
+                         level=settings.ci_level, wave=settings.wave, previous_wave=prev.id)
+
+
+#: Folder of the monitoring data set in the reports folder (beside the waves' packs).
+MONITORING_DIR = "monitoring"
+
+
+def monitoring_stage(settings: RunSettings) -> list[Path]:
+    """Write the monitoring data set: every wave's published estimates in one table, with its data package.
+
+    The estimates are those the runs of the study's waves wrote (``processed/<wave>/<m>/estimates.parquet``,
+    after disclosure control), so the table grows as waves and municipalities are run; it goes to
+    ``<reports>/monitoring/`` (:data:`MONITORING_DIR`) as ``monitoring_estimates.csv`` and
+    ``datapackage.json`` (:func:`needs_analysis.monitoring.write_monitoring`). The bases ``n`` are left
+    blank: these estimates precede the packs' disclosure audit, which may withhold a base.
+
+    Returns
+    -------
+    list of Path
+        The files written (none when no wave has estimates yet).
+    """
+    from .monitoring import monitoring_table, write_monitoring
+
+    study = settings.study
+    estimates, years, sources = {}, {}, []
+    for w in study.waves:
+        wave = settings.with_(wave=w.id, margins_file=None)
+        paths = [p for m in w.municipalities if (p := wave.processed_dir / m / "estimates.parquet").is_file()]
+        if not paths:
+            continue
+        estimates[w.id], years[w.id] = [pd.read_parquet(p) for p in paths], w.year
+        sources.append({"title": f"{study.title_en}, wave {w.id} ({w.year}): survey of "
+                                 f"{', '.join(get_municipality(p.parent.name).name('en') for p in paths)}"})
+        if wave.margins_path.is_file():
+            sources.append({"title": f"Population margins of wave {w.id}: "
+                                     + "; ".join(sorted(set(read_margins(wave.margins_path)["source"].astype(str))))})
+    if not estimates:
+        return []
+    table = monitoring_table(estimates, years=years, ci_level=settings.ci_level)
+    return write_monitoring(table, settings.reports_root / MONITORING_DIR, title_lt=f"{study.title_lt}: įverčiai",
+                            title_en=f"{study.title_en}: estimates", sources=sources)
 
 
 def _with_export(settings: RunSettings, exclude=()) -> dict[str, Path]:
-    """Municipalities (not in ``exclude``) that have a raw export, and its path; the others are not compared."""
+    """The wave's municipalities (not in ``exclude``) with a raw export, and its path; the others are not compared."""
     out = {}
-    for m in MUNICIPALITY_IDS:
+    for m in settings.municipalities:
         if m in exclude:
             continue
         try:
@@ -230,7 +340,7 @@ def pack_parameters(settings: RunSettings, municipality: str) -> dict:
         "lang": settings.lang,
         "rake_variables": list(settings.rake_variables),
         "ci_level": settings.ci_level,
-        "ci_method": CI_METHOD,
+        "ci_method": settings.study.ci_method,
         "min_cell": settings.min_cell,
         "weight_method": settings.weight_method,
         "trim": settings.trim,
@@ -266,7 +376,7 @@ def _prepare(m: str, settings: RunSettings, cb: Codebook,
     notify(m, "load")
     raw, harmonised = load_stage(m, settings, cb)
     notify(m, "clean")
-    cleaned = clean_stage(harmonised, m, source=str(raw.path), codebook=cb)
+    cleaned = clean_stage(harmonised, m, source=str(raw.path), codebook=cb, survey_year=settings.survey_year)
     notify(m, "weight")
     return raw, cleaned, weight_stage(cleaned, m, settings), harmonised.unmapped_summary
 
@@ -287,6 +397,7 @@ def pack_stage(
     on_step: Callable[[str], None] | None = None,
     respondents=None,
     outputs=None,
+    change: pd.DataFrame | None = None,
 ) -> dict:
     """Write one municipality's report pack to ``out_dir/<municipality>`` (default: the settings' reports folder).
 
@@ -295,7 +406,8 @@ def pack_stage(
     the manifest lists no raw file. ``respondents`` (:func:`audit_stage`) are the input of the pack's
     disclosure audit; without them they are built here, loading the other municipalities of
     ``comparison`` from their exports. ``outputs``: the output formats to write (default all; see
-    :func:`needs_analysis.report.write_pack`).
+    :func:`needs_analysis.report.write_pack`). ``change``: the change since the previous wave
+    (:func:`change_stage`; figure 9 and table 5b), None without one.
     """
     from .indicators import POOLED
     from .presentation import default_value_labels
@@ -325,6 +437,8 @@ def pack_stage(
         on_step=on_step,
         respondents=respondents,
         outputs=outputs,
+        change=change,
+        wave=settings.wave_info,
     )
 
 
@@ -333,10 +447,11 @@ def _finish(m: str, raw: RawFile, cleaned: CleanResult, weighted: WeightResult, 
             respondents) -> MunicipalityRun:
     notify(m, "estimate")
     estimates = estimate_stage(weighted, m, settings)
+    change = change_stage(m, estimates, weighted, settings, cb)
     _write_processed(settings.processed_dir / m, cleaned, weighted, estimates, cb)
     manifest = pack_stage(m, raw.path, cleaned, weighted, estimates, comparison, settings, cb,
-                          on_step=lambda step: notify(m, step), respondents=respondents)
-    return MunicipalityRun(m, raw, cleaned, weighted, estimates, manifest, comparison, unmapped)
+                          on_step=lambda step: notify(m, step), respondents=respondents, change=change)
+    return MunicipalityRun(m, raw, cleaned, weighted, estimates, manifest, comparison, unmapped, change)
 
 
 def _prepare_task(m: str, settings: RunSettings, notify) -> tuple[RawFile, CleanResult, WeightResult, pd.DataFrame]:
@@ -373,12 +488,12 @@ def run(
     *,
     on_stage: Callable[[str, str], None] | None = None,
 ) -> list[MunicipalityRun]:
-    """Run the pipeline for one municipality id or ``"all"`` six and write their packs.
+    """Run the pipeline for one municipality id or ``"all"`` of the run's wave and write their packs.
 
     Parameters
     ----------
     municipality : str
-        A municipality id or ``"all"``.
+        A municipality id of the wave (``settings.municipalities``) or ``"all"``.
     settings : RunSettings, optional
         Paths and options (default settings if None).
     on_stage : callable, optional
@@ -394,9 +509,14 @@ def run(
 
     Notes
     -----
-    Every pack compares its municipality with the other five, so the other
+    Every pack compares its municipality with the wave's others, so the other
     municipalities' exports (where present) are loaded, cleaned and weighted
-    too; their packs are written only when asked for.
+    too (or, with ``settings.cache``, taken from :class:`PreparedCache` when
+    an earlier run prepared them from the same inputs); their packs are
+    written only when asked for. The wave
+    (``settings.wave``, default the study's latest) sets the folders
+    (``settings.raw_dir``, ``processed_dir``, ``reports_dir``) and the survey
+    year of the cleaning (ages, years in Lithuania, eligibility).
 
     Every output folder is written whole (see :mod:`needs_analysis._atomic`):
     before any work, each pack and processed folder to be replaced is checked
@@ -413,7 +533,8 @@ def run(
     script); notebooks and the CLI need nothing.
     """
     settings = settings or RunSettings()
-    targets = [m.id for m in resolve_municipalities(municipality)]
+    check_study(settings.study)
+    targets = [m.id for m in resolve_municipalities(municipality, settings.municipalities)]
     notify = on_stage or (lambda _m, _s: None)
     cb = load_codebook()
     exports = _with_export(settings)
@@ -422,15 +543,26 @@ def run(
     folders = _output_folders(settings, targets)
     for folder, kind in folders:
         check_replaceable(folder, kind)
+    cache = PreparedCache(settings) if settings.cache else None
+    cached = {m: hit for m in names[len(targets):] if cache is not None
+              and (hit := cache.load(m, exports[m])) is not None}  # others prepared by an earlier run
+    fresh = [m for m in names if m not in cached]
     try:
-        with Workers(resolve_jobs(settings.jobs, len(names)), notify) as workers:
-            done = workers.map(_prepare_task, [(m, settings) for m in names], cost=size)
-            prepared = dict(zip(names, done, strict=True))
+        with Workers(resolve_jobs(settings.jobs, len(fresh)), notify) as workers:
+            done = workers.map(_prepare_task, [(m, settings) for m in fresh],
+                               cost=[s for m, s in zip(names, size, strict=True) if m not in cached])
+            prepared = {**dict(zip(fresh, done, strict=True)), **cached}
+            prepared = {m: prepared[m] for m in names}
+            if cache is not None:
+                for m in fresh:
+                    cache.store(m, exports[m], prepared[m], cb)
             comparison = comparison_stage({m: p[2] for m, p in prepared.items()}, settings, cb, on_stage=on_stage)
             _write_comparison(comparison, settings)
             respondents = audit_stage({m: p[1:3] for m, p in prepared.items()})
-            return workers.map(_finish_task, [(m, prepared[m], comparison, settings, respondents) for m in targets],
-                               cost=[len(prepared[m][2].data) for m in targets])
+            results = workers.map(_finish_task, [(m, prepared[m], comparison, settings, respondents) for m in targets],
+                                  cost=[len(prepared[m][2].data) for m in targets])
+        monitoring_stage(settings)
+        return results
     except BaseException:
         for folder, _kind in folders:  # what stopped workers were writing (the calling process removes its own)
             with contextlib.suppress(OSError):  # the next run sweeps again; the error to report is the first
@@ -447,3 +579,50 @@ def run_municipality(
     """Run the whole pipeline for one municipality (see :func:`run`)."""
     (result,) = run(get_municipality(municipality).id, settings, on_stage=on_stage)
     return result
+
+
+def check_study(study: Study) -> None:
+    """Check what only the layers above the settings know: the study's CI method, domains and comparison family.
+
+    Raises
+    ------
+    NeedsAnalysisError
+        Naming ``study.toml`` and the key: a CI method the survey statistics do not have, a domain that is not a
+        subgroup variable of the indicators, an indicator id of ``comparison_family`` not in the catalogue.
+    """
+    from .design import PROPORTION_CI_METHODS
+    from .indicators import DOMAINS, load_catalogue
+
+    where = study.source or "the study"
+    if study.ci_method not in PROPORTION_CI_METHODS:
+        raise NeedsAnalysisError(f"unknown CI method {study.ci_method!r}", where=f"{where}, key ci_method",
+                                 expected="one of " + ", ".join(PROPORTION_CI_METHODS), fix='e.g. ci_method = "logit"')
+    unknown = [d for d in (study.domains or ()) if d not in DOMAINS]
+    if unknown:
+        raise NeedsAnalysisError(f"unknown domain {unknown[0]!r}", where=f"{where}, key domains",
+                                 expected="subgroup variables among " + ", ".join(DOMAINS), fix="correct the name")
+    ids = {i.id for i in load_catalogue()}
+    named = [("comparison_family", i) for i in (study.comparison_family or ())]
+    named += [(f"waves.{w.id}.changed_indicators", i) for w in study.waves for i in w.changed_indicators]
+    unknown = [(key, i) for key, i in named if i not in ids]
+    if unknown:
+        key, i = unknown[0]
+        raise NeedsAnalysisError(f"unknown indicator {i!r}", where=f"{where}, key {key}",
+                                 expected="indicator ids of resources/indicators.csv (e.g. need_language)",
+                                 fix="correct the id")
+
+
+def previous_wave(study: Study, wave: str) -> Wave | None:
+    """The wave before ``wave`` in the study's order (by year), or None for the first: what a change is measured against.
+
+    The hook for the change over time: where :func:`run` has the current wave's estimates of a municipality,
+    ``previous_wave(settings.study, settings.wave)`` names the wave to compare them with (its folders:
+    ``settings.with_(wave=prev.id)``), or None when there is none.
+
+    Examples
+    --------
+    >>> from needs_analysis.config import DEFAULT_STUDY
+    >>> previous_wave(DEFAULT_STUDY, "2021") is None
+    True
+    """
+    return study.previous(wave)

@@ -268,6 +268,7 @@ class Survey:
         """
         check_unmapped(self.harmonised, self.settings.max_unmapped, source=str(self.raw.path),
                        codebook=self.codebook)
+        options = {"survey_year": self.settings.survey_year, **options}  # the wave's year, unless given
         result = pipeline.clean_stage(self.harmonised, self.municipality, source=str(self.raw.path),
                                       codebook=self.codebook, **options)
         return dataclasses.replace(self, _cleaned=result, _weighted=None, _estimates=None, catalogue=None)

@@ -26,7 +26,7 @@ import pandas as pd
 from .clean import CleanResult, clean, find_identifiers, redact, write_log
 from .codebook import Codebook, load_codebook
 from .errors import NeedsAnalysisError
-from .config import RunSettings
+from .config import SURVEY_YEAR, RunSettings
 from .harmonise import Harmonised, check_unmapped, harmonise, header_score, read_mapping
 from .io import RawFile, read_raw, sha256_file
 from .municipalities import MUNICIPALITY_IDS, get_municipality
@@ -140,8 +140,8 @@ def guess_municipality(path: Path, harmonised: Harmonised | None = None) -> str:
         if len(top) and str(top.index[0]) in MUNICIPALITY_IDS:
             return str(top.index[0])
     raise NeedsAnalysisError("cannot tell which municipality the file is for", where=str(path),
-                             expected="one of " + ", ".join(MUNICIPALITY_IDS),
-                             fix="pass --municipality", exit_code=2)
+                             expected="a file named <municipality id>.<ext> or answers naming its municipality",
+                             fix="pass --municipality (`needs-analysis municipalities` lists the ids)", exit_code=2)
 
 
 def check_summary(log: pd.DataFrame) -> pd.DataFrame:
@@ -179,6 +179,7 @@ def validate_file(
     min_kept: int = 1,
     mapping: str | Path | None = None,
     max_unmapped: float = RunSettings.max_unmapped,
+    survey_year: int = SURVEY_YEAR,
 ) -> ValidationReport:
     """Validate one raw export without changing anything.
 
@@ -207,6 +208,8 @@ def validate_file(
     max_unmapped : float, default 0.01
         Largest share of a select_one question's answers that may be
         unmapped before the analysis is blocked.
+    survey_year : int
+        The wave's reference year (ages, years in Lithuania, eligibility); the CLI passes ``--wave``'s.
 
     Returns
     -------
@@ -235,7 +238,7 @@ def validate_file(
         blocking.append(f"{err.message} ({err.fix})")
     try:
         mid = municipality or guess_municipality(path, harmonised)
-        result = clean(harmonised, mid, speeder_share, codebook=cb, source=where)
+        result = clean(harmonised, mid, speeder_share, codebook=cb, source=where, survey_year=survey_year)
     except NeedsAnalysisError:
         if unmapped_error is not None:  # the unmapped answers are the cause (e.g. municipality as answer codes)
             raise unmapped_error from None

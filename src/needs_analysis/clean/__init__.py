@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..codebook import Codebook, load_codebook
+from ..config import SURVEY_YEAR
 from ..errors import NeedsAnalysisError
 from ..harmonise import REQUIRED_COLUMNS, Harmonised
 from ._apply import apply_log
@@ -83,7 +84,8 @@ class CleanResult:
     n_received: int = field(default=0)
 
 
-def clean_from_log(harmonised: Harmonised | pd.DataFrame, log: pd.DataFrame) -> pd.DataFrame:
+def clean_from_log(harmonised: Harmonised | pd.DataFrame, log: pd.DataFrame,
+                   survey_year: int = SURVEY_YEAR) -> pd.DataFrame:
     """Clean data from the harmonised raw data and a (possibly edited) log alone.
 
     Parameters
@@ -92,6 +94,8 @@ def clean_from_log(harmonised: Harmonised | pd.DataFrame, log: pd.DataFrame) -> 
         Output of :func:`needs_analysis.harmonise.harmonise` (or its ``data``).
     log : DataFrame
         A cleaning log, e.g. from :func:`read_log`.
+    survey_year : int
+        The wave's reference year (ages and years in Lithuania are derived for it); the cleaning's.
 
     Returns
     -------
@@ -99,7 +103,7 @@ def clean_from_log(harmonised: Harmonised | pd.DataFrame, log: pd.DataFrame) -> 
         Exactly what :attr:`CleanResult.data` holds for that log.
     """
     data = harmonised.data if isinstance(harmonised, Harmonised) else harmonised
-    return derive_variables(apply_log(data, log))
+    return derive_variables(apply_log(data, log), survey_year)
 
 
 def row_accounting(log: pd.DataFrame, n_received: int) -> pd.DataFrame:
@@ -270,7 +274,7 @@ def clean(
             logs.append(rows)
             current = apply_log(current, rows, share=True)  # checks never modify their input
     log = pd.concat(logs, ignore_index=True).astype(object)
-    clean_data = clean_from_log(data, log)
+    clean_data = clean_from_log(data, log, ctx.survey_year)
     summary = row_accounting(log, len(data))
     assert len(clean_data) == int(summary.loc[summary["step"] == "kept", "n"].iloc[0])
     return CleanResult(clean_data, log, summary, len(data))

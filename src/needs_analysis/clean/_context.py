@@ -31,11 +31,12 @@ class CleaningContext:
         The "other, specify" recode table (:func:`read_recode_table`).
     speeder_share : float, default 0.3
         A submission faster than this share of the median duration is a speeder.
-    min_birth_year, max_birth_year : int, default 1920 and 2008
-        Plausible birth years (the questionnaire's constraint); later than
-        ``survey_year - 18`` but not after ``max_birth_year`` is a minor.
+    min_birth_year, max_birth_year : int, default 1920 and None
+        Plausible birth years (the questionnaire's constraint: 1920-2008); later than
+        ``survey_year - 18`` but not after ``max_birth_year`` is a minor. None: 2008, or
+        ``survey_year - 18`` when that is later (a wave after 2026 keeps its 18-year-olds).
     survey_year : int
-        Reference year (ages, arrival years).
+        Reference year of the wave (ages, arrival years, the adult cut-off).
     weighting_variables : tuple of str
         Questions that must be answered for the respondent to be weighted.
     near_duplicate_share : float, default 0.95
@@ -57,7 +58,7 @@ class CleaningContext:
     recode_table: pd.DataFrame
     speeder_share: float = 0.3
     min_birth_year: int = 1920
-    max_birth_year: int = 2008
+    max_birth_year: int | None = None
     survey_year: int = SURVEY_YEAR
     weighting_variables: tuple[str, ...] = ("sex", "birth_year", "citizenship")
     near_duplicate_share: float = 0.95
@@ -65,6 +66,10 @@ class CleaningContext:
     device_window_minutes: float = 30.0
     straightline_min_items: int = 5
     _cache: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.max_birth_year is None:
+            object.__setattr__(self, "max_birth_year", max(2008, self.survey_year - 18))
 
     def recode_lookup(self, other_column: str) -> dict[str, tuple[str, str, str]]:
         """``normalised text -> (question, code, note)`` of the recode table for ``other_column``."""

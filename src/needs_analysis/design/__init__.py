@@ -19,6 +19,7 @@ and ``subset``; ``SurveyDesign`` adds ``calibrate``, ``rake``,
 
 from __future__ import annotations
 
+from ._ci import PROPORTION_CI_METHODS
 from ._design import SurveyDesign
 from ._replicate import ReplicateDesign
 from ._result import ESTIMATE_COLUMNS, ChisqResult, EstimateTable, GlmResult, OlrResult
@@ -31,4 +32,5 @@ __all__ = [
     "GlmResult",
     "OlrResult",
     "ESTIMATE_COLUMNS",
+    "PROPORTION_CI_METHODS",
 ]

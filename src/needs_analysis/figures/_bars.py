@@ -32,16 +32,20 @@ HATCH = "////"
 LABEL_GAP_PT = 2.5
 
 
-def source_note(municipality: str, lang: str, source: str | None = None) -> str:
-    """The source line printed under every figure."""
+def source_note(municipality: str, lang: str, source: str | None = None, year: int | None = None) -> str:
+    """The source line printed under every figure: the survey, the municipality ("" for all) and the year.
+
+    ``year`` is the survey year of the run's wave; None: the default study's (:data:`config.SURVEY_YEAR`).
+    """
     if source is not None:
         return source
     from ..municipalities import MUNICIPALITY_IDS, get_municipality
 
+    year = year if year is not None else config.SURVEY_YEAR
     if not municipality:
-        return ui("note.source_all", lang, year=config.SURVEY_YEAR)
+        return ui("note.source_all", lang, year=year)
     name = get_municipality(municipality).name(lang) if municipality in MUNICIPALITY_IDS else municipality
-    return ui("note.source", lang, municipality=name, year=config.SURVEY_YEAR)
+    return ui("note.source", lang, municipality=name, year=year)
 
 
 def flag_notes(flags: Sequence[str], lang: str, *, rules: DisclosureRules = DEFAULT_RULES) -> list[str]:

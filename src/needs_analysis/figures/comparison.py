@@ -10,7 +10,8 @@ from matplotlib.figure import Figure
 
 from ..disclosure import DEFAULT_RULES, DisclosureRules, apply_comparison_disclosure, as_bool, mask_comparison
 from ..errors import NeedsAnalysisError, require_columns
-from ..presentation import check_lang, fmt_num, has_ui, ui
+from ..indicators import POOLED
+from ..presentation import check_lang, compared_count, compared_words, fmt_num, has_ui, ui
 from ._bars import draw_series, figure_notes, finish_on_ax, n_note
 from ._style import layout_figure, new_figure, style_context, wrap_label
 
@@ -102,7 +103,9 @@ def comparison_figure(
     rules: DisclosureRules = DEFAULT_RULES,
     catalogue=None,
 ) -> Figure:
-    """Figure 8: key indicators for this municipality, the other five and all six.
+    """Figure 8: key indicators for this municipality, the others compared and all of them.
+
+    The words count the municipalities of ``comparison`` ("the other five", "all six" for six).
 
     Parameters
     ----------
@@ -165,8 +168,9 @@ def comparison_figure(
         star = " *" if pd.notna(r["p_holm"]) and r["p_holm"] < alpha else ""
         labels.append(wrap_label(lab, 34) + star)
     k = len(_SERIES)
-    names = [ui("series.this", lang, municipality=mun.name(lang, short=True)), ui("series.rest", lang),
-             ui("series.all", lang)]
+    words = compared_words(compared_count(comparison, POOLED), lang)
+    names = [ui("series.this", lang, municipality=mun.name(lang, short=True)), ui("series.rest", lang, **words),
+             ui("series.all", lang, **words)]
     with style_context():
         fig = new_figure() if ax is None else None
         axx = fig.add_subplot() if ax is None else ax
@@ -176,9 +180,10 @@ def comparison_figure(
         if ax is not None:
             return finish_on_ax(axx, title)
         base = n_note(this["n"], lang, prefix=mun.name(lang, short=True))
-        notes = figure_notes(base, rows["flag"], lang, "", source, rules=rules, extra=[ui("note.signif", lang, alpha=fmt_num(alpha, lang, 2)),
-                                                     ui("note.compare_method", lang)],
+        notes = figure_notes(base, rows["flag"], lang, "", source, rules=rules, extra=[ui("note.signif", lang, alpha=fmt_num(alpha, lang, 2), **words),
+                                                     ui("note.compare_method", lang, **words)],
                              n=rows["n"].where(rows["series"] == "this", 0))  # only this municipality's bases print
         return layout_figure(fig, [(axx, 0.25 * 0.7 * k * len(order))], title=title,
-                             subtitle=ui("fig.08_comparison.subtitle", lang, municipality=mun.name(lang, short=True)),
+                             subtitle=ui("fig.08_comparison.subtitle", lang, municipality=mun.name(lang, short=True),
+                                         **words),
                              notes=notes, legend=(handles, names))

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 
 from ..disclosure import DEFAULT_RULES, DisclosureRules, as_bool
 from ..presentation import check_lang, prepare_change, prepare_estimates, single_municipality
+from ._bars import source_note
 from .bars import needs_overview
 from .change import change_figure
 from .comparison import comparison_figure
@@ -57,6 +58,8 @@ class PackFigureInput:
         The change since the previous wave
         (:func:`needs_analysis.indicators.compare_waves`); None without a
         previous wave.
+    year : int or None
+        The survey year of the source notes (None: the default study's).
     """
 
     estimates: pd.DataFrame
@@ -68,6 +71,11 @@ class PackFigureInput:
     catalogue: tuple | None
     rules: DisclosureRules
     change: pd.DataFrame | None = None
+    year: int | None = None
+
+    def source(self, municipality: str | None = None) -> str:
+        """The source note of a figure of ``municipality`` (default the pack's; "" for the whole survey)."""
+        return source_note(self.municipality if municipality is None else municipality, self.lang, year=self.year)
 
 
 #: A pack figure: ``draw(input, key) -> Figure``, or None when its input is absent.
@@ -87,7 +95,8 @@ def _respondent_profile(inp: PackFigureInput, key: str) -> Figure | None:
     big_n = summary["N"].iloc[0] if isinstance(summary, pd.DataFrame) and "N" in summary else None
     n = int(summary["n"].iloc[0]) if isinstance(summary, pd.DataFrame) and "n" in summary else None
     return respondent_profile(margins, lang=inp.lang, variables=variables, value_labels=inp.value_labels,
-                              municipality=inp.municipality, population_total=big_n, sample_total=n)
+                              municipality=inp.municipality, population_total=big_n, sample_total=n,
+                              source=inp.source())
 
 
 def _needs_overview(inp: PackFigureInput, key: str) -> Figure | None:
@@ -95,7 +104,8 @@ def _needs_overview(inp: PackFigureInput, key: str) -> Figure | None:
     est = inp.estimates
     if "headline" not in est.columns or not as_bool(est["headline"]).any():
         return None
-    return needs_overview(est, lang=inp.lang, municipality=inp.municipality, rules=inp.rules, catalogue=inp.catalogue)
+    return needs_overview(est, lang=inp.lang, municipality=inp.municipality, rules=inp.rules, catalogue=inp.catalogue,
+                          source=inp.source())
 
 
 def _calibrated_variables(report) -> frozenset[str]:
@@ -140,7 +150,7 @@ def catalogue_figure(draw: Callable[..., Figure] | None = None) -> DrawPackFigur
         if not ids & set(inp.estimates["indicator"].astype(str)):
             return None
         kwargs = {"lang": inp.lang, "catalogue": inp.catalogue, "municipality": inp.municipality,
-                  "rules": inp.rules, "calibrated": _calibrated_variables(inp.weights_report)}
+                  "rules": inp.rules, "calibrated": _calibrated_variables(inp.weights_report), "source": inp.source()}
         return draw(inp.estimates, **kwargs) if draw is not None else panel_figure(inp.estimates, key, **kwargs)
 
     return draw_pack_figure
@@ -151,7 +161,7 @@ def _comparison(inp: PackFigureInput, key: str) -> Figure | None:
     if inp.comparison is None:
         return None
     return comparison_figure(inp.comparison, lang=inp.lang, municipality=inp.municipality, rules=inp.rules,
-                             catalogue=inp.catalogue)
+                             catalogue=inp.catalogue, source=inp.source(""))
 
 
 def _change(inp: PackFigureInput, key: str) -> Figure | None:
@@ -192,6 +202,7 @@ def pack_figures(
     rules: DisclosureRules = DEFAULT_RULES,
     change: pd.DataFrame | None = None,
     titles: bool = True,
+    year: int | None = None,
 ) -> dict[str, Figure]:
     """Draw the pack's figures (:data:`PACK_FIGURES`) for one municipality.
 
@@ -223,6 +234,8 @@ def pack_figures(
         captions carry the titles passes False, so a title is not printed
         twice; the title stays the figure's label (``Figure.get_label()``)
         either way.
+    year : int, optional
+        The survey year of the source notes (the run's wave's); default the default study's.
 
     Returns
     -------
@@ -237,7 +250,7 @@ def pack_figures(
     check_lang(lang)
     est, mid = single_municipality(prepare_estimates(estimates), municipality, "pack_figures")
     inp = PackFigureInput(est, mid, comparison, weights_report, lang, value_labels,
-                          None if catalogue is None else tuple(catalogue), rules, change)
+                          None if catalogue is None else tuple(catalogue), rules, change, year)
     with figure_titles(titles):
         figs = {key: draw(inp, key) for key, draw in PACK_FIGURES.items()}
     return {key: fig for key, fig in figs.items() if fig is not None}

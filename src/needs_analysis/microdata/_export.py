@@ -19,7 +19,7 @@ from .._version import __version__
 from ..codebook import Codebook, load_codebook
 from ..config import PUBLIC_FILE_RULES, PublicFileRules, RunSettings
 from ..errors import NeedsAnalysisError
-from ..municipalities import MUNICIPALITY_IDS, resolve_municipalities
+from ..municipalities import resolve_municipalities
 from ..presentation import check_lang, ui
 from ._dictionary import write_dictionary
 from ._frame import describe
@@ -95,7 +95,7 @@ def read_respondents(municipality: str, settings: RunSettings) -> pd.DataFrame:
     NeedsAnalysisError
         No processed respondents (the municipality has not been run), or a file without weights.
     """
-    ids = [m.id for m in resolve_municipalities(municipality)]
+    ids = [m.id for m in resolve_municipalities(municipality, settings.municipalities)]
     frames = []
     for m in ids:
         path = settings.processed_dir / m / "responses.parquet"
@@ -199,15 +199,16 @@ def export(
     """
     fmts = parse_formats(formats)
     check_lang(lang)
-    name = "all" if str(municipality).strip().lower() == "all" else resolve_municipalities(municipality)[0].id
     settings = settings or RunSettings()
+    among = settings.municipalities if data is None else None  # a notebook's data need not be a wave's
+    name = "all" if str(municipality).strip().lower() == "all" else resolve_municipalities(municipality, among)[0].id
     respondents = data if data is not None else read_respondents(name, settings)
     if "municipality" in respondents.columns:  # the packs' order of the municipalities
-        order = {m: i for i, m in enumerate(MUNICIPALITY_IDS)}
+        order = {m: i for i, m in enumerate(settings.municipalities)}
         respondents = respondents.iloc[respondents["municipality"].map(order).fillna(len(order))
                                        .argsort(kind="stable")].reset_index(drop=True)
     cb = codebook or load_codebook()
-    root = Path(out_dir) if out_dir is not None else Path(settings.data_dir).resolve().parent / "exports"
+    root = Path(out_dir) if out_dir is not None else settings.exports_dir
     folder = root / (f"{name}_public" if public else name)
     with replace_folder(folder, EXPORT_FOLDER) as temp:
         files, records, disclosure = _write(temp, respondents, cb, name, fmts, lang, public, rules)

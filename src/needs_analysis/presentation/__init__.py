@@ -10,6 +10,8 @@ each other's internals:
 * :mod:`._wording`: codes of the run as words (cleaning reasons and checks, weighting
   and interval methods, variable lists), :func:`lower_first` for labels inside a sentence;
 * :mod:`._formats`: numbers, counts and percentages as each language writes them;
+* :mod:`._counts`: the words counting the municipalities compared ("the other
+  five", "all six": :func:`compared_words`, from :func:`compared_count` of the run's comparison);
 * :mod:`._estimates`: the columns a presenter needs and the table checked and
   masked once (:func:`prepare_estimates`, :func:`single_municipality`);
 * :mod:`._change`: the same for the change since the previous wave
@@ -19,6 +21,7 @@ It draws nothing and writes no file.
 """
 
 from ._change import REQUIRED_CHANGE_COLUMNS, prepare_change
+from ._counts import compared_count, compared_words
 from ._estimates import REQUIRED_ESTIMATE_COLUMNS, prepare_estimates, single_municipality
 from ._formats import fmt_int, fmt_num, fmt_pct
 from ._text import DOMAIN_VARIABLES, REPORT_LANGS, check_lang, default_value_labels, has_ui, ui, value_label
@@ -45,4 +48,6 @@ __all__ = [
     "method_label",
     "variable_list",
     "variable_name",
+    "compared_count",
+    "compared_words",
 ]

@@ -18,7 +18,8 @@ from .. import config
 from .._version import __version__
 from ..disclosure import DEFAULT_RULES, WITHHELD_FLAGS, DisclosureRules
 from ..municipalities import get_municipality
-from ..presentation import fmt_int, fmt_num, fmt_pct, has_ui, ui
+from ..indicators import POOLED
+from ..presentation import compared_count, compared_words, fmt_int, fmt_num, fmt_pct, has_ui, ui
 from ..tables import CHANGE_TABLE
 from ._findings import ALPHA, quote_value, write_findings
 from ._methods import date_range, summary_value, write_methods
@@ -96,7 +97,8 @@ def _block(key: str, caption: str, compact: tuple) -> TableBlock:
     return TableBlock(key, caption, tuple(header), tuple(tuple(r) for r in rows), tuple(numeric))
 
 
-def _key_tables(tables: Mapping[str, pd.DataFrame], lang: str, mun_short: str) -> dict[str, TableBlock]:
+def _key_tables(tables: Mapping[str, pd.DataFrame], lang: str, mun_short: str,
+                words: Mapping[str, str]) -> dict[str, TableBlock]:
     c = lambda k: ui(f"col.{k}", lang)  # noqa: E731
     out: dict[str, TableBlock] = {}
     if "01_sample_weighting" in tables:
@@ -121,7 +123,7 @@ def _key_tables(tables: Mapping[str, pd.DataFrame], lang: str, mun_short: str) -
                                           (c("ci_low"), c("ci_high")), c("estimate")))
     if "05_comparison" in tables:
         own = f"{mun_short}: {c('estimate')}"
-        out["comparison"] = _block("comparison", report_text("table.comparison", lang),
+        out["comparison"] = _block("comparison", report_text("table.comparison", lang, **words),
                                    _compact(tables["05_comparison"], lang,
                                             [c("label"), own, c("rest_estimate"), c("difference"), c("p_holm"),
                                              c("significant"), c("flag")]))
@@ -161,21 +163,21 @@ def _annex(estimates: pd.DataFrame, municipality: str, lang: str) -> tuple[Table
     return table, Para((text,))
 
 
-def _key_figures(wr: Mapping, top_need, n_significant, lang: str) -> KeyFigures:
+def _key_figures(wr: Mapping, top_need, n_significant, lang: str, words: Mapping[str, str]) -> KeyFigures:
     items = [(fmt_int(summary_value(wr, "n"), lang) or "–", report_text("key.respondents", lang)),
              (fmt_int(summary_value(wr, "N"), lang) or "–", report_text("key.population", lang))]
     if top_need is not None:
         items.append((quote_value(top_need["estimate"], "proportion", lang),
                       report_text("key.top_need", lang, label=str(top_need[f"label_{lang}"]))))
     if n_significant is not None:
-        items.append((fmt_int(n_significant, lang), report_text("key.differences", lang)))
+        items.append((fmt_int(n_significant, lang), report_text("key.differences", lang, **words)))
     return KeyFigures(tuple(items))
 
 
 def build_document(*, municipality: str, lang: str, estimates: pd.DataFrame, weights_report: Mapping,
                    cleaning_summary: pd.DataFrame, tables: Mapping[str, pd.DataFrame],
                    comparison: pd.DataFrame | None, figures: Mapping[str, str], catalogue=None,
-                   rules: DisclosureRules = DEFAULT_RULES) -> Document:
+                   rules: DisclosureRules = DEFAULT_RULES, wave: config.Wave | None = None) -> Document:
     """The written report of one pack.
 
     Parameters
@@ -200,6 +202,9 @@ def build_document(*, municipality: str, lang: str, estimates: pd.DataFrame, wei
         The catalogue in use (default: packaged).
     rules : DisclosureRules, default DEFAULT_RULES
         Quoted in the methods.
+    wave : Wave, optional
+        The run's survey wave (:class:`needs_analysis.config.Wave`): the year of the subtitle, the fieldwork
+        dates and mode of the methods; None: the default study's only wave.
 
     Returns
     -------
@@ -208,22 +213,25 @@ def build_document(*, municipality: str, lang: str, estimates: pd.DataFrame, wei
     from ..indicators import load_catalogue
 
     mun = get_municipality(municipality)
+    wave = wave if wave is not None else config.DEFAULT_STUDY.latest
+    compared = compared_count(comparison, POOLED)  # the words count the municipalities actually compared
+    words = compared_words(compared, lang)
     catalogue = catalogue if catalogue is not None else load_catalogue()
     fig_blocks = [FigureBlock(k, caption) for k, caption in figures.items()]
-    key_tables = _key_tables(tables, lang, mun.name(lang, short=True))
+    key_tables = _key_tables(tables, lang, mun.name(lang, short=True), words)
     fig_refs = {name: Ref("figure", key) for name, key in (("needs", "03_needs_overview"),
                                                               ("comparison", "08_comparison")) if key in figures}
     tab_refs = {k: t.ref for k, t in key_tables.items()}
     findings = write_findings(estimates, comparison, municipality=mun.id, lang=lang, catalogue=catalogue,
-                              figures=fig_refs, tables=tab_refs, alpha=ALPHA)
-    summary_blocks = [_key_figures(weights_report, findings.top_need, findings.n_significant, lang)]
+                              figures=fig_refs, tables=tab_refs, alpha=ALPHA, words=words)
+    summary_blocks = [_key_figures(weights_report, findings.top_need, findings.n_significant, lang, words)]
     # the summary repeats the first sentences that quote estimates (needs, then differences)
     summary_blocks += [b for b in findings.blocks
                        if isinstance(b, Para) and b.claim in ("level", "higher", "lower")][:4]
     methods = write_methods(municipality_name=mun.name(lang), weights_report=weights_report,
                             cleaning_summary=cleaning_summary, lang=lang, rules=rules, tables=tab_refs,
                             has_comparison=comparison is not None, alpha=ALPHA,
-                            processing=key_tables.get("processing"))
+                            processing=key_tables.get("processing"), wave=wave, compared=compared)
     chapters = [Chapter("key", report_text("chapter.summary", lang), tuple(summary_blocks)),
                 Chapter("findings", report_text("chapter.findings", lang), findings.blocks),
                 Chapter("figures", report_text("chapter.figures", lang), tuple(fig_blocks)),
@@ -234,10 +242,10 @@ def build_document(*, municipality: str, lang: str, estimates: pd.DataFrame, wei
     annex = _annex(estimates, mun.id, lang)
     if annex is not None:
         chapters.append(Chapter("annex", report_text("chapter.annex", lang), (annex[1], annex[0])))
-    prepared = report_text("doc.prepared", lang, date_range=date_range(lang), version=__version__)
+    prepared = report_text("doc.prepared", lang, date_range=date_range(lang, wave), version=__version__)
     labels = {kind: (report_text(f"doc.{kind}_label", lang, n="{n}"), report_text(f"doc.{kind}_sep", lang),
                      report_text(f"doc.{kind}_ref", lang, n="{n}")) for kind in ("figure", "table")}
     return Document(lang=lang, title=ui("report.title", lang),
-                    subtitle=ui("report.subtitle", lang, municipality=mun.name(lang), year=config.SURVEY_YEAR),
+                    subtitle=ui("report.subtitle", lang, municipality=mun.name(lang), year=wave.year),
                     prepared=prepared, contents=report_text("doc.contents", lang), chapters=tuple(chapters),
                     labels=labels)

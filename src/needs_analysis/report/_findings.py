@@ -8,7 +8,7 @@ back against the estimates):
   the audit) is never quoted, only named as not shown;
 * an estimate flagged ``caution`` is followed by a sentence saying it is
   uncertain;
-* a municipality is said to differ from the other five only where the
+* a municipality is said to differ from the others compared only where the
   comparison's Holm-adjusted p-value is below ``alpha`` (the same test and
   level as table 5 and figure 8); every other compared indicator is covered
   by one sentence saying its difference is not significant;
@@ -20,13 +20,15 @@ back against the estimates):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..disclosure import WITHHELD_FLAGS, as_bool
-from ..presentation import fmt_int, fmt_num, fmt_pct
+from ..indicators import POOLED
+from ..presentation import compared_count, compared_words, fmt_int, fmt_num, fmt_pct
 from ._model import Heading, Para, Ref, split_refs
 from ._text import report_text
 
@@ -49,7 +51,7 @@ class Findings:
     top_need : pandas.Series or None
         The estimate row of the most frequent unmet need (shown, asked of everyone).
     n_significant : int or None
-        Indicators that differ significantly from the other five (None: no comparison).
+        Indicators that differ significantly from the others compared (None: no comparison).
     """
 
     blocks: tuple
@@ -146,7 +148,7 @@ def _named(total: pd.DataFrame, catalogue, lang: str) -> list:
 
 
 def _comparison(comparison: pd.DataFrame | None, municipality: str, lang: str, figure: Ref | None,
-                alpha: float) -> tuple[list, int | None]:
+                alpha: float, words: Mapping[str, str]) -> tuple[list, int | None]:
     blocks: list = [Heading(report_text("findings.comparison", lang))]
     if comparison is None:
         return [*blocks, Para((report_text("findings.no_comparison", lang),))], None
@@ -163,7 +165,7 @@ def _comparison(comparison: pd.DataFrame | None, municipality: str, lang: str, f
         text = report_text(key, lang, label=_quote(str(row[f"label_{lang}"]), lang),
                            estimate=quote_value(row["estimate"], kind, lang),
                            rest=quote_value(row["rest_estimate"], kind, lang),
-                           p=fmt_num(row["p_holm"], lang, 3))
+                           p=fmt_num(row["p_holm"], lang, 3), **words)
         if str(row["flag"]) == "caution":
             text += " " + report_text("findings.uncertain", lang)
         blocks.append(Para((text,), claim="higher" if key.endswith("higher") else "lower",
@@ -171,10 +173,10 @@ def _comparison(comparison: pd.DataFrame | None, municipality: str, lang: str, f
     n_sig, n_rest = int(significant.sum()), int((tested & ~significant).sum())
     if n_sig == 0:
         text = report_text("findings.no_difference_all", lang, count=fmt_int(n_rest, lang),
-                           alpha=fmt_num(alpha, lang, 2))
+                           alpha=fmt_num(alpha, lang, 2), **words)
         blocks.append(Para(_with_ref(text, figure, lang), claim="no_difference"))
     elif n_rest:
-        text = report_text("findings.no_difference", lang, count=fmt_int(n_rest, lang))
+        text = report_text("findings.no_difference", lang, count=fmt_int(n_rest, lang), **words)
         blocks.append(Para(_with_ref(text, figure, lang), claim="no_difference"))
     hidden = int((~shown).sum())
     if hidden:
@@ -192,7 +194,8 @@ def _precision(total: pd.DataFrame, lang: str, table: Ref | None) -> list:
 
 
 def write_findings(estimates: pd.DataFrame, comparison: pd.DataFrame | None, *, municipality: str, lang: str,
-                   catalogue, figures: dict[str, Ref], tables: dict[str, Ref], alpha: float = ALPHA) -> Findings:
+                   catalogue, figures: dict[str, Ref], tables: dict[str, Ref], alpha: float = ALPHA,
+                   words: Mapping[str, str] | None = None) -> Findings:
     """Write the findings chapter of one municipality.
 
     Parameters
@@ -212,6 +215,9 @@ def write_findings(estimates: pd.DataFrame, comparison: pd.DataFrame | None, *, 
         ``"comparison"``, table key ``"indicators"`` (missing keys: no reference).
     alpha : float, default ALPHA
         Level of the Holm-adjusted tests.
+    words : mapping of str to str, optional
+        The words counting the municipalities compared
+        (:func:`needs_analysis.presentation.compared_words`); default: counted from ``comparison``.
 
     Returns
     -------
@@ -220,7 +226,7 @@ def write_findings(estimates: pd.DataFrame, comparison: pd.DataFrame | None, *, 
     Notes
     -----
     The comparison test is the t test of the difference between the
-    municipality and the pooled other five with a design-based SE,
+    municipality and the pooled others with a design-based SE,
     Holm-adjusted across the municipality's indicators
     (:func:`needs_analysis.indicators.compare_municipalities`); a sentence
     calls a difference a difference only when that adjusted p is below
@@ -231,7 +237,9 @@ def write_findings(estimates: pd.DataFrame, comparison: pd.DataFrame | None, *, 
     est = estimates[(estimates["municipality"].astype(str) == municipality).to_numpy()
                     & (estimates["domain"].astype(str) == "total").to_numpy()]
     need_blocks, top = _needs(est, catalogue, lang, figures.get("needs"))
-    cmp_blocks, n_sig = _comparison(comparison, municipality, lang, figures.get("comparison"), alpha)
+    if words is None:
+        words = compared_words(compared_count(comparison, POOLED), lang)
+    cmp_blocks, n_sig = _comparison(comparison, municipality, lang, figures.get("comparison"), alpha, words)
     blocks = [Para((report_text("findings.intro", lang),), style="lead"), *need_blocks,
               *_named(est, catalogue, lang), *cmp_blocks, *_precision(est, lang, tables.get("indicators"))]
     return Findings(tuple(blocks), top, n_sig)

@@ -97,7 +97,7 @@ def render_html(
     Parameters
     ----------
     municipality : str
-        Municipality id (one of the six).
+        Municipality id.
     estimates : DataFrame
         Estimates table after disclosure; withheld values are masked again here.
     weights_report : WeightsReport or dict
@@ -119,7 +119,7 @@ def render_html(
     catalogue : sequence of Indicator, optional
         Catalogue for the indicator definitions in the notes (default: packaged).
     comparison : DataFrame, optional
-        The masked comparison table (findings on the other five municipalities).
+        The masked comparison table (findings on the other municipalities compared).
     document : Document, optional
         The written report (the pack passes the one its report.docx typesets);
         built here from the other arguments if omitted.

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from .. import config
-from ..presentation import fmt_int, fmt_num, ui
+from ..presentation import compared_words, fmt_int, fmt_num, ui
 from ..tables import disclosure_rules
 from ._model import Heading, Para, Ref, TableBlock, split_refs
 from ._text import report_text
@@ -38,9 +38,13 @@ def cleaning_counts(cleaning: pd.DataFrame) -> dict[str, float]:
             for s in ("received", "removed", "kept", "changed")}
 
 
-def date_range(lang: str) -> str:
-    """The fieldwork period, e.g. ``2021-09-01 – 2021-11-30`` (ISO dates, as Lithuanian official texts write them)."""
-    start, end = (dt.date.fromisoformat(d) for d in (config.FIELDWORK_START, config.FIELDWORK_END))
+def date_range(lang: str, wave: config.Wave | None = None) -> str:
+    """The fieldwork period of ``wave`` (None: the default study's), e.g. ``2021-09-01 – 2021-11-30`` (ISO dates,
+    as Lithuanian official texts write them); the survey year alone when the study file gives no dates."""
+    wave = wave if wave is not None else config.DEFAULT_STUDY.latest
+    if not (wave.fieldwork_start and wave.fieldwork_end):
+        return str(wave.year)
+    start, end = (dt.date.fromisoformat(d) for d in (wave.fieldwork_start, wave.fieldwork_end))
     return report_text("doc.date_range", lang, start=start.isoformat(), end=end.isoformat())
 
 
@@ -59,7 +63,8 @@ def _count(v, lang: str) -> str:
 
 def write_methods(*, municipality_name: str, weights_report: Mapping, cleaning_summary: pd.DataFrame, lang: str,
                   rules, tables: dict[str, Ref], has_comparison: bool, alpha: float,
-                  processing: TableBlock | None = None) -> list:
+                  processing: TableBlock | None = None, wave: config.Wave | None = None,
+                  compared: int | None = None) -> list:
     """The blocks of the methods chapter.
 
     Parameters
@@ -82,6 +87,10 @@ def write_methods(*, municipality_name: str, weights_report: Mapping, cleaning_s
         Level of the comparison tests.
     processing : TableBlock, optional
         The data-processing table, placed after the paragraph on the cleaning.
+    wave : Wave, optional
+        The run's survey wave: its fieldwork dates and mode (None: the default study's only wave).
+    compared : int, optional
+        Municipalities in the comparison (the text counts them: "the other five"); None: no number.
 
     Returns
     -------
@@ -95,12 +104,17 @@ def write_methods(*, municipality_name: str, weights_report: Mapping, cleaning_s
     1965, section 11.7): the loss of precision from unequal weights alone.
     """
     val = lambda c: summary_value(weights_report, c)  # noqa: E731
+    wave = wave if wave is not None else config.DEFAULT_STUDY.latest
+    words = compared_words(compared, lang)
+    online = wave.mode.strip().lower() in ("", "online")
+    mode = (report_text("methods.mode", lang) if online
+            else report_text("methods.mode_other", lang, mode=wave.mode.strip()))
     counts = cleaning_counts(cleaning_summary)
     langs = ", ".join(report_text(f"methods.language.{code}", lang) for code in config.LANGS)
     ref = lambda k: (f"\x00{k}\x00" if k in tables else "–")  # noqa: E731
     blocks: list = [Heading(report_text("methods.study", lang)),
-                    Para((report_text("methods.study_text", lang, date_range=date_range(lang),
-                                      mode=report_text("methods.mode", lang), languages=langs,
+                    Para((report_text("methods.study_text", lang, date_range=date_range(lang, wave),
+                                      mode=mode, languages=langs,
                                       population=_count(val("N"), lang), municipality=municipality_name),))]
     text = report_text("methods.sample_text", lang, received=_count(counts["received"], lang),
                        removed=_count(counts["removed"], lang), n=_count(val("n"), lang),
@@ -138,13 +152,13 @@ def write_methods(*, municipality_name: str, weights_report: Mapping, cleaning_s
 
     blocks += [Heading(report_text("methods.ci", lang)), Para((report_text("methods.ci_text", lang),))]
     if has_comparison:
-        blocks.append(Para((report_text("methods.compare_text", lang, alpha=fmt_num(alpha, lang, 2)),)))
+        blocks.append(Para((report_text("methods.compare_text", lang, alpha=fmt_num(alpha, lang, 2), **words),)))
 
     blocks += [Heading(report_text("methods.disclosure", lang)), Para((report_text("methods.disclosure_text", lang),))]
-    blocks += [Para((f"{name}: {text}",), style="bullet") for name, text in disclosure_rules(lang, rules)]
+    blocks += [Para((f"{name}: {text}",), style="bullet") for name, text in disclosure_rules(lang, rules, compared)]
     blocks.append(Heading(report_text("methods.limitations", lang)))
     blocks += [Para((report_text(f"methods.limitation.{k}", lang),), style="bullet")
-               for k in ("sample", "online", "self_report", "small")]
+               for k in ("sample", "online", "self_report", "small") if online or k != "online"]
     return blocks
 
 

@@ -45,7 +45,7 @@ class Para:
     claim : str
         For findings sentences, what the sentence states: ``"level"`` (an
         estimate and its CI), ``"higher"``/``"lower"`` (a significant
-        difference from the other five municipalities), ``"no_difference"``,
+        difference from the other municipalities compared), ``"no_difference"``,
         ``"not_shown"``, ``"named"``; empty for other text.
     indicators : tuple of str
         The indicators whose values the sentence quotes, in order.

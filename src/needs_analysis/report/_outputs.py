@@ -20,10 +20,13 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..config import Wave
 from ..disclosure import DisclosureRules
 from ..errors import NeedsAnalysisError
 from ..figures import figure_bytes, pack_figures
+from ..indicators import POOLED
 from ..municipalities import Municipality
+from ..presentation import compared_count
 from ..tables import build_notes, build_tables, write_csv, write_excel
 from ._document import build_document, figure_caption
 from ._docx import write_docx
@@ -70,6 +73,9 @@ class PackContent:
         Outputs a writer could not produce on this machine (name → one-line
         reason, e.g. the PDF without WeasyPrint's system libraries); the
         manifest records them and the command line prints them.
+    wave : Wave or None
+        The run's survey wave (:class:`needs_analysis.config.Wave`): the year of the source notes and the
+        subtitle, the fieldwork of the methods; None: the default study's.
     """
 
     municipality: Municipality
@@ -84,6 +90,7 @@ class PackContent:
     extra_figures: Mapping[str, Figure] = field(default_factory=dict)
     change: pd.DataFrame | None = None
     skipped: dict[str, str] = field(default_factory=dict)
+    wave: Wave | None = None
     _images: dict[tuple[str, str], bytes] = field(default_factory=dict, repr=False)
     _html: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -94,7 +101,7 @@ class PackContent:
         figs = pack_figures(self.estimates[own] if own.any() else self.estimates, self.comparison,
                             self.weights_report, lang=self.lang, value_labels=self.value_labels,
                             municipality=self.municipality.id if own.any() else None, catalogue=self.catalogue,
-                            rules=self.rules, change=self.change)
+                            rules=self.rules, change=self.change, year=self.year)
         for key, fig in self.extra_figures.items():
             if not _FIG_KEY.fullmatch(str(key)) or key in figs:
                 raise NeedsAnalysisError(f"invalid or duplicate figure key {key!r}",
@@ -115,7 +122,8 @@ class PackContent:
         """Tables 1-6 (:func:`needs_analysis.tables.build_tables`)."""
         return build_tables(self.estimates, self.weights_report, self.cleaning_summary, self.lang,
                             value_labels=self.value_labels, rules=self.rules, comparison=self.comparison,
-                            municipality=self.municipality.id, catalogue=self.catalogue, change=self.change)
+                            municipality=self.municipality.id, catalogue=self.catalogue, change=self.change,
+                            year=self.year)
 
     @cached_property
     def document(self) -> Document:
@@ -125,7 +133,7 @@ class PackContent:
                               weights_report=self.weights_report, cleaning_summary=self.cleaning_summary,
                               tables=self.tables, comparison=self.comparison, catalogue=self.catalogue,
                               rules=self.rules, figures={k: figure_caption(k, self.lang, f.get_label())
-                                                         for k, f in self.figures.items()})
+                                                         for k, f in self.figures.items()}, wave=self.wave)
 
     def html(self, figure_format: str = "svg") -> str:
         """The document typeset as one self-contained HTML page, its figures the ``figure_format`` files' bytes
@@ -143,7 +151,18 @@ class PackContent:
     def notes(self) -> pd.DataFrame:
         """The Notes sheet (:func:`needs_analysis.tables.build_notes`)."""
         return build_notes(self.estimates, self.weights_report, self.lang, rules=self.rules,
-                           catalogue=self.catalogue, comparison=self.comparison is not None)
+                           catalogue=self.catalogue, comparison=self.comparison is not None,
+                           compared=self.compared)
+
+    @property
+    def year(self) -> int | None:
+        """The survey year of the run's wave (None: the default study's)."""
+        return None if self.wave is None else self.wave.year
+
+    @property
+    def compared(self) -> int | None:
+        """How many municipalities the pack's comparison compares (None without one)."""
+        return compared_count(self.comparison, POOLED)
 
 
 def figure_files(fmt: str) -> Callable[[PackContent, Path], list[Path]]:

@@ -36,6 +36,7 @@ from matplotlib.figure import Figure
 
 from .._atomic import PACK, writes_folder
 from .._version import __version__
+from ..config import Wave
 from ..disclosure import (DEFAULT_RULES, DisclosureRules, apply_comparison_disclosure, apply_disclosure,
                           WITHHELD_FLAGS, mask_comparison, protect_pack)
 from ..errors import NeedsAnalysisError
@@ -143,6 +144,7 @@ def write_pack(
     audit: bool = True,
     change: pd.DataFrame | None = None,
     outputs: Collection[str] | None = None,
+    wave: Wave | None = None,
 ) -> dict:
     """Write the full report pack of one municipality.
 
@@ -181,8 +183,8 @@ def write_pack(
         :func:`needs_analysis.figures.indicator_bars`) keyed ``"<nn>_<name>"``;
         they are saved and embedded like the built-in ones, all in key order.
     comparison : DataFrame, optional
-        :func:`needs_analysis.indicators.compare_municipalities` output for all
-        six municipalities (figure 8 and table 5). Disclosure control is applied
+        :func:`needs_analysis.indicators.compare_municipalities` output for the
+        municipalities compared (figure 8 and table 5; its words count them). Disclosure control is applied
         here if it has no ``flag`` column; withheld values are masked again.
     catalogue : sequence of Indicator, optional
         Catalogue the estimates were computed with (default: packaged).
@@ -208,6 +210,9 @@ def write_pack(
         Names of the output formats to write (``Output.name`` in
         :data:`~needs_analysis.report.OUTPUTS`, e.g. ``{"docx"}`` for
         ``Survey.report()``); default all of them.
+    wave : Wave, optional
+        The run's survey wave (:class:`needs_analysis.config.Wave`): the year the source notes and the
+        subtitle quote, the fieldwork the methods describe; default the default study's only wave.
 
     Returns
     -------
@@ -256,7 +261,8 @@ def write_pack(
     out.mkdir(parents=True, exist_ok=True)
     content = _outputs.PackContent(mun, lang, est, weights_report, cleaning_summary, cmp, value_labels,
                                    None if catalogue is None else tuple(catalogue), rules, dict(extra_figures or {}),
-                                   None if change is None else _align_change(change, est))
+                                   None if change is None else _align_change(change, est),
+                                   wave=wave)
     step = on_step or (lambda _name: None)
     written: list[Path] = []
     current = None

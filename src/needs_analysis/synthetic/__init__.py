@@ -22,14 +22,12 @@ from ._population import build_population, changed_models, derive_groups, popula
 from ._sample import draw_sample, response_propensity
 from ._wave import (
     CHANGE_TRUTH_COLUMNS,
-    EXTRA_MUNICIPALITIES,
     FACTS_2024,
     WAVE_2024,
     Wave,
     build_wave,
     change_truth,
     demo_foreign_files,
-    wave_codebook,
     wave_files,
     write_demo_waves,
     write_wave_demo_data,
@@ -43,6 +41,6 @@ __all__ = [
     "DEFAULT_SEED", "FACTS", "Fact", "POPULATION_SIZES", "SAMPLE_TARGETS", "FAULT_RATES", "MARGIN_CATEGORIES",
     "build_population", "draw_sample", "add_faults", "write_demo_data", "population_margins", "derive_groups",
     "population_sizes", "response_propensity", "foreign_files", "DEMO_MANIFEST", "changed_models",
-    "Wave", "WAVE_2024", "FACTS_2024", "EXTRA_MUNICIPALITIES", "CHANGE_TRUTH_COLUMNS", "build_wave", "change_truth",
-    "wave_codebook", "write_wave_demo_data", "wave_files", "write_demo_waves", "demo_foreign_files",
+    "Wave", "WAVE_2024", "FACTS_2024", "CHANGE_TRUTH_COLUMNS", "build_wave", "change_truth",
+    "write_wave_demo_data", "wave_files", "write_demo_waves", "demo_foreign_files",
 ]

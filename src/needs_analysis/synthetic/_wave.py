@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from .._safe_cells import write_csv
-from ..config import questionnaire_path
+from ..codebook import load_codebook
 from ..errors import NeedsAnalysisError
 from ._export import write_export_xlsx
 from ._facts import CITGRP_SHARES, Fact
@@ -35,8 +35,8 @@ from ._population import build_population
 from ._sample import draw_sample
 from ._write import _Manifest, _check_foreign, _demo_names, foreign_files, population_margins, write_demo_data
 
-__all__ = ["Wave", "WAVE_2024", "FACTS_2024", "EXTRA_MUNICIPALITIES", "wave_codebook", "change_truth",
-           "build_wave", "write_wave_demo_data", "wave_files", "write_demo_waves", "demo_foreign_files", "CHANGE_TRUTH_COLUMNS"]
+__all__ = ["Wave", "WAVE_2024", "FACTS_2024", "change_truth", "build_wave", "write_wave_demo_data", "wave_files",
+           "write_demo_waves", "demo_foreign_files", "CHANGE_TRUTH_COLUMNS"]
 
 #: Published national figures for the start of 2024 the 2024 wave is anchored on.
 FACTS_2024: dict[str, Fact] = {
@@ -61,21 +61,6 @@ FACTS_2024: dict[str, Fact] = {
         5_700, "citizens of Tajikistan residing in Lithuania on 1 January 2024 (about)",
         "Migration Department, news release 2024-07-18 (migracija.lrv.lt)"),
 }
-
-#: Municipalities of the 2024 demo beyond the six of 2021: id -> (lt, en, ru, uk) names as the
-#: questionnaire's municipality choice list writes them. The ids are provisional ASCII ids; the packaged
-#: list of all 60 municipalities is the authority once it exists.
-EXTRA_MUNICIPALITIES: dict[str, tuple[str, str, str, str]] = {
-    "panevezys": ("Panevėžio miesto savivaldybė", "Panevėžys city municipality",
-                  "Паневежис (городское самоуправление)", "Панявежис (міське самоврядування)"),
-    "alytus": ("Alytaus miesto savivaldybė", "Alytus city municipality",
-               "Алитус (городское самоуправление)", "Алітус (міське самоврядування)"),
-    "kauno-r": ("Kauno rajono savivaldybė", "Kaunas district municipality", "Каунасский район",
-                "Каунаський район"),
-    "marijampole": ("Marijampolės savivaldybė", "Marijampolė municipality", "Мариямполе (самоуправление)",
-                    "Маріямполе (самоврядування)"),
-}
-
 
 @dataclass(frozen=True)
 class Wave:
@@ -133,9 +118,9 @@ WAVE_2024 = Wave(
     fieldwork=("2024-09-02", "2024-11-29"),
     seed_offset=3,
     sizes={"vilnius": 80_000, "kaunas": 24_000, "klaipeda": 16_000, "siauliai": 5_000, "jonava": 1_600,
-           "akmene": 450, "panevezys": 4_000, "alytus": 2_000, "kauno-r": 6_500, "marijampole": 3_500},
+           "akmene": 450, "panevezys": 4_000, "alytus": 2_000, "kaunas_r": 6_500, "marijampole": 3_500},
     targets={"vilnius": 650, "kaunas": 380, "klaipeda": 320, "siauliai": 220, "jonava": 130, "akmene": 60,
-             "panevezys": 160, "alytus": 110, "kauno-r": 180, "marijampole": 140},
+             "panevezys": 160, "alytus": 110, "kaunas_r": 180, "marijampole": 140},
     # UA:BY:RU about 5.4:3.9:1 as on 1 January 2024 (FACTS_2024), Central Asians up; Marijampolė and Kaunas
     # district (transport companies) with many Central Asian drivers
     shares={
@@ -147,7 +132,7 @@ WAVE_2024 = Wave(
         "akmene": {"UA": 0.58, "BY": 0.28, "RU": 0.05, "central_asia": 0.05, "IN": 0.01, "other_third": 0.03},
         "panevezys": {"UA": 0.54, "BY": 0.22, "RU": 0.06, "central_asia": 0.10, "IN": 0.03, "other_third": 0.05},
         "alytus": {"UA": 0.56, "BY": 0.22, "RU": 0.05, "central_asia": 0.09, "IN": 0.03, "other_third": 0.05},
-        "kauno-r": {"UA": 0.45, "BY": 0.24, "RU": 0.05, "central_asia": 0.16, "IN": 0.02, "other_third": 0.08},
+        "kaunas_r": {"UA": 0.45, "BY": 0.24, "RU": 0.05, "central_asia": 0.16, "IN": 0.02, "other_third": 0.08},
         "marijampole": {"UA": 0.46, "BY": 0.16, "RU": 0.04, "central_asia": 0.20, "IN": 0.02,
                         "other_third": 0.12},
     },
@@ -175,45 +160,6 @@ CHANGE_TRUTH_COLUMNS: tuple[str, ...] = ("municipality", "indicator", "domain", 
 _KEY = ["municipality", "indicator", "domain", "domain_value"]
 _REFERENCE = {"population_margins": "population_margins.csv", "planted_faults": "planted_faults.csv",
               "population_truth": "population_truth.csv", "readme": "README.md"}
-
-
-def wave_codebook(codebook=None):
-    """The questionnaire with the municipalities of :data:`EXTRA_MUNICIPALITIES` in its choice list.
-
-    Parameters
-    ----------
-    codebook : Codebook, optional
-        Default the packaged questionnaire. Returned as it is when its
-        municipality list has every extra municipality; otherwise the
-        packaged questionnaire is read and the missing ones are added after
-        its last municipality choice.
-
-    Returns
-    -------
-    Codebook
-        The synthetic exports of municipalities outside the six write their
-        names with it (the pipeline reads those exports with it too, until the
-        packaged questionnaire lists every municipality).
-    """
-    from ..codebook import Codebook, load_codebook
-
-    cb = load_codebook() if codebook is None else codebook
-    if set(EXTRA_MUNICIPALITIES) <= set(cb.choices("municipality")["name"]):
-        return cb
-    path = questionnaire_path()
-    sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False)
-    choices = sheets["choices"]
-    labels = [c for c in choices.columns if c.startswith("label")]   # lt, en, ru, uk in the form's order
-    if len(labels) != 4:
-        raise NeedsAnalysisError("the questionnaire's choices sheet has unexpected label columns",
-                                 where=str(path), expected="label columns for lt, en, ru, uk")
-    municipal = choices["list_name"] == "municipality"
-    have = set(choices.loc[municipal, "name"])
-    rows = pd.DataFrame([dict(zip(["list_name", "name", *labels], ["municipality", m, *names]))
-                         for m, names in EXTRA_MUNICIPALITIES.items() if m not in have], columns=choices.columns)
-    last = choices.index[municipal][-1]
-    choices = pd.concat([choices.loc[:last], rows, choices.loc[last + 1:]], ignore_index=True).fillna("")
-    return Codebook(sheets["survey"], choices, sheets.get("settings"), source=str(path))
 
 
 def change_truth(truth: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFrame:
@@ -258,7 +204,7 @@ def build_wave(wave: Wave = WAVE_2024, seed: int = 2021, scale: float = 1.0, cod
     scale : float, default 1.0
         Multiplier of the population sizes and sample targets.
     codebook : Codebook, optional
-        Default :func:`wave_codebook`.
+        Default: the packaged questionnaire (its municipality list has all 60).
 
     Returns
     -------
@@ -272,7 +218,7 @@ def build_wave(wave: Wave = WAVE_2024, seed: int = 2021, scale: float = 1.0, cod
     if not (isinstance(scale, (int, float)) and 0 < scale <= 10):
         raise NeedsAnalysisError(f"scale {scale!r} is out of range", where="build_wave(scale=)",
                                  expected="a number in (0, 10]")
-    cb = wave_codebook(codebook)
+    cb = codebook if codebook is not None else load_codebook()
     wseed = int(seed) + wave.seed_offset
     sizes = {m: max(1, int(round(n * scale))) for m, n in wave.sizes.items()}
     pop = build_population(wseed, sizes=sizes, year=wave.year, shares={**CITGRP_SHARES, **wave.shares},
@@ -361,7 +307,7 @@ def write_wave_demo_data(wave_dir: str | Path, seed: int = 2021, scale: float = 
         The demo's seed (the wave adds ``wave.seed_offset``).
     scale : float, default 1.0
     codebook : Codebook, optional
-        Default :func:`wave_codebook`.
+        Default: the packaged questionnaire (its municipality list has all 60).
     wave : Wave, default :data:`WAVE_2024`
     previous_population : DataFrame, optional
         The previous wave's population (built with ``seed`` and ``scale`` when

@@ -27,9 +27,9 @@ import pyarrow.parquet as pq
 from .._atomic import replace_file
 from .._safe_cells import write_csv
 from ..clean import YEARS_GROUPS
+from ..config import DEFAULT_MUNICIPALITIES as MUNICIPALITY_IDS  # the demo data: the reference study's six
 from ..errors import NeedsAnalysisError
 from ..io import RAW_SUFFIXES, sha256_file
-from ..municipalities import MUNICIPALITY_IDS
 from ._export import write_export_xlsx
 from ._facts import AGEGRPS, CITGRPS, FACTS, MARGINS_SOURCE, POPULATION_SIZES, SAMPLE_TARGETS
 from ._faults import FAULT_RATES, add_faults

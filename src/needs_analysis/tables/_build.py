@@ -27,8 +27,8 @@ import pandas as pd
 from .. import config
 from ..disclosure import BASE_WITHHELD_FLAGS, DEFAULT_RULES, DisclosureRules, mask_withheld
 from ..errors import NeedsAnalysisError
-from ..presentation import (check_lang, cleaning_reason, has_ui, lower_first, method_label, prepare_estimates, ui,
-                            value_label, variable_list, variable_name)
+from ..presentation import (check_lang, cleaning_reason, compared_words, has_ui, lower_first, method_label,
+                            prepare_estimates, ui, value_label, variable_list, variable_name)
 from ._format import DEC2_FORMAT, DEC3_FORMAT, INT_FORMAT, PCT_FORMAT, count_column, disclosure_rules, flag_texts
 from ._pack_tables import CHANGE_TABLE, table_change, table_comparison, table_services
 
@@ -176,6 +176,7 @@ def build_tables(
     catalogue=None,
     alpha: float = 0.05,
     change: pd.DataFrame | None = None,
+    year: int | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Build the report tables (DESIGN tables 1–6).
 
@@ -207,6 +208,8 @@ def build_tables(
         The change since the previous wave
         (:func:`needs_analysis.indicators.compare_waves`): table 5b
         (``05b_change``, after ``05_comparison``), left out when ``None``.
+    year : int, optional
+        The survey year the source rows quote (the run's wave's); default the default study's.
 
     Returns
     -------
@@ -241,8 +244,9 @@ def build_tables(
         if changed is not None:
             out[CHANGE_TABLE] = changed
     out["06_data_processing"] = _table_processing(cleaning_summary, lang)
-    source = (ui("note.source", lang, municipality=_municipality_name(mid, lang), year=config.SURVEY_YEAR)
-              if mid else ui("note.source_all", lang, year=config.SURVEY_YEAR))
+    year = year if year is not None else config.SURVEY_YEAR
+    source = (ui("note.source", lang, municipality=_municipality_name(mid, lang), year=year)
+              if mid else ui("note.source_all", lang, year=year))
     return {key: _finalise(df, key, lang, source) for key, df in out.items()}
 
 
@@ -291,6 +295,7 @@ def build_notes(
     rules: DisclosureRules = DEFAULT_RULES,
     catalogue=None,
     comparison: bool = False,
+    compared: int | None = None,
 ) -> pd.DataFrame:
     """The "Notes" sheet: definitions, universe, method, flags legend.
 
@@ -310,6 +315,8 @@ def build_notes(
         (default: packaged catalogue; indicators not in it get the label only).
     comparison : bool
         Add the method of the municipality comparison (table 5).
+    compared : int, optional
+        Municipalities in that comparison (the method and legend texts count them); None: no number.
 
     Returns
     -------
@@ -373,9 +380,10 @@ def build_notes(
     rows.append((sec_m, ui("report.methods.ci", lang), ui("notes.method.ci", lang, methods=", ".join(methods) or "—")))
     rows.append((sec_m, ui("col.deff", lang), ui("notes.method.deff", lang)))
     if comparison:
-        rows.append((sec_m, ui("table.05_comparison", lang), ui("notes.method.compare", lang)))
+        rows.append((sec_m, ui("table.05_comparison", lang), ui("notes.method.compare", lang,
+                                                                **compared_words(compared, lang))))
     sec_f = ui("notes.section.flags", lang)
-    rows.extend((sec_f, name, text) for name, text in disclosure_rules(lang, rules))
+    rows.extend((sec_f, name, text) for name, text in disclosure_rules(lang, rules, compared))
     out = pd.DataFrame(rows, columns=[ui("col.section", lang), ui("col.item", lang), ui("col.text", lang)])
     out.attrs["title"] = out.attrs["sheet"] = ui("sheet.notes", lang)
     out.attrs["formats"] = {}

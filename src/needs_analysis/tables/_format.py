@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..disclosure import DEFAULT_RULES, WITHHELD_FLAGS, DisclosureRules
-from ..presentation import fmt_num, has_ui, ui
+from ..presentation import compared_words, fmt_num, has_ui, ui
 
 __all__ = ["PCT_FORMAT", "INT_FORMAT", "DEC2_FORMAT", "DEC3_FORMAT", "count_column", "flag_text", "flag_texts",
            "disclosure_rules"]
@@ -66,7 +66,8 @@ def flag_texts(flags, lang: str, *, rules: DisclosureRules = DEFAULT_RULES, n=No
     return out
 
 
-def disclosure_rules(lang: str, rules: DisclosureRules = DEFAULT_RULES) -> list[tuple[str, str]]:
+def disclosure_rules(lang: str, rules: DisclosureRules = DEFAULT_RULES,
+                     compared: int | None = None) -> list[tuple[str, str]]:
     """The disclosure rules as (name, text) pairs: the flags legend of the Notes sheet and of report.html.
 
     Parameters
@@ -75,6 +76,8 @@ def disclosure_rules(lang: str, rules: DisclosureRules = DEFAULT_RULES) -> list[
         Language.
     rules : DisclosureRules, default DEFAULT_RULES
         The thresholds quoted.
+    compared : int, optional
+        Municipalities in the pack's comparison (the secondary-suppression text counts them); None: no number.
 
     Returns
     -------
@@ -89,7 +92,8 @@ def disclosure_rules(lang: str, rules: DisclosureRules = DEFAULT_RULES) -> list[
                   min_count_sensitive=rules.min_count_sensitive)
     rows = [(flag_text(f, lang, rules=rules), ui(f"legend.{f}", lang, **fields))
             for f in ("caution", "not_shown", "suppressed")]
-    rows.append((ui("notes.section.secondary", lang), ui("notes.secondary.text", lang)))
+    rows.append((ui("notes.section.secondary", lang), ui("notes.secondary.text", lang,
+                                                          **compared_words(compared, lang))))
     rows.append((ui("notes.section.linked", lang), ui("notes.linked.text", lang, **fields)))
     rows.append((ui("flag.base_withheld", lang), ui("legend.base_withheld", lang)))
     return rows

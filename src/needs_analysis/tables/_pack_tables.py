@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..disclosure import DEFAULT_RULES, DisclosureRules, mask_withheld
-from ..presentation import has_ui, prepare_change, ui
+from ..presentation import compared_count, compared_words, has_ui, prepare_change, ui
 from ._format import DEC2_FORMAT, DEC3_FORMAT, INT_FORMAT, PCT_FORMAT, count_column, flag_texts
 
 __all__ = ["table_services", "table_comparison", "table_change", "SERVICES_FIGURE", "CHANGE_TABLE"]
@@ -74,7 +74,9 @@ def table_services(est: pd.DataFrame, lang: str, *, catalogue=None,
 
 def table_comparison(comparison: pd.DataFrame, municipality: str, lang: str, *,
                      rules: DisclosureRules = DEFAULT_RULES, alpha: float = 0.05) -> pd.DataFrame:
-    """Table 5: every indicator for this municipality, the other five and all six, with the test.
+    """Table 5: every indicator for this municipality, the others compared and all of them, with the test.
+
+    The column headings count the municipalities of ``comparison`` ("Other five", "All six" for six).
 
     Parameters
     ----------
@@ -103,7 +105,8 @@ def table_comparison(comparison: pd.DataFrame, municipality: str, lang: str, *,
     own = comparison[comparison["municipality"].astype(str) == mun.id]
     pooled = comparison[comparison["municipality"].astype(str) == "all"].set_index("indicator")
     name = mun.name(lang, short=True)
-    h = {c: ui(f"col.{c}", lang) for c in ("area", "indicator", "label", "rest_estimate", "rest_ci_low",
+    words = compared_words(compared_count(comparison, "all"), lang)
+    h = {c: ui(f"col.{c}", lang, **words) for c in ("area", "indicator", "label", "rest_estimate", "rest_ci_low",
                                            "rest_ci_high", "all_estimate", "all_ci_low", "all_ci_high",
                                            "difference", "diff_ci_low", "diff_ci_high", "p_value", "p_holm",
                                            "significant", "flag", "n_base")}
