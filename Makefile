@@ -1,5 +1,6 @@
 # Quick start (fresh machine, Python 3.11+):
-#   make report   -> every report pack of the latest wave of data/study.toml (the demo: six, under reports/)
+#   make report   -> every report pack of the demo study: the 2021 wave (six, under reports/), then the latest
+#                    wave (2024: ten, under reports/2024/, with the change since 2021) and reports/monitoring/
 #   make test     -> the test suite
 # Each target creates .venv and installs the package into it when needed.
 
@@ -11,7 +12,7 @@ STAMP  := $(VENV)/.installed-stamp
 .PHONY: report report-en test test-all demo-data bench clean-outputs help
 
 help:
-	@echo "make report      build every report pack of the latest wave (Lithuanian) from data/"
+	@echo "make report      build the report packs of the 2021 and the latest (2024) wave (Lithuanian) from data/"
 	@echo "make report-en   the same in English"
 	@echo "make test        run the test suite"
 	@echo "make demo-data   regenerate the synthetic demo data (seed 2021)"
@@ -27,9 +28,11 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 report: $(STAMP)
+	$(VENV)/bin/needs-analysis run --municipality all --wave 2021
 	$(VENV)/bin/needs-analysis run --municipality all
 
 report-en: $(STAMP)
+	$(VENV)/bin/needs-analysis run --municipality all --wave 2021 --lang en
 	$(VENV)/bin/needs-analysis run --municipality all --lang en
 
 test: $(STAMP)

@@ -40,12 +40,12 @@ def kaunas_cli(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def kaunas():
-    return na.load("kaunas").clean().weight().estimate()
+    return na.load("kaunas", wave="2021").clean().weight().estimate()
 
 
 @pytest.fixture(scope="module")
 def akmene_loaded():
-    return na.load("akmene")
+    return na.load("akmene", wave="2021")
 
 
 # ----------------------------------------------------------------------------- the package

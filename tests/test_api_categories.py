@@ -11,7 +11,7 @@ import needs_analysis as na
 
 @pytest.fixture(scope="module")
 def kaunas():
-    return na.load("kaunas").clean().weight()
+    return na.load("kaunas", wave="2021").clean().weight()
 
 
 def test_proportion_agrees_with_the_pack_and_keeps_the_questionnaire_order(kaunas):

@@ -238,7 +238,7 @@ def test_files_a_new_run_no_longer_makes_do_not_linger_and_every_pack_file_is_in
     assert sorted(os.listdir(processed)) == [".cache", "akmene"]  # comparison.* of the earlier run removed
     listed = json.loads((processed / "akmene" / "processed_files.json").read_text(encoding="utf-8"))
     assert sorted(os.listdir(processed / "akmene")) == sorted([*listed.values(), "processed_files.json"])
-    assert sorted(os.listdir(settings.reports_dir)) == ["akmene"]
+    assert sorted(os.listdir(settings.reports_dir)) == ["akmene", "monitoring"]  # the pack and the monitoring data set
 
 
 def test_a_run_stops_before_any_work_when_a_pack_folder_holds_a_users_file(two_exports, tmp_path):

@@ -29,7 +29,7 @@ def demo():
     from needs_analysis.config import RunSettings
     from needs_analysis.pipeline import clean_stage, load_stage, weight_stage
 
-    s = RunSettings()
+    s = RunSettings(wave="2021")  # the reference study's demo wave
     frames = {}
     for m in DEMO:
         raw, h = load_stage(m, s)

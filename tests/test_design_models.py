@@ -213,7 +213,7 @@ def kaunas():
     from needs_analysis.config import RunSettings
     from needs_analysis.pipeline import clean_stage, load_stage, weight_stage
 
-    s = RunSettings()
+    s = RunSettings(wave="2021")  # the reference study's demo wave
     raw, h = load_stage("kaunas", s)
     sample = weight_stage(clean_stage(h, "kaunas", source=str(raw.path)), "kaunas", s).data
     pop = pd.read_parquet(s.reference_dir / "synthetic_population.parquet")

@@ -40,7 +40,7 @@ AKMENE_CASES = {"svc_used_employment": ("svc_satisfied_employment", 4, 4),
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     root = tmp_path_factory.mktemp("demo")
-    settings = RunSettings(data_dir=DATA, out_dir=root / "reports", processed_root=root / "processed", jobs=1)
+    settings = RunSettings(data_dir=DATA, wave="2021", out_dir=root / "reports", processed_root=root / "processed", jobs=1)
     runs = {r.municipality: r for r in pipeline.run("all", settings)}
     data = pipeline.audit_stage({m: (r.cleaned, r.weighted) for m, r in runs.items()})
     return settings, runs, data

@@ -90,7 +90,7 @@ def hostile(tmp_path_factory):
     raw.to_csv(path, index=False, encoding="utf-8", quoting=csv.QUOTE_ALL)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     # 7 of 64 lt_level answers are payloads (11 %): allow them past the unmapped-answer stop on purpose
-    val = runner.invoke(app, ["validate", str(path), "--out", str(root / "validation"), "--max-unmapped", "0.2"])
+    val = runner.invoke(app, ["validate", str(path), "--wave", "2021", "--out", str(root / "validation"), "--max-unmapped", "0.2"])
     assert val.exit_code == 0, val.output
     res = runner.invoke(app, ["run", "-m", "akmene", "--data-dir", str(root / "data"), "--out",
                               str(root / "reports"), "-q", "-j", "1", "--max-unmapped", "0.2"])

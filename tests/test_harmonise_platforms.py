@@ -35,7 +35,7 @@ def cb():
 
 @pytest.fixture(scope="module")
 def codes(cb):
-    return es.demo_codes(cb, RunSettings().raw_dir)
+    return es.demo_codes(cb, RunSettings(wave="2021").raw_dir)
 
 
 def _raw(frame: pd.DataFrame, name: str = "export.xlsx", **kw) -> RawFile:
@@ -120,7 +120,7 @@ def test_more_unmapped_answers_than_the_threshold_stop_the_run(codes, cb, tmp_pa
 def test_run_and_validate_print_the_unmapped_summary(codes, cb, tmp_path):
     data = tmp_path / "data"
     (data / "raw").mkdir(parents=True)
-    (data / "reference").symlink_to(RunSettings().reference_dir.resolve())
+    (data / "reference").symlink_to(RunSettings(wave="2021").reference_dir.resolve())
     frame = es.kobo_table(es.kobo_submissions(codes, cb), cb, es.Kobo())
     frame.loc[4, "birth_year"] = "nineteen eighty"
     frame.loc[8, "education"] = "PhD"
@@ -134,7 +134,7 @@ def test_run_and_validate_print_the_unmapped_summary(codes, cb, tmp_path):
     assert tail[0] == f"{M}: unmapped answers in 2 column(s):"
     assert tail[1].startswith("  birth_year: 1 of 64 (1.6%), e.g. 'nineteen eighty'")
     assert tail[2].startswith("  education: 1 of ") and tail[2].endswith("e.g. 'PhD'")
-    res = runner.invoke(app, ["validate", str(path), "--out", str(tmp_path / "log"), "--max-unmapped", "0.05"])
+    res = runner.invoke(app, ["validate", str(path), "--wave", "2021", "--out", str(tmp_path / "log"), "--max-unmapped", "0.05"])
     assert res.exit_code == 0 and res.output.strip().splitlines()[-3:] == [l.removeprefix(f"{M}: ") for l in tail]
 
 
@@ -291,7 +291,7 @@ def test_declared_user_missing_codes_become_dont_know_and_refused(suffix, cb, tm
 @pytest.mark.parametrize("route", ["interviewtime", "submitdate"])
 def test_limesurvey_times_feed_the_speeder_check(route, codes, cb, tmp_path):
     table = es.limesurvey_table(codes, cb, "names")
-    kept = clean(harmonise(read_raw(RunSettings().raw_dir / f"{M}.xlsx"), cb), M, codebook=cb).data
+    kept = clean(harmonise(read_raw(RunSettings(wave="2021").raw_dir / f"{M}.xlsx"), cb), M, codebook=cb).data
     row = int(np.flatnonzero(codes["_uuid"].isin(kept["respondent_id"]).to_numpy())[5])
     start = pd.Timestamp(table.loc[row, "startdate"])
     if route == "interviewtime":

@@ -93,7 +93,7 @@ def pack_texts(pack: Path) -> list[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def lt_packs(tmp_path_factory):
-    settings = RunSettings(data_dir=DATA, out_dir=tmp_path_factory.mktemp("reports"),
+    settings = RunSettings(data_dir=DATA, wave="2021", out_dir=tmp_path_factory.mktemp("reports"),
                            processed_root=tmp_path_factory.mktemp("processed"), jobs=1, lang="lt")
     pipeline.run("all", settings)
     return settings.reports_dir

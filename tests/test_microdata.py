@@ -37,7 +37,7 @@ def codebook():
 @pytest.fixture(scope="module")
 def demo(codebook) -> dict[str, pd.DataFrame]:
     """Every demo municipality's clean weighted respondents, as the pipeline's processed files hold them."""
-    return {m: scrub_identifiers(na.load(m).clean().weight().weighted.data, codebook) for m in MUNICIPALITY_IDS}
+    return {m: scrub_identifiers(na.load(m, wave="2021").clean().weight().weighted.data, codebook) for m in MUNICIPALITY_IDS}
 
 
 @pytest.fixture(scope="module")

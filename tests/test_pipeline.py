@@ -32,7 +32,7 @@ def raw_before():
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory, raw_before):
     # two worker processes here; test_second_run_gives_identical_files repeats packs in one process
-    settings = RunSettings(data_dir=DATA, out_dir=tmp_path_factory.mktemp("reports"),
+    settings = RunSettings(data_dir=DATA, wave="2021", out_dir=tmp_path_factory.mktemp("reports"),
                            processed_root=tmp_path_factory.mktemp("processed"), jobs=2)
     seen: list[tuple[str, str]] = []
     results = pipeline.run("all", settings, on_stage=lambda m, stage: seen.append((m, stage)))

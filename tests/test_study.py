@@ -49,17 +49,23 @@ def _study(tmp_path: Path, text: str):
 
 # --- the study file -------------------------------------------------------------------------------------------
 
-def test_the_demo_study_file_describes_the_2021_wave_in_the_flat_layout():
+def test_the_demo_study_file_describes_two_waves_the_first_in_the_flat_layout():
     study = load_study(DATA)
     assert study.source == str(DATA / "study.toml")
-    (wave,) = study.waves
-    assert (wave.id, wave.year, wave.fieldwork_start, wave.fieldwork_end) == ("2021", 2021, "2021-09-01", "2021-11-30")
-    assert wave.municipalities == DEFAULT_MUNICIPALITIES
-    assert (wave.raw, wave.reference, wave.processed, wave.reports) == ("raw", "reference", ".", ".")
+    first, latest = study.waves
+    assert (first.id, first.year, first.fieldwork_start, first.fieldwork_end) == ("2021", 2021, "2021-09-01", "2021-11-30")
+    assert first.municipalities == DEFAULT_MUNICIPALITIES
+    assert (first.raw, first.reference, first.processed, first.reports) == ("raw", "reference", ".", ".")
+    assert (latest.id, latest.year, latest.fieldwork_start, latest.fieldwork_end) == ("2024", 2024, "2024-09-02",
+                                                                                       "2024-11-29")
+    assert latest.municipalities == (*DEFAULT_MUNICIPALITIES, "panevezys", "alytus", "kaunas_r", "marijampole")
+    assert (latest.raw, latest.reference, latest.processed, latest.reports) == ("2024/raw", "2024/reference", "2024",
+                                                                                "2024")
+    assert study.latest is latest and study.previous("2024") is first and study.previous("2021") is None
     assert study.rake_variables == RAKE_VARIABLES and study.disclosure == DEFAULT_RULES
     assert study.ci_method == "logit" and study.domains == ("sex", "agegrp", "citgrp", "years_lt", "permit_grounds")
-    # the demo study is the default one: the packs of a folder without study.toml are those of the demo's
-    assert (study.waves, study.rake_variables, study.disclosure, study.ci_method) == \
+    # its first wave is the default study's: the packs of a folder without study.toml are those of the 2021 demo
+    assert ((first,), study.rake_variables, study.disclosure, study.ci_method) == \
         (DEFAULT_STUDY.waves, DEFAULT_STUDY.rake_variables, DEFAULT_STUDY.disclosure, DEFAULT_STUDY.ci_method)
     check_study(study)
 

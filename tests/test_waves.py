@@ -150,20 +150,16 @@ def test_arguments_are_checked(tiny):
 
 # ---------------------------------------------------------------- the two demo waves
 
-def _wave_estimates(data_dir: Path, year: int):
-    """The six municipalities' estimates after disclosure, and each design's df (respondents - 1)."""
-    from needs_analysis.clean import derive_variables
+def _wave_estimates(wave: str):
+    """The six municipalities' estimates of a demo wave after disclosure, and each design's df (respondents - 1)."""
     from needs_analysis.config import RunSettings
     from needs_analysis.pipeline import clean_stage, estimate_stage, load_stage, weight_stage
 
-    settings = RunSettings(data_dir=data_dir)
+    settings = RunSettings(data_dir=DATA, wave=wave)  # the wave's folders, survey year and margins
     tables, dfs = [], {}
     for m in SIX:
         raw, harmonised = load_stage(m, settings)
-        cleaned = clean_stage(harmonised, m, source=str(raw.path), survey_year=year)
-        # ages and years in Lithuania of the wave's survey year (the cleaning derives them for the
-        # configured year; the study-file work makes it the wave's)
-        cleaned = dataclasses.replace(cleaned, data=derive_variables(cleaned.data, year))
+        cleaned = clean_stage(harmonised, m, source=str(raw.path), survey_year=settings.survey_year)
         weighted = weight_stage(cleaned, m, settings)
         tables.append(estimate_stage(weighted, m, settings))
         dfs[m] = len(weighted.data) - 1
@@ -172,8 +168,8 @@ def _wave_estimates(data_dir: Path, year: int):
 
 @pytest.fixture(scope="module")
 def demo_change():
-    e21, df21 = _wave_estimates(DATA, 2021)
-    e24, df24 = _wave_estimates(DATA / "2024", 2024)
+    e21, df21 = _wave_estimates("2021")
+    e24, df24 = _wave_estimates("2024")
     change = compare_waves(e24, e21, family="headline", design_df={m: (df24[m], df21[m]) for m in SIX},
                            wave="2024", previous_wave="2021")
     truth = pd.read_csv(DATA / "2024" / "reference" / "population_truth.csv", keep_default_na=False,

@@ -43,12 +43,13 @@ def _copy_frame(df: pd.DataFrame | None) -> pd.DataFrame | None:
     return None if df is None else df.copy(deep=True)
 
 
-def _settings(settings: RunSettings | None, data_dir: str | Path | None) -> RunSettings:
+def _settings(settings: RunSettings | None, data_dir: str | Path | None, wave: str | None = None) -> RunSettings:
     s = settings if settings is not None else RunSettings()
     if not isinstance(s, RunSettings):
         raise NeedsAnalysisError(f"settings is a {type(s).__name__}", where="load(settings=)",
                                  expected="a needs_analysis.config.RunSettings", fix="use RunSettings(...)")
-    return s.with_(data_dir=Path(data_dir)) if data_dir is not None else s
+    s = s.with_(data_dir=Path(data_dir)) if data_dir is not None else s
+    return s.with_(wave=str(wave)) if wave is not None else s
 
 
 def _recode_raw(frame: pd.DataFrame, recode: Mapping[str, Mapping], where: str) -> pd.DataFrame:
@@ -414,8 +415,8 @@ class Survey:
 
         >>> import needs_analysis as na
         >>> w = na.load("akmene").clean().weight()
-        >>> round(float(w.weights.sum()))  # the population total of Akmenė's margins
-        350
+        >>> round(float(w.weights.sum()))  # the population total of Akmenė's margins (the latest wave, 2024)
+        450
         >>> bool(w.design().proportion("sex")["se"].min() > 0.01)
         True
         >>> bool(w.design(calibrated=True).proportion("sex")["se"].max() < 1e-6)
@@ -645,6 +646,7 @@ def load(
     rename: Mapping[str, str] | None = None,
     recode: Mapping[str, Mapping] | None = None,
     sheet: str | int | None = None,
+    wave: str | None = None,
 ) -> Survey:
     """Read a municipality's raw survey export (or a table of responses) and map it to the questionnaire's codes.
 
@@ -674,6 +676,9 @@ def load(
         wordings the questionnaire does not know (after ``rename``).
     sheet : str or int, optional
         Workbook sheet (default: the sheet the questionnaire recognises).
+    wave : str, optional
+        Shortcut for ``settings.with_(wave=...)``: the study's wave (its folders, survey year and margins);
+        default the latest.
 
     Returns
     -------
@@ -708,7 +713,7 @@ def load(
     >>> t.harmonised.data.equals(s.harmonised.data)
     True
     """
-    settings = _settings(settings, data_dir)
+    settings = _settings(settings, data_dir, wave)
     cb = load_codebook()
     table = not isinstance(what, str)
     mid = get_municipality(municipality if table else what).id if (municipality or not table) else None

@@ -99,7 +99,7 @@ def _block(key: str, caption: str, compact: tuple) -> TableBlock:
 
 def _key_tables(tables: Mapping[str, pd.DataFrame], lang: str, mun_short: str,
                 words: Mapping[str, str]) -> dict[str, TableBlock]:
-    c = lambda k: ui(f"col.{k}", lang)  # noqa: E731
+    c = lambda k: ui(f"col.{k}", lang, **words)  # noqa: E731  (table 5's headers count the others compared)
     out: dict[str, TableBlock] = {}
     if "01_sample_weighting" in tables:
         t = tables["01_sample_weighting"]
