@@ -99,3 +99,13 @@ def test_the_monitoring_data_set_holds_both_waves_and_validates(study):
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:5]
     package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
     assert any("wave 2024" in s["title"] for s in package["sources"])
+
+
+def test_the_notebook_pack_of_the_latest_wave_is_the_cli_pack_with_its_change(study, tmp_path):
+    import needs_analysis as na
+
+    data, reports = study
+    manifest = na.load("akmene", data_dir=data, wave="2024").clean().weight().estimate().write_pack(tmp_path)
+    cli = json.loads((reports / "2024" / "akmene" / "manifest.json").read_text(encoding="utf-8"))
+    assert "figures/09_change.svg" in manifest["outputs"] and "tables/05b_change.csv" in manifest["outputs"]
+    assert manifest["outputs"] == cli["outputs"]  # the same bytes as `needs-analysis run --wave 2024`

@@ -530,6 +530,11 @@ class Survey:
         -------
         dict
             The manifest (see :func:`needs_analysis.report.write_pack`).
+
+        Notes
+        -----
+        With the packaged catalogue the pack has the change since the study's previous wave (figure 9, table
+        5b) as ``needs-analysis run`` gives it (:func:`needs_analysis.pipeline.change_stage`).
         """
         self._require("estimated", "a report pack")
         lang = lang or self.settings.lang
@@ -546,7 +551,9 @@ class Survey:
         raw_path = None if self.raw.path == DATAFRAME_PATH else self.raw.path
         return pipeline.pack_stage(self.municipality, raw_path, self._cleaned, self._weighted, self._estimates,
                                    comparison, s.with_(lang=lang), self.codebook, parameters=parameters,
-                                   catalogue=self.catalogue, out_dir=out, outputs=outputs)
+                                   catalogue=self.catalogue, out_dir=out, outputs=outputs,
+                                   change=None if self.catalogue is not None else pipeline.change_stage(
+                                       self.municipality, self._estimates, self._weighted, s, self.codebook))
 
     def report(self, path: str | Path, *, lang: str | None = None,
                comparison: pd.DataFrame | None | bool = True) -> Path:
