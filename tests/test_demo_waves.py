@@ -109,3 +109,12 @@ def test_the_notebook_pack_of_the_latest_wave_is_the_cli_pack_with_its_change(st
     cli = json.loads((reports / "2024" / "akmene" / "manifest.json").read_text(encoding="utf-8"))
     assert "figures/09_change.svg" in manifest["outputs"] and "tables/05b_change.csv" in manifest["outputs"]
     assert manifest["outputs"] == cli["outputs"]  # the same bytes as `needs-analysis run --wave 2024`
+
+
+@pytest.mark.parametrize("municipality", ["vilnius", "kaunas_r", "marijampole"])
+def test_the_lt_packs_of_the_latest_wave_have_no_english_words_or_codes(study, municipality):
+    from test_language import offending, pack_texts
+
+    _, reports = study
+    found = {w: where for where, text in pack_texts(reports / "2024" / municipality) for w in offending(text)}
+    assert not found, f"English words or codes in the 2024 lt pack of {municipality}: {found}"

@@ -207,5 +207,6 @@ def table_change(change: pd.DataFrame, municipality: str, lang: str, *,
     formats[h["p_value"]] = DEC3_FORMAT
     formats[h["p_holm"]] = DEC3_FORMAT
     out.attrs["title"] = ui(f"table.{CHANGE_TABLE}", lang, previous=previous)
+    out.attrs["sheet"] = ui(f"sheet.{CHANGE_TABLE}", lang)
     out.attrs["formats"] = formats
     return out
