@@ -168,6 +168,37 @@ def test_word_document_has_fields_styles_and_figures(pack):
     assert d.core_properties.created.year == 2021 and d.core_properties.revision == 1
 
 
+def test_column_widths_keep_words_whole_and_fill_the_text_width():
+    from needs_analysis.report._docx import _CELL_PAD_CM, _CHAR_CM, _TEXT_WIDTH_CM, column_widths
+
+    header = ["Rodiklis", "Savivaldybė", "Reikšmingas skirtumas", "Bazė (n)"]
+    rows = [["Dirba (ne savarankiškai) ir turi darbo sutartį Lietuvoje", "52,1", "taip", "331"]]
+    widths = column_widths(header, rows)
+    assert sum(widths) == pytest.approx(_TEXT_WIDTH_CM)
+    for col, width in zip(zip(header, *rows), widths, strict=True):  # no word broken inside a cell
+        assert width >= _CELL_PAD_CM + _CHAR_CM * max(len(w) for c in col for w in c.split()) - 1e-9
+    assert widths[0] == max(widths)  # the column of long labels takes what is left
+    # everything fits on one line: the widths follow each column's longest cell (16.6 cm shared 4.4 : 2.0 : 1.36 cm)
+    assert column_widths(["Aaaaaaaaaaaaaaaaaaaaaaaaa", "Bbbbbbbbbb", "Cccccc"], []) == pytest.approx(
+        [16.6 * 4.4 / 7.76, 16.6 * 2.0 / 7.76, 16.6 * 1.36 / 7.76])
+    # even the longest words do not fit: every column narrowed in proportion, the table still the text width
+    many = column_widths(["Pasikliautinasis"] * 10, [])
+    assert many == pytest.approx([_TEXT_WIDTH_CM / 10] * 10)
+
+
+def test_word_tables_have_a_fixed_grid_as_wide_as_the_text(pack):
+    out, _, _ = pack
+    d = docx.Document(str(out / "report.docx"))
+    ns = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    for table in d.tables[1:]:  # the numbered tables (the key figures are a layout table of their own)
+        grid = [int(g.get(ns + "w")) / 567 for g in table._tbl.tblGrid.findall(ns + "gridCol")]  # twips -> cm
+        assert sum(grid) == pytest.approx(16.6, abs=0.01)
+        header = [c.text for c in table.rows[0].cells]
+        assert len(grid) == len(header)
+        for text, width in zip(header, grid, strict=True):  # the header words (the longest cells) stay whole
+            assert 0.4 + 0.16 * max(len(w) for w in text.split()) <= width + 0.01, (text, width)
+
+
 # ----------------------------------------------------------------------------- report.pdf
 
 

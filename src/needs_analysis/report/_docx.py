@@ -33,13 +33,51 @@ from .._deterministic import FIXED_TIMESTAMP, normalise_zip_bytes
 from ._model import Chapter, Document, FigureBlock, Heading, KeyFigures, Para, Ref, TableBlock
 from ._text import report_text
 
-__all__ = ["docx_bytes", "TABLE_TEXT_STYLE", "SEQ_NAMES"]
+__all__ = ["docx_bytes", "TABLE_TEXT_STYLE", "SEQ_NAMES", "column_widths"]
 
 #: The paragraph style of table cells (defined in the document, based on Normal, 8 pt).
 TABLE_TEXT_STYLE = "Table Text"
 #: The SEQ field identifiers of figure and table captions.
 SEQ_NAMES = {"figure": "Figure", "table": "Table"}
 _FIGURE_WIDTH = Cm(16)
+#: The text width of the A4 page between the 2.2 cm margins, and the width of a character of the 8 pt table
+#: text (about half an em, a little more for the bold header) and the padding of a cell, in cm.
+_TEXT_WIDTH_CM = 21.0 - 2 * 2.2
+_CHAR_CM = 0.16
+_CELL_PAD_CM = 0.4
+
+
+def column_widths(header, rows, total: float = _TEXT_WIDTH_CM) -> list[float]:
+    """Widths (cm) of a table's columns that keep every word whole where the page allows.
+
+    Each column first gets the width of its longest word (so no word is broken inside a cell), then the rest of
+    ``total`` in proportion to how much longer its longest cell (at most 40 characters) is than that word; when
+    even the longest words do not fit, the columns are narrowed in proportion.
+
+    Parameters
+    ----------
+    header : sequence of str
+        The header row.
+    rows : sequence of sequence of str
+        The body rows.
+    total : float
+        The table's width in cm (the text width of the page).
+
+    Returns
+    -------
+    list of float
+        One width per column, summing to ``total``.
+    """
+    columns = list(zip(header, *rows))
+    need = [_CELL_PAD_CM + _CHAR_CM * max(len(w) for c in col for w in (str(c).split() or [""])) for col in columns]
+    want = [max(n, _CELL_PAD_CM + _CHAR_CM * min(40, max(len(str(c)) for c in col))) for n, col in zip(need, columns)]
+    spare = total - sum(need)
+    if spare <= 0:
+        return [total * n / sum(need) for n in need]
+    extra = [w - n for w, n in zip(want, need)]
+    if sum(extra) <= spare:  # every cell fits on one line: share what is left in proportion to the wants
+        return [total * w / sum(want) for w in want]
+    return [n + spare * e / sum(extra) for n, e in zip(need, extra)]
 #: The elements of w:settings that follow w:updateFields in the schema (ECMA-376 Part 1, 17.15.1.78), in order.
 _AFTER_UPDATE_FIELDS = ("hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids", "mathPr",
                         "attachedSchema", "themeFontLang", "clrSchemeMapping", "doNotIncludeSubdocsInStats",
@@ -154,6 +192,10 @@ class _Writer:
         table = self.word.add_table(rows=1 + len(block.rows), cols=len(block.header))
         table.style = self.word.styles["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        table.autofit = False
+        widths = [Cm(w) for w in column_widths(block.header, block.rows)]
+        for grid_col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths):
+            grid_col.set(qn("w:w"), str(int(width.twips)))  # the grid Word and LibreOffice lay the table out by
         header = table.rows[0]
         tr_pr = header._tr.get_or_add_trPr()
         repeat = OxmlElement("w:tblHeader")
@@ -162,6 +204,7 @@ class _Writer:
         style_id = self.word.styles[TABLE_TEXT_STYLE].style_id  # looked up once: per cell it is slow
         for i, (row_obj, row) in enumerate(zip(table.rows, [block.header, *block.rows])):
             for j, (cell, text) in enumerate(zip(row_obj.cells, row)):
+                cell.width = widths[j]
                 para = cell.paragraphs[0]
                 para._p.get_or_add_pPr().style = style_id
                 run = para.add_run(text)
