@@ -108,3 +108,19 @@ def test_scale_targets_are_judged_on_the_numbers():
     assert "(reading and harmonising 88 % of the time)" in text and "| clean | 5.00 | 12 % |" in text
     assert scale_targets([{"command": "run", "format": "csv", "note": "timed out after 10 s"}]) == [
         "- scale: run (csv) did not finish: timed out after 10 s"]
+
+
+def test_the_study_of_60_municipalities_runs_at_its_smallest(tmp_path):
+    """benchmarks/study60.py on 3 municipalities x 2 waves: every pack, the change, one rerun from the cache."""
+    out = tmp_path / "study60.md"
+    res = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "study60.py"), str(tmp_path / "work"),
+                          "--municipalities", "3", "--respondents", "50", "--one", "akmene", "--results", str(out)],
+                         capture_output=True, text=True, timeout=900, cwd=ROOT)
+    assert res.returncode == 0, res.stderr[-2000:]
+    text = out.read_text()
+    assert "| `run --wave 2021 -m all` | 3 |" in text and "| `run --wave 2024 -m all` (with the change since 2021) | 3 |" in text
+    assert "| `run --wave 2024 -m akmene` again | 1 |" in text
+    assert "exports loaded in that run: 1 (the others come from the cache)" in text  # the other two from the cache
+    reports = tmp_path / "work" / "reports"
+    assert (reports / "2024" / "akmene" / "figures" / "09_change.svg").is_file()  # the change since 2021
+    assert (reports / "monitoring" / "datapackage.json").is_file()
