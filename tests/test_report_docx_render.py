@@ -5,8 +5,8 @@ Issue 16 asks that a rendered page of the Word report shows no cut table and tha
 must then lie inside the page (a table wider than the page runs off its right edge, where the text of its last
 columns is drawn outside the page box), the key tables' last column must be on the page, and one page with a
 table is rendered to an image (PDFium) that is looked at: it has ink in the text area and none beyond it.
-Without LibreOffice the tests are skipped (.ci/run installs it where it can); the PDF typeset from the HTML is checked by test_pipeline and
-tests/test_report_browser.py in any case.
+Without LibreOffice the tests are skipped (.ci/run installs it where it can); the PDF typeset from the HTML is
+checked by test_pipeline and tests/test_report_browser.py in any case.
 """
 
 from __future__ import annotations
