@@ -154,8 +154,16 @@ def test_a_second_run_reuses_the_others_cached_stages_and_gives_identical_packs(
         return original(m, *args, **kwargs)
 
     monkeypatch.setattr(pipeline, "_prepare", counting)
+    compared = []
+    original_comparison = pipeline.comparison_stage
+    monkeypatch.setattr(pipeline, "comparison_stage",
+                        lambda *a, **k: compared.append(1) or original_comparison(*a, **k))
+    comparison_file = sorted(settings.processed_dir.glob("comparison*"))
+    comparison_before = [p.read_bytes() for p in comparison_file]
     pipeline.run("jonava", settings)
     assert calls == ["jonava"]  # kaunas_r, needed by the comparison, came from the cache
+    assert compared == []  # no input changed: the comparison and the audit data came from the cache too
+    assert comparison_file and [p.read_bytes() for p in comparison_file] == comparison_before
     assert _digests(pack) == before
     (entry,) = (settings.processed_dir / ".cache").glob("kaunas_r.*.pkl")
     with entry.open("rb") as fh:
@@ -169,8 +177,9 @@ def test_a_second_run_reuses_the_others_cached_stages_and_gives_identical_packs(
     table.to_csv(margins, index=False)
     calls.clear()
     pipeline.run("jonava", settings)
-    assert sorted(calls) == ["jonava", "kaunas_r"]
+    assert sorted(calls) == ["jonava", "kaunas_r"] and compared == [1]  # and the comparison computed again
     assert len(list((settings.processed_dir / ".cache").glob("kaunas_r.*.pkl"))) == 1  # the stale one replaced
+    assert len(list((settings.processed_dir / ".cache").glob("_wave.*.pkl"))) == 1
 
 
 def test_the_flat_one_wave_layout_still_runs(folder):

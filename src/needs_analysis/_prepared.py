@@ -20,11 +20,13 @@ from .clean import CleanResult
 from .codebook import Codebook
 from .config import RunSettings
 
-__all__ = ["CACHE_DIR", "PreparedCache", "prepared_key"]
+__all__ = ["CACHE_DIR", "PreparedCache", "prepared_key", "wave_key"]
 
 
 #: Folder of the prepared-stage cache inside a wave's processed folder.
 CACHE_DIR = ".cache"
+#: Name of the entry of the wave's comparison and audit data (the ids of the municipalities list start with a letter).
+WAVE_ENTRY = "_wave"
 
 
 @lru_cache(maxsize=1)
@@ -65,6 +67,22 @@ def prepared_key(municipality: str, settings: RunSettings, raw_path: Path) -> st
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
+def wave_key(keys: dict[str, str], settings: RunSettings) -> str:
+    """The cache key of what is computed from all of a wave's prepared municipalities together.
+
+    The comparison of each municipality with the others and the disclosure audit's respondent data depend
+    only on the prepared stages of the municipalities taken part (``keys``: municipality -> :func:`prepared_key`,
+    in the run's order, which also fixes the comparison's row order) and on the disclosure rules and CI
+    settings, which are hashed with them.
+    """
+    parts = {
+        "prepared": list(keys.items()),
+        "disclosure": repr(settings.disclosure),
+        "ci": [repr(settings.ci_level), repr(settings.study.ci_method)],
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
 class PreparedCache:
     """The prepared stages (clean, weighted) of a wave's municipalities, kept for the comparison of later runs.
 
@@ -85,17 +103,39 @@ class PreparedCache:
     def _path(self, municipality: str, key: str) -> Path:
         return self.folder / f"{municipality}.{key}.pkl"
 
-    def load(self, municipality: str, raw_path: Path) -> tuple | None:
-        """``(None, cleaned, weighted, None)`` from a current entry, or None (no entry, stale or unreadable)."""
-        path = self._path(municipality, prepared_key(municipality, self.settings, raw_path))
+    def _read(self, path: Path):
         if not path.is_file():
             return None
         try:
             with path.open("rb") as fh:
-                cleaned, weighted = pickle.load(fh)
+                return pickle.load(fh)
         except Exception:  # noqa: BLE001 - an unreadable entry is only a cache miss
             return None
+
+    def _write(self, name: str, key: str, value) -> None:
+        """Write the entry ``<name>.<key>.pkl`` whole, removing ``name``'s entries of other keys."""
+        with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
+            for old in self.folder.glob(f"{name}.*.pkl"):
+                if old.name != self._path(name, key).name:
+                    old.unlink(missing_ok=True)
+            with replace_file(self._path(name, key)) as temp:
+                temp.write_bytes(pickle.dumps(value, protocol=5))
+
+    def load(self, municipality: str, raw_path: Path) -> tuple | None:
+        """``(None, cleaned, weighted, None)`` from a current entry, or None (no entry, stale or unreadable)."""
+        entry = self._read(self._path(municipality, prepared_key(municipality, self.settings, raw_path)))
+        if entry is None:
+            return None
+        cleaned, weighted = entry
         return None, cleaned, weighted, None
+
+    def load_wave(self, key: str) -> tuple | None:
+        """``(comparison, audit data)`` of the wave's municipalities stored under :func:`wave_key`, or None."""
+        return self._read(self._path(WAVE_ENTRY, key))
+
+    def store_wave(self, key: str, comparison, respondents) -> None:
+        """Keep the comparison table and the disclosure audit's respondent data (replacing a stale entry)."""
+        self._write(WAVE_ENTRY, key, (comparison, respondents))
 
     def store(self, municipality: str, raw_path: Path, prepared: tuple, codebook: Codebook) -> None:
         """Keep a municipality's prepared stages (replacing its stale entries)."""
@@ -112,10 +152,4 @@ class PreparedCache:
         drop = sorted(set(found.loc[found["kind"] != "review", "column"]) - used - {"respondent_id", "weight"})
         kept = (CleanResult(weighted.data.iloc[:0, :0], cleaned.log, cleaned.summary, cleaned.n_received),
                 dc_replace(weighted, data=weighted.data.drop(columns=drop)))
-        key = prepared_key(municipality, self.settings, raw_path)
-        with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
-            for old in self.folder.glob(f"{municipality}.*.pkl"):
-                if old.name != self._path(municipality, key).name:
-                    old.unlink(missing_ok=True)
-            with replace_file(self._path(municipality, key)) as temp:
-                temp.write_bytes(pickle.dumps(kept, protocol=5))
+        self._write(municipality, prepared_key(municipality, self.settings, raw_path), kept)

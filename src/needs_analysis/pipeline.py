@@ -25,7 +25,7 @@ from .harmonise import Harmonised, check_unmapped, harmonise, header_score, read
 from .indicators import compare_municipalities, estimate_indicators
 from .io import RawFile, find_raw_file, read_raw, write_parquet
 from ._parallel import Workers, resolve_jobs
-from ._prepared import PreparedCache, prepared_key
+from ._prepared import PreparedCache, prepared_key, wave_key
 from ._safe_cells import write_csv
 from ._version import __version__
 from .municipalities import get_municipality, resolve_municipalities
@@ -476,6 +476,22 @@ def _write_comparison(comparison: pd.DataFrame | None, settings: RunSettings) ->
             write(comparison, temp)
 
 
+def _wave_stage(prepared: dict, exports: dict[str, Path], settings: RunSettings, cb: Codebook,
+                cache: PreparedCache | None, notify: Callable[[str, str], None]):
+    """The comparison of the wave's municipalities and the disclosure audit's data (cached by their inputs)."""
+    key = None
+    if cache is not None:
+        key = wave_key({m: prepared_key(m, settings, exports[m]) for m in prepared}, settings)
+        if (hit := cache.load_wave(key)) is not None:
+            notify("all", "compare")
+            return hit  # computed by an earlier run from the same inputs of every municipality
+    comparison = comparison_stage({m: p[2] for m, p in prepared.items()}, settings, cb, on_stage=notify)
+    respondents = audit_stage({m: p[1:3] for m, p in prepared.items()})
+    if cache is not None:
+        cache.store_wave(key, comparison, respondents)
+    return comparison, respondents
+
+
 def _output_folders(settings: RunSettings, targets: list[str]) -> list[tuple[Path, OutputFolder]]:
     """The folders a run of ``targets`` replaces, and their kind: each pack and each ``data/processed/<m>/``."""
     return [(settings.reports_dir / m, PACK) for m in targets] + [(settings.processed_dir / m, PROCESSED)
@@ -512,8 +528,9 @@ def run(
     Every pack compares its municipality with the wave's others, so the other
     municipalities' exports (where present) are loaded, cleaned and weighted
     too (or, with ``settings.cache``, taken from :class:`PreparedCache` when
-    an earlier run prepared them from the same inputs); their packs are
-    written only when asked for. The wave
+    an earlier run prepared them from the same inputs, as are the comparison
+    and the disclosure audit's data when no municipality's inputs changed);
+    their packs are written only when asked for. The wave
     (``settings.wave``, default the study's latest) sets the folders
     (``settings.raw_dir``, ``processed_dir``, ``reports_dir``) and the survey
     year of the cleaning (ages, years in Lithuania, eligibility).
@@ -556,9 +573,8 @@ def run(
             if cache is not None:
                 for m in fresh:
                     cache.store(m, exports[m], prepared[m], cb)
-            comparison = comparison_stage({m: p[2] for m, p in prepared.items()}, settings, cb, on_stage=on_stage)
+            comparison, respondents = _wave_stage(prepared, exports, settings, cb, cache, notify)
             _write_comparison(comparison, settings)
-            respondents = audit_stage({m: p[1:3] for m, p in prepared.items()})
             results = workers.map(_finish_task, [(m, prepared[m], comparison, settings, respondents) for m in targets],
                                   cost=[len(prepared[m][2].data) for m in targets])
         monitoring_stage(settings)
