@@ -409,6 +409,18 @@ def pipeline_lines(info: dict | None) -> list[str]:
     return lines
 
 
+def study_lines(path: Path) -> list[str]:
+    """The section of the 60-municipality, two-wave study (``benchmarks/study60.py``'s results), when it was run.
+
+    That benchmark runs for a quarter of an hour on its own; its latest results are carried into results.md
+    as they are, under a second-level heading.
+    """
+    if not path.is_file():
+        return []
+    text = path.read_text(encoding="utf-8").strip().splitlines()
+    return [f"#{line}" if line.startswith("# ") else line for line in text] + [""]
+
+
 def write_results(path: Path, rows: list[Row], pipe: dict | None, machine: list[str], args,
                   load_before: str, load_after: str, elapsed: float, scale: list[dict] | None = None) -> None:
     lines = ["# Benchmarks (issue 8)", "",
@@ -440,6 +452,7 @@ def write_results(path: Path, rows: list[Row], pipe: dict | None, machine: list[
     if scale:
         rows_n = next((r["rows"] for r in scale if "rows" in r), 0)
         lines += [f"## Scale: one municipality with {rows_n:,} respondents (issue 13)", "", *scale_lines(scale), ""]
+    lines += study_lines(HERE / "study60_results.md")
     lines += ["## Targets of issues 8, 13 and 14", "", *targets(rows, pipe), *path_targets,
               *scale_targets(scale or []), "",
               "## Notes", "", *NOTES, ""]

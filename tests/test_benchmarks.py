@@ -118,9 +118,13 @@ def test_the_study_of_60_municipalities_runs_at_its_smallest(tmp_path):
                          capture_output=True, text=True, timeout=900, cwd=ROOT)
     assert res.returncode == 0, res.stderr[-2000:]
     text = out.read_text()
-    assert "| `run --wave 2021 -m all` | 3 |" in text and "| `run --wave 2024 -m all` (with the change since 2021) | 3 |" in text
+    assert "| `run --wave 2021 -m all` | 3 |" in text
+    assert "| `run --wave 2024 -m all` (with the change since 2021) | 3 |" in text
     assert "| `run --wave 2024 -m akmene` again | 1 |" in text
     assert "exports loaded in that run: 1 (the others come from the cache)" in text  # the other two from the cache
     reports = tmp_path / "work" / "reports"
     assert (reports / "2024" / "akmene" / "figures" / "09_change.svg").is_file()  # the change since 2021
     assert (reports / "monitoring" / "datapackage.json").is_file()
+    # carried into results.md under a second-level heading
+    assert bench.study_lines(out)[0] == "## A study of 3 municipalities in two waves (issue 15)"
+    assert bench.study_lines(tmp_path / "none.md") == []
