@@ -165,6 +165,8 @@ def test_a_second_run_reuses_the_others_cached_stages_and_gives_identical_packs(
     assert compared == []  # no input changed: the comparison and the audit data came from the cache too
     assert comparison_file and [p.read_bytes() for p in comparison_file] == comparison_before
     assert _digests(pack) == before
+    pipeline.run("kaunas_r", settings)  # the second municipality of the wave: the same comparison, in wave order
+    assert calls == ["jonava", "kaunas_r"] and compared == []
     (entry,) = (settings.processed_dir / ".cache").glob("kaunas_r.*.pkl")
     with entry.open("rb") as fh:
         cleaned, weighted = pickle.load(fh)

@@ -72,8 +72,7 @@ def wave_key(keys: dict[str, str], settings: RunSettings) -> str:
 
     The comparison of each municipality with the others and the disclosure audit's respondent data depend
     only on the prepared stages of the municipalities taken part (``keys``: municipality -> :func:`prepared_key`,
-    in the run's order, which also fixes the comparison's row order) and on the disclosure rules and CI
-    settings, which are hashed with them.
+    in the wave's order) and on the disclosure rules and CI settings, which are hashed with them.
     """
     parts = {
         "prepared": list(keys.items()),

@@ -478,7 +478,12 @@ def _write_comparison(comparison: pd.DataFrame | None, settings: RunSettings) ->
 
 def _wave_stage(prepared: dict, exports: dict[str, Path], settings: RunSettings, cb: Codebook,
                 cache: PreparedCache | None, notify: Callable[[str, str], None]):
-    """The comparison of the wave's municipalities and the disclosure audit's data (cached by their inputs)."""
+    """The comparison of the wave's municipalities and the disclosure audit's data (cached by their inputs).
+
+    Both are computed over the municipalities in the wave's order, whichever were asked for, so that a run of one
+    municipality and a run of all compute the same (and share the cache entry).
+    """
+    prepared = {**{m: prepared[m] for m in settings.municipalities if m in prepared}, **prepared}
     key = None
     if cache is not None:
         key = wave_key({m: prepared_key(m, settings, exports[m]) for m in prepared}, settings)
