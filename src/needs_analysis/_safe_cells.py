@@ -123,6 +123,19 @@ def _text_columns(df: pd.DataFrame) -> list:
     return [c for c in df.columns if df[c].dtype == object or pd.api.types.is_string_dtype(df[c])]
 
 
+def _any_cell(col: pd.Series, test) -> bool:
+    """Whether ``test`` holds for a cell of a text column, looking at each distinct value once."""
+    try:
+        values = col.dropna().unique()  # a hash table in C: the long tables repeat few texts
+    except TypeError:  # unhashable cells (lists...): look at every one
+        values = col.to_numpy(dtype=object)
+    return any(test(v) for v in values)
+
+
+def _has_cr(value: object) -> bool:
+    return isinstance(value, str) and "\r" in value
+
+
 def csv_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` whose text cells and column names open as text in a spreadsheet.
 
@@ -139,7 +152,7 @@ def csv_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
         applied to the cells of its text (object and string) columns and to
         its column names. Numeric columns are never changed.
     """
-    changed = {c: df[c].map(csv_escape) for c in _text_columns(df) if df[c].map(_needs_csv_escape).any()}
+    changed = {c: df[c].map(csv_escape) for c in _text_columns(df) if _any_cell(df[c], _needs_csv_escape)}
     names = [csv_escape(str(c)) if isinstance(c, str) else c for c in df.columns]
     if not changed and names == list(df.columns):
         return df
@@ -177,8 +190,8 @@ def to_csv(df: pd.DataFrame, path_or_buf=None, **options):
     gives.
     """
     frame = csv_safe_frame(df)
-    has_cr = any("\r" in str(c) for c in frame.columns) or any(
-        frame[c].map(lambda v: isinstance(v, str) and "\r" in v).any() for c in _text_columns(frame))
+    has_cr = any("\r" in str(c) for c in frame.columns) or any(_any_cell(frame[c], _has_cr)
+                                                               for c in _text_columns(frame))
     if has_cr:
         options = {**options, "quoting": csv.QUOTE_ALL}
     return frame.to_csv(path_or_buf, **options)
