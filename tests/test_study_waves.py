@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from needs_analysis import pipeline
+from needs_analysis import monitoring, pipeline
 from needs_analysis.clean import clean
 from needs_analysis.codebook import load_codebook
 from needs_analysis.config import RunSettings
@@ -158,6 +158,9 @@ def test_a_second_run_reuses_the_others_cached_stages_and_gives_identical_packs(
     original_comparison = pipeline.comparison_stage
     monkeypatch.setattr(pipeline, "comparison_stage",
                         lambda *a, **k: compared.append(1) or original_comparison(*a, **k))
+    wrote = []
+    original_writer = monitoring.write_monitoring
+    monkeypatch.setattr(monitoring, "write_monitoring", lambda *a, **k: wrote.append(1) or original_writer(*a, **k))
     comparison_file = sorted(settings.processed_dir.glob("comparison*"))
     comparison_before = [p.read_bytes() for p in comparison_file]
     pipeline.run("jonava", settings)
@@ -167,6 +170,11 @@ def test_a_second_run_reuses_the_others_cached_stages_and_gives_identical_packs(
     assert _digests(pack) == before
     pipeline.run("kaunas_r", settings)  # the second municipality of the wave: the same comparison, in wave order
     assert calls == ["jonava", "kaunas_r"] and compared == []
+    assert wrote == []  # the monitoring data set as written before, from the same estimates: left as it is
+    (settings.reports_root / "monitoring" / "monitoring_estimates.csv").write_text("edited")
+    pipeline.run("kaunas_r", settings)
+    assert wrote == [1]  # a file edited by hand is written again
+    assert "edited" not in (settings.reports_root / "monitoring" / "monitoring_estimates.csv").read_text()
     (entry,) = (settings.processed_dir / ".cache").glob("kaunas_r.*.pkl")
     with entry.open("rb") as fh:
         cleaned, weighted = pickle.load(fh)

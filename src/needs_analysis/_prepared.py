@@ -20,13 +20,15 @@ from .clean import CleanResult
 from .codebook import Codebook
 from .config import RunSettings
 
-__all__ = ["CACHE_DIR", "PreparedCache", "prepared_key", "wave_key"]
+__all__ = ["CACHE_DIR", "WAVE_ENTRY", "MONITORING_ENTRY", "PreparedCache", "prepared_key", "wave_key", "files_key"]
 
 
 #: Folder of the prepared-stage cache inside a wave's processed folder.
 CACHE_DIR = ".cache"
 #: Name of the entry of the wave's comparison and audit data (the ids of the municipalities list start with a letter).
 WAVE_ENTRY = "_wave"
+#: Name of the entry that records the monitoring data set last written (its inputs' key, its files' sha256).
+MONITORING_ENTRY = "_monitoring"
 
 
 @lru_cache(maxsize=1)
@@ -82,6 +84,15 @@ def wave_key(keys: dict[str, str], settings: RunSettings) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
+def files_key(paths, *settings: object) -> str:
+    """A sha256 over files (their names and contents), some settings and the package's code fingerprint."""
+    digest = hashlib.sha256(_code_fingerprint().encode())
+    for path in paths:
+        digest.update(str(path).encode() + b"\0" + (_file_hash(Path(path)) or "").encode() + b"\0")
+    digest.update(json.dumps([repr(s) for s in settings]).encode())
+    return digest.hexdigest()
+
+
 class PreparedCache:
     """The prepared stages (clean, weighted) of a wave's municipalities, kept for the comparison of later runs.
 
@@ -128,13 +139,13 @@ class PreparedCache:
         cleaned, weighted = entry
         return None, cleaned, weighted, None
 
-    def load_wave(self, key: str) -> tuple | None:
-        """``(comparison, audit data)`` of the wave's municipalities stored under :func:`wave_key`, or None."""
-        return self._read(self._path(WAVE_ENTRY, key))
+    def load_entry(self, name: str, key: str):
+        """The value stored as ``name`` under ``key`` (:data:`WAVE_ENTRY`, :data:`MONITORING_ENTRY`), or None."""
+        return self._read(self._path(name, key))
 
-    def store_wave(self, key: str, comparison, respondents) -> None:
-        """Keep the comparison table and the disclosure audit's respondent data (replacing a stale entry)."""
-        self._write(WAVE_ENTRY, key, (comparison, respondents))
+    def store_entry(self, name: str, key: str, value) -> None:
+        """Keep a value computed from the wave's inputs as ``name`` under ``key`` (replacing a stale entry)."""
+        self._write(name, key, value)
 
     def store(self, municipality: str, raw_path: Path, prepared: tuple, codebook: Codebook) -> None:
         """Keep a municipality's prepared stages (replacing its stale entries)."""

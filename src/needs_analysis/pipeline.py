@@ -23,9 +23,9 @@ from .disclosure import apply_comparison_disclosure, apply_disclosure
 from .errors import NeedsAnalysisError
 from .harmonise import Harmonised, check_unmapped, harmonise, header_score, read_mapping
 from .indicators import compare_municipalities, estimate_indicators
-from .io import RawFile, find_raw_file, read_raw, write_parquet
+from .io import RawFile, find_raw_file, read_raw, sha256_file, write_parquet
 from ._parallel import Workers, resolve_jobs
-from ._prepared import PreparedCache, prepared_key, wave_key
+from ._prepared import MONITORING_ENTRY, WAVE_ENTRY, PreparedCache, files_key, prepared_key, wave_key
 from ._safe_cells import write_csv
 from ._version import __version__
 from .municipalities import get_municipality, resolve_municipalities
@@ -291,7 +291,9 @@ def monitoring_stage(settings: RunSettings) -> list[Path]:
     after disclosure control), so the table grows as waves and municipalities are run; it goes to
     ``<reports>/monitoring/`` (:data:`MONITORING_DIR`) as ``monitoring_estimates.csv`` and
     ``datapackage.json`` (:func:`needs_analysis.monitoring.write_monitoring`). The bases ``n`` are left
-    blank: these estimates precede the packs' disclosure audit, which may withhold a base.
+    blank: these estimates precede the packs' disclosure audit, which may withhold a base. With
+    ``settings.cache``, nothing is written when the inputs (every estimates file, the margins, the study) and
+    the files written last time are unchanged.
 
     Returns
     -------
@@ -301,23 +303,37 @@ def monitoring_stage(settings: RunSettings) -> list[Path]:
     from .monitoring import monitoring_table, write_monitoring
 
     study = settings.study
-    estimates, years, sources = {}, {}, []
+    found = []  # (wave, its settings, its packs' estimates files)
     for w in study.waves:
         wave = settings.with_(wave=w.id, margins_file=None)
         paths = [p for m in w.municipalities if (p := wave.processed_dir / m / "estimates.parquet").is_file()]
-        if not paths:
-            continue
+        if paths:
+            found.append((w, wave, paths))
+    if not found:
+        return []
+    folder = settings.reports_root / MONITORING_DIR
+    cache = PreparedCache(settings) if settings.cache else None
+    if cache is not None:  # unchanged inputs and the files as written: nothing to do (a rerun of one municipality)
+        key = files_key([p for _, wave, paths in found for p in (*paths, wave.margins_path)],
+                        study, settings.ci_level, folder)
+        written = cache.load_entry(MONITORING_ENTRY, key)
+        if written and all((folder / name).is_file() and sha256_file(folder / name) == digest
+                           for name, digest in written.items()):
+            return [folder / name for name in written]
+    estimates, years, sources = {}, {}, []
+    for w, wave, paths in found:
         estimates[w.id], years[w.id] = [pd.read_parquet(p) for p in paths], w.year
         sources.append({"title": f"{study.title_en}, wave {w.id} ({w.year}): survey of "
                                  f"{', '.join(get_municipality(p.parent.name).name('en') for p in paths)}"})
         if wave.margins_path.is_file():
             sources.append({"title": f"Population margins of wave {w.id}: "
                                      + "; ".join(sorted(set(read_margins(wave.margins_path)["source"].astype(str))))})
-    if not estimates:
-        return []
     table = monitoring_table(estimates, years=years, ci_level=settings.ci_level)
-    return write_monitoring(table, settings.reports_root / MONITORING_DIR, title_lt=f"{study.title_lt}: įverčiai",
-                            title_en=f"{study.title_en}: estimates", sources=sources)
+    paths = write_monitoring(table, folder, title_lt=f"{study.title_lt}: įverčiai",
+                             title_en=f"{study.title_en}: estimates", sources=sources)
+    if cache is not None:
+        cache.store_entry(MONITORING_ENTRY, key, {p.name: sha256_file(p) for p in paths})
+    return paths
 
 
 def _with_export(settings: RunSettings, exclude=()) -> dict[str, Path]:
@@ -487,13 +503,13 @@ def _wave_stage(prepared: dict, exports: dict[str, Path], settings: RunSettings,
     key = None
     if cache is not None:
         key = wave_key({m: prepared_key(m, settings, exports[m]) for m in prepared}, settings)
-        if (hit := cache.load_wave(key)) is not None:
+        if (hit := cache.load_entry(WAVE_ENTRY, key)) is not None:
             notify("all", "compare")
             return hit  # computed by an earlier run from the same inputs of every municipality
     comparison = comparison_stage({m: p[2] for m, p in prepared.items()}, settings, cb, on_stage=notify)
     respondents = audit_stage({m: p[1:3] for m, p in prepared.items()})
     if cache is not None:
-        cache.store_wave(key, comparison, respondents)
+        cache.store_entry(WAVE_ENTRY, key, (comparison, respondents))
     return comparison, respondents
 
 
