@@ -86,3 +86,23 @@ def test_calibration_keeps_input_untouched(base):
     w0 = base.weights.copy()
     base.rake({"stype": TYPES})
     assert np.array_equal(base.weights, w0)
+
+
+@pytest.mark.parametrize("dtype", [object, "str", "category", pd.StringDtype("python"),
+                                   "string[pyarrow]", "large_string[pyarrow]"])
+def test_category_codes_are_the_same_whatever_holds_the_strings(dtype):
+    """Arrow-backed strings are coded by Arrow's lookup, the others by factorize: the same codes and errors."""
+    from needs_analysis.design.calibration import category_codes
+
+    col = pd.Series(["b", "a", None, "z", "c", "a", "y", "b"], dtype=dtype)
+    codes, missing, unknown = category_codes(col, ["a", "b", "c"])
+    assert codes.dtype == np.int64 and codes.tolist() == [1, 0, -1, -1, 2, 0, -1, 1]
+    assert missing == 1 and unknown == ["y", "z"]
+    codes, missing, unknown = category_codes(col.dropna()[col.dropna().isin(["a", "b", "c"])], ["c", "b", "a"])
+    assert codes.tolist() == [1, 2, 0, 2, 1] and missing == 0 and unknown == []
+
+
+def test_a_raked_design_refuses_an_unknown_category_of_arrow_strings():
+    df = pd.DataFrame({"sex": pd.Series(["f", "m", "x", "f"], dtype="str"), "w": 1.0})
+    with pytest.raises(Exception, match="sample category 'x' of 'sex' is not in the population totals"):
+        SurveyDesign(df, weights="w").rake({"sex": {"f": 2.0, "m": 2.0}})

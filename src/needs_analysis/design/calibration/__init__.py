@@ -20,7 +20,7 @@ from ._calibrate import (
     calibration_matrix,
     poststratify_weights,
 )
-from ._cells import Cells, cell_labels, check_zero_margins, cross_cells
+from ._cells import Cells, category_codes, cell_labels, check_zero_margins, cross_cells
 from ._rake import RakeResult, rake_weights
 from ._trim import TrimResult, TrimRule, trim_and_rake, trim_weights
 
@@ -29,6 +29,7 @@ __all__ = [
     "CalibrationCells",
     "CalibrationResult",
     "Cells",
+    "category_codes",
     "RakeResult",
     "TrimResult",
     "TrimRule",

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import ConvergenceError, NeedsAnalysisError
-from ._cells import cell_labels, check_zero_margins, cross_cells
+from ._cells import category_codes, cell_labels, check_zero_margins, cross_cells
 
 __all__ = [
     "CALFUNS",
@@ -66,23 +66,17 @@ class CalibrationResult:
 
 def _categories(data: pd.DataFrame, var: str, cats: Sequence, source: str) -> np.ndarray:
     """Category codes of a column against the given categories (error if unknown or missing)."""
-    col = data[var]
-    if col.isna().any():
-        raise NeedsAnalysisError(f"{int(col.isna().sum())} respondent(s) have no value of {var!r}", where=source,
+    codes, missing, unknown = category_codes(data[var], cats)
+    if missing:
+        raise NeedsAnalysisError(f"{missing} respondent(s) have no value of {var!r}", where=source,
                                  expected=f"a value of {var!r} for every respondent",
                                  fix="impute or drop them in cleaning before weighting")
-    # code the column once (factorize runs in C), then match its few distinct values to the categories
-    raw, uniques = pd.factorize(col)
-    names = [str(c) for c in cats]
-    position = {c: k for k, c in enumerate(names)}
-    texts = [str(u) for u in uniques]
-    unknown = sorted(t for t in texts if t not in position)
     if unknown:
         raise NeedsAnalysisError(
             f"sample category {unknown[0]!r} of {var!r} is not in the population totals",
-            where=source, expected="categories " + ", ".join(names),
+            where=source, expected="categories " + ", ".join(str(c) for c in cats),
             fix="add the category to the margins or recode it in the data")
-    return np.array([position[t] for t in texts], dtype=np.int64)[raw]
+    return codes
 
 
 def calibration_matrix(

