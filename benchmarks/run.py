@@ -484,8 +484,11 @@ NOTES = [
     "- A domain without base rows for an indicator: this project returns NaN, R returns 0 (Taylor) or fails "
     "(replicates; the harness then goes level by level); such cells are not compared.",
     "- Peers are installed by the `bench` extra into a separate environment (`--peers-python`): balance pins "
-    "numpy < 2 and scipy < 1.14, which would downgrade the project's environment.",
-    "- Raking: `rake_weights` codes each margin column once with `pandas.factorize`, forms the cells of the "
+    "numpy < 2 and scipy < 1.14, which would downgrade the project's environment; with numpy 1.26 it needs "
+    "pyarrow < 21 to read the inputs (pyarrow 20.0.0 here).",
+    "- Raking: `rake_weights` (and the public path) code each margin column once (`calibration.category_codes`: "
+    "Arrow's hash lookup `pyarrow.compute.index_in` for the Arrow-backed strings of pandas' default string "
+    "dtype, `pandas.factorize` otherwise), form the cells of the "
     "cross-classification from a mixed-radix key with `bincount`, and runs IPF on the cell totals (240 cells "
     "here), so the rows are touched a fixed number of times whatever the number of iterations.",
     "- Indicators: the catalogue's expressions are compiled once (`indicators/_expr.py`) and all indicators of "
