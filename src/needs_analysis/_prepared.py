@@ -2,7 +2,10 @@
 
 :func:`needs_analysis.pipeline.run` compares every municipality with the wave's others and measures the change
 since the previous wave; both need the other municipalities' (or the other wave's) prepared stages, which do not
-change while their inputs do not. An entry is keyed by the sha256 of every input (:func:`prepared_key`).
+change while their inputs do not. An entry is keyed by the sha256 of every input (:func:`prepared_key`). Two more
+entries hold what is computed from the whole wave: the comparison with the disclosure audit's data
+(:data:`WAVE_ENTRY`, :func:`wave_key`) and the record of the monitoring data set last written
+(:data:`MONITORING_ENTRY`, :func:`files_key`).
 """
 
 from __future__ import annotations
