@@ -7,6 +7,11 @@ Usage::
 Pages are rendered by Ghostscript (``gs``, which must be on PATH) and laid out
 with Pillow, four to a row. The picture in docs/ shows the first pages and
 the pages of the widest tables of the demo pack of Klaipėda.
+
+With ``--docx`` the pages are those of report.docx as LibreOffice (``soffice``)
+lays it out, converted to PDF first::
+
+    python scripts/report_pages.py reports/akmene docs/report-docx-pages.png --docx --pages 1,13 --dpi 90
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("out", type=Path, help="PNG to write")
     ap.add_argument("--pages", default="1,2,3,4", help="comma-separated page numbers (1-based)")
     ap.add_argument("--dpi", type=int, default=40)
+    ap.add_argument("--docx", action="store_true", help="pages of report.docx as LibreOffice lays it out")
     args = ap.parse_args(argv)
     gs = shutil.which("gs")
     if gs is None:
@@ -34,11 +40,21 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     pages = [int(p) for p in args.pages.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
+        pdf = args.pack / "report.pdf"
+        if args.docx:
+            soffice = shutil.which("soffice") or shutil.which("libreoffice")
+            if soffice is None:
+                print("error: LibreOffice (soffice) is not installed", file=sys.stderr)
+                return 1
+            subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp}/profile", "--convert-to",
+                            "pdf", "--outdir", tmp, str(args.pack / "report.docx")], check=True,
+                           capture_output=True)
+            pdf = Path(tmp) / "report.pdf"
         images = []
         for p in pages:
             png = Path(tmp) / f"p{p}.png"
             subprocess.run([gs, "-q", "-dSAFER", "-sDEVICE=png16m", f"-r{args.dpi}", f"-dFirstPage={p}",
-                            f"-dLastPage={p}", "-o", str(png), str(args.pack / "report.pdf")], check=True)
+                            f"-dLastPage={p}", "-o", str(png), str(pdf)], check=True)
             images.append(Image.open(png).convert("RGB"))
         w, h = images[0].size
         cols = min(4, len(images))

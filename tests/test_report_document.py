@@ -178,9 +178,18 @@ def test_column_widths_keep_words_whole_and_fill_the_text_width():
     for col, width in zip(zip(header, *rows), widths, strict=True):  # no word broken inside a cell
         assert width >= _CELL_PAD_CM + _CHAR_CM * max(len(w) for c in col for w in c.split()) - 1e-9
     assert widths[0] == max(widths)  # the column of long labels takes what is left
-    # everything fits on one line: the widths follow each column's longest cell (16.6 cm shared 4.4 : 2.0 : 1.36 cm)
+    # everything fits on one line: the widths follow each column's longest cell (16.6 cm shared 4.9 : 2.2 : 1.48 cm)
+    assert _CHAR_CM == 0.18 and _CELL_PAD_CM == 0.4
     assert column_widths(["Aaaaaaaaaaaaaaaaaaaaaaaaa", "Bbbbbbbbbb", "Cccccc"], []) == pytest.approx(
-        [16.6 * 4.4 / 7.76, 16.6 * 2.0 / 7.76, 16.6 * 1.36 / 7.76])
+        [16.6 * 4.9 / 8.58, 16.6 * 2.2 / 8.58, 16.6 * 1.48 / 8.58])
+    # an interval is one word: the no-break spaces before its percent signs hold it on one line
+    from needs_analysis.report._docx import cell_text
+
+    interval = cell_text("37,3 %–68,4 %")
+    assert interval == "37,3\u00a0%–68,4\u00a0%"
+    assert column_widths(["95 % PI"], [[interval]]) == [_TEXT_WIDTH_CM]  # alone, it takes the whole width
+    pair = column_widths(["Rodiklis", "95 % PI"], [["Dirba " * 30, interval]])
+    assert pair[1] >= _CELL_PAD_CM + _CHAR_CM * len(interval) - 1e-9
     # even the longest words do not fit: every column narrowed in proportion, the table still the text width
     many = column_widths(["Pasikliautinasis"] * 10, [])
     assert many == pytest.approx([_TEXT_WIDTH_CM / 10] * 10)
@@ -196,7 +205,7 @@ def test_word_tables_have_a_fixed_grid_as_wide_as_the_text(pack):
         header = [c.text for c in table.rows[0].cells]
         assert len(grid) == len(header)
         for text, width in zip(header, grid, strict=True):  # the header words (the longest cells) stay whole
-            assert 0.4 + 0.16 * max(len(w) for w in text.split()) <= width + 0.01, (text, width)
+            assert 0.4 + 0.18 * max(len(w) for w in text.split(" ")) <= width + 0.01, (text, width)
 
 
 # ----------------------------------------------------------------------------- report.pdf

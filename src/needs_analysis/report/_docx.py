@@ -33,7 +33,7 @@ from .._deterministic import FIXED_TIMESTAMP, normalise_zip_bytes
 from ._model import Chapter, Document, FigureBlock, Heading, KeyFigures, Para, Ref, TableBlock
 from ._text import report_text
 
-__all__ = ["docx_bytes", "TABLE_TEXT_STYLE", "SEQ_NAMES", "column_widths"]
+__all__ = ["docx_bytes", "TABLE_TEXT_STYLE", "SEQ_NAMES", "cell_text", "column_widths"]
 
 #: The paragraph style of table cells (defined in the document, based on Normal, 8 pt).
 TABLE_TEXT_STYLE = "Table Text"
@@ -41,16 +41,27 @@ TABLE_TEXT_STYLE = "Table Text"
 SEQ_NAMES = {"figure": "Figure", "table": "Table"}
 _FIGURE_WIDTH = Cm(16)
 #: The text width of the A4 page between the 2.2 cm margins, and the width of a character of the 8 pt table
-#: text (about half an em, a little more for the bold header) and the padding of a cell, in cm.
+#: text (0.64 em: a digit of DejaVu Serif, the font LibreOffice falls back to; Word's Times New Roman is
+#: narrower) and the padding of a cell (Word's default cell margins, 0.19 cm a side), in cm.
 _TEXT_WIDTH_CM = 21.0 - 2 * 2.2
-_CHAR_CM = 0.16
+_CHAR_CM = 0.18
 _CELL_PAD_CM = 0.4
+
+
+def cell_text(text: str) -> str:
+    """A table cell's text with a no-break space before the percent signs ("37,3\u00a0%–68,4\u00a0%").
+
+    A word processor otherwise breaks an interval of a narrow column before its last "%", which then stands
+    alone on a line.
+    """
+    return str(text).replace(" %", "\u00a0%")
 
 
 def column_widths(header, rows, total: float = _TEXT_WIDTH_CM) -> list[float]:
     """Widths (cm) of a table's columns that keep every word whole where the page allows.
 
-    Each column first gets the width of its longest word (so no word is broken inside a cell), then the rest of
+    Each column first gets the width of its longest word (words are split at spaces only: a no-break space, as
+    in :func:`cell_text`, holds a value together), so that no word is broken inside a cell, then the rest of
     ``total`` in proportion to how much longer its longest cell (at most 40 characters) is than that word; when
     even the longest words do not fit, the columns are narrowed in proportion.
 
@@ -69,7 +80,7 @@ def column_widths(header, rows, total: float = _TEXT_WIDTH_CM) -> list[float]:
         One width per column, summing to ``total``.
     """
     columns = list(zip(header, *rows))
-    need = [_CELL_PAD_CM + _CHAR_CM * max(len(w) for c in col for w in (str(c).split() or [""])) for col in columns]
+    need = [_CELL_PAD_CM + _CHAR_CM * max(len(w) for c in col for w in str(c).split(" ")) for col in columns]
     want = [max(n, _CELL_PAD_CM + _CHAR_CM * min(40, max(len(str(c)) for c in col))) for n, col in zip(need, columns)]
     spare = total - sum(need)
     if spare <= 0:
@@ -193,7 +204,8 @@ class _Writer:
         table.style = self.word.styles["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
-        widths = [Cm(w) for w in column_widths(block.header, block.rows)]
+        texts = [[cell_text(t) for t in row] for row in [block.header, *block.rows]]
+        widths = [Cm(w) for w in column_widths(texts[0], texts[1:])]
         for grid_col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths):
             grid_col.set(qn("w:w"), str(int(width.twips)))  # the grid Word and LibreOffice lay the table out by
         header = table.rows[0]
@@ -202,7 +214,7 @@ class _Writer:
         repeat.set(qn("w:val"), "true")
         tr_pr.append(repeat)  # the header row repeats on every page
         style_id = self.word.styles[TABLE_TEXT_STYLE].style_id  # looked up once: per cell it is slow
-        for i, (row_obj, row) in enumerate(zip(table.rows, [block.header, *block.rows])):
+        for i, (row_obj, row) in enumerate(zip(table.rows, texts)):
             for j, (cell, text) in enumerate(zip(row_obj.cells, row)):
                 cell.width = widths[j]
                 para = cell.paragraphs[0]
