@@ -206,6 +206,20 @@ def test_every_pdf_report_has_at_most_40_pages(runs):
         assert 10 <= pages <= 40, (m, pages)
 
 
+def test_every_word_report_laid_out_by_libreoffice_has_at_most_40_pages_and_no_cut_text(runs, tmp_path):
+    """report.docx of each demo pack as a reader's word processor lays it out (skipped without LibreOffice)."""
+    from pypdf import PdfReader
+    from test_report_docx_render import SOFFICE, cut_runs, to_pdf
+
+    if SOFFICE is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    settings, _, _ = runs
+    for m in MUNICIPALITY_IDS:
+        pdf = to_pdf(settings.reports_dir / m / "report.docx", tmp_path / m)
+        assert 10 <= len(PdfReader(str(pdf)).pages) <= 40, m
+        assert cut_runs(pdf) == [], m
+
+
 def test_findings_of_every_pack_agree_with_its_estimates_and_tests(runs):
     """Each sentence of the findings read back: numbers equal the rounded estimates, differences only where the
     Holm-adjusted test is significant (Jonava and Šiauliai have some), caution said, withheld values never quoted."""
