@@ -116,7 +116,9 @@ class PreparedCache:
     def _path(self, municipality: str, key: str) -> Path:
         return self.folder / f"{municipality}.{key}.pkl"
 
-    def _read(self, path: Path):
+    def load_entry(self, name: str, key: str):
+        """The value stored as ``name`` under ``key``, or None (no entry, stale or unreadable)."""
+        path = self._path(name, key)
         if not path.is_file():
             return None
         try:
@@ -125,8 +127,8 @@ class PreparedCache:
         except Exception:  # noqa: BLE001 - an unreadable entry is only a cache miss
             return None
 
-    def _write(self, name: str, key: str, value) -> None:
-        """Write the entry ``<name>.<key>.pkl`` whole, removing ``name``'s entries of other keys."""
+    def store_entry(self, name: str, key: str, value) -> None:
+        """Keep ``value`` as ``<name>.<key>.pkl``, written whole, removing ``name``'s entries of other keys."""
         with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
             for old in self.folder.glob(f"{name}.*.pkl"):
                 if old.name != self._path(name, key).name:
@@ -134,24 +136,16 @@ class PreparedCache:
             with replace_file(self._path(name, key)) as temp:
                 temp.write_bytes(pickle.dumps(value, protocol=5))
 
-    def load(self, municipality: str, raw_path: Path) -> tuple | None:
-        """``(None, cleaned, weighted, None)`` from a current entry, or None (no entry, stale or unreadable)."""
-        entry = self._read(self._path(municipality, prepared_key(municipality, self.settings, raw_path)))
+    def load(self, municipality: str, key: str) -> tuple | None:
+        """``(None, cleaned, weighted, None)`` from the entry of ``key`` (:func:`prepared_key`), or None."""
+        entry = self.load_entry(municipality, key)
         if entry is None:
             return None
         cleaned, weighted = entry
         return None, cleaned, weighted, None
 
-    def load_entry(self, name: str, key: str):
-        """The value stored as ``name`` under ``key`` (:data:`WAVE_ENTRY`, :data:`MONITORING_ENTRY`), or None."""
-        return self._read(self._path(name, key))
-
-    def store_entry(self, name: str, key: str, value) -> None:
-        """Keep a value computed from the wave's inputs as ``name`` under ``key`` (replacing a stale entry)."""
-        self._write(name, key, value)
-
-    def store(self, municipality: str, raw_path: Path, prepared: tuple, codebook: Codebook) -> None:
-        """Keep a municipality's prepared stages (replacing its stale entries)."""
+    def store(self, municipality: str, key: str, prepared: tuple, codebook: Codebook) -> None:
+        """Keep a municipality's prepared stages under ``key`` (:func:`prepared_key`; replacing stale entries)."""
         from dataclasses import replace as dc_replace
 
         from .clean import find_identifiers
@@ -165,4 +159,4 @@ class PreparedCache:
         drop = sorted(set(found.loc[found["kind"] != "review", "column"]) - used - {"respondent_id", "weight"})
         kept = (CleanResult(weighted.data.iloc[:0, :0], cleaned.log, cleaned.summary, cleaned.n_received),
                 dc_replace(weighted, data=weighted.data.drop(columns=drop)))
-        self._write(municipality, prepared_key(municipality, self.settings, raw_path), kept)
+        self.store_entry(municipality, key, kept)

@@ -267,11 +267,12 @@ def change_stage(
         return None
     cb = codebook or load_codebook()
     cache = PreparedCache(before) if settings.cache else None
-    prepared = cache.load(municipality, raw_path) if cache is not None else None
+    key = prepared_key(municipality, before, raw_path) if cache is not None else None
+    prepared = cache.load(municipality, key) if cache is not None else None
     if prepared is None:
         prepared = _prepare(municipality, before, cb, lambda _m, _s: None)
         if cache is not None:
-            cache.store(municipality, raw_path, prepared, cb)
+            cache.store(municipality, key, prepared, cb)
     then = prepared[2]
     previous = estimate_stage(then, municipality, before)
     family = settings.study.comparison_family or "headline"
@@ -492,7 +493,7 @@ def _write_comparison(comparison: pd.DataFrame | None, settings: RunSettings) ->
             write(comparison, temp)
 
 
-def _wave_stage(prepared: dict, exports: dict[str, Path], settings: RunSettings, cb: Codebook,
+def _wave_stage(prepared: dict, keys: dict[str, str], settings: RunSettings, cb: Codebook,
                 cache: PreparedCache | None, notify: Callable[[str, str], None]):
     """The comparison of the wave's municipalities and the disclosure audit's data (cached by their inputs).
 
@@ -502,7 +503,7 @@ def _wave_stage(prepared: dict, exports: dict[str, Path], settings: RunSettings,
     prepared = {**{m: prepared[m] for m in settings.municipalities if m in prepared}, **prepared}
     key = None
     if cache is not None:
-        key = wave_key({m: prepared_key(m, settings, exports[m]) for m in prepared}, settings)
+        key = wave_key({m: keys[m] for m in prepared}, settings)
         if (hit := cache.load_entry(WAVE_ENTRY, key)) is not None:
             notify("all", "compare")
             return hit  # computed by an earlier run from the same inputs of every municipality
@@ -582,8 +583,10 @@ def run(
     for folder, kind in folders:
         check_replaceable(folder, kind)
     cache = PreparedCache(settings) if settings.cache else None
+    # each input hashed once per run: the keys serve the lookups, the stores and the wave's entry
+    keys = {m: prepared_key(m, settings, path) for m, path in exports.items()} if cache is not None else {}
     cached = {m: hit for m in names[len(targets):] if cache is not None
-              and (hit := cache.load(m, exports[m])) is not None}  # others prepared by an earlier run
+              and (hit := cache.load(m, keys[m])) is not None}  # others prepared by an earlier run
     fresh = [m for m in names if m not in cached]
     try:
         with Workers(resolve_jobs(settings.jobs, len(fresh)), notify) as workers:
@@ -593,8 +596,8 @@ def run(
             prepared = {m: prepared[m] for m in names}
             if cache is not None:
                 for m in fresh:
-                    cache.store(m, exports[m], prepared[m], cb)
-            comparison, respondents = _wave_stage(prepared, exports, settings, cb, cache, notify)
+                    cache.store(m, keys[m], prepared[m], cb)
+            comparison, respondents = _wave_stage(prepared, keys, settings, cb, cache, notify)
             _write_comparison(comparison, settings)
             results = workers.map(_finish_task, [(m, prepared[m], comparison, settings, respondents) for m in targets],
                                   cost=[len(prepared[m][2].data) for m in targets])

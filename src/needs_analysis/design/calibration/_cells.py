@@ -85,7 +85,6 @@ def category_codes(col: pd.Series, categories: Sequence) -> tuple[np.ndarray, in
     matched, so every row is touched once either way.
     """
     names = [str(c) for c in categories]
-    position = {c: k for k, c in enumerate(names)}
     if _arrow_strings(col.dtype):
         import pyarrow as pa
         import pyarrow.compute as pc
@@ -102,6 +101,7 @@ def category_codes(col: pd.Series, categories: Sequence) -> tuple[np.ndarray, in
         return found.to_numpy().astype(np.int64), int(missing), unknown
     raw, uniques = pd.factorize(col, use_na_sentinel=True)  # in C; then the few distinct values only
     texts = [str(u) for u in uniques]
+    position = {c: k for k, c in enumerate(names)}
     unknown = sorted(t for t in texts if t not in position)
     lookup = np.array([position.get(t, -1) for t in texts] + [-1], dtype=np.int64)  # raw -1 (missing) -> -1
     return lookup[raw], int((raw < 0).sum()), unknown
